@@ -1,0 +1,122 @@
+"""Read the renewal sample (data/samples/us-university-renewals.csv) into numpy arrays.
+
+Only the standard library and numpy: the service must not need pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+#: Registry feature name -> column of the sample CSV.
+COUNT_COLUMNS = {
+    "claims": "num_claims",
+    "backward_citations": "num_patent_citations",
+    "npl_citations": "num_nonpatent_citations",
+    "family_size": "num_applications",
+    "inventors": "num_authors",
+    "similar_docs": "num_similar_doc",
+}
+#: Source IPC dummies. A row with all of them 0 is section A (the source dropped that dummy).
+IPC_DUMMIES = ("B", "C", "D", "E", "F", "G", "H", "NA")
+
+#: The 11.5-year fee of grants after this date had not resolved when the data was gathered,
+#: although the source flag marks all of 2005 observable (see data/samples/README.md).
+STAGE3_LAST_OBSERVABLE_GRANT = date(2005, 5, 31)
+
+
+@dataclass(frozen=True)
+class RenewalSample:
+    """Columns of the sample, one entry per patent (row order of the file)."""
+
+    ids: list[str]
+    assignees: list[str]
+    grant_dates: list[date]
+    filing_dates: list[date]
+    counts: dict[str, np.ndarray]  # registry feature name -> float array
+    ipc_sections: list[str]  # "A".."H" or "NA"
+    payments: np.ndarray  # fees paid, 0..3 (int)
+    source_stage3_flag: np.ndarray  # label_paid_all3_observable as given (bool)
+    sha256: str
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def grant_years(self) -> np.ndarray:
+        """Grant year per row (int array)."""
+        return np.array([d.year for d in self.grant_dates])
+
+    def subset(self, index: np.ndarray) -> RenewalSample:
+        """Rows at `index` (integer positions), same digest (it names the source file)."""
+        idx = [int(i) for i in index]
+        return RenewalSample(
+            ids=[self.ids[i] for i in idx],
+            assignees=[self.assignees[i] for i in idx],
+            grant_dates=[self.grant_dates[i] for i in idx],
+            filing_dates=[self.filing_dates[i] for i in idx],
+            counts={k: v[idx] for k, v in self.counts.items()},
+            ipc_sections=[self.ipc_sections[i] for i in idx],
+            payments=self.payments[idx],
+            source_stage3_flag=self.source_stage3_flag[idx],
+            sha256=self.sha256,
+        )
+
+
+def _section(row: dict[str, str]) -> str:
+    hits = [s for s in IPC_DUMMIES if row.get(s, "0").strip() == "1"]
+    return hits[0] if hits else "A"
+
+
+def load_sample(path: str | Path) -> RenewalSample:
+    """Parse a CSV in the sample's format; payments above 3 are read as 3."""
+    raw = Path(path).read_bytes()
+    rows = list(csv.DictReader(raw.decode("utf-8").splitlines()))
+    if not rows:
+        raise ValueError(f"{path}: no rows")
+    return RenewalSample(
+        ids=[r["id"] for r in rows],
+        assignees=[r.get("assignee", "") or "" for r in rows],
+        grant_dates=[date.fromisoformat(r["grant date"]) for r in rows],
+        filing_dates=[date.fromisoformat(r["filing/creation date"]) for r in rows],
+        counts={
+            name: np.array([float(r[col]) for r in rows]) for name, col in COUNT_COLUMNS.items()
+        },
+        ipc_sections=[_section(r) for r in rows],
+        payments=np.minimum(np.array([int(r["payment_times"]) for r in rows]), 3),
+        source_stage3_flag=np.array(
+            [r.get("label_paid_all3_observable", "0").strip() == "1" for r in rows]
+        ),
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def stage3_observable(sample: RenewalSample) -> np.ndarray:
+    """Rows whose 11.5-year fee outcome is known: source flag AND granted by the cut-off."""
+    early = np.array([d <= STAGE3_LAST_OBSERVABLE_GRANT for d in sample.grant_dates])
+    return sample.source_stage3_flag & early
+
+
+def stage_rows_and_labels(sample: RenewalSample, stage: int) -> tuple[np.ndarray, np.ndarray]:
+    """Risk set and label of a stage of the discrete-time survival model.
+
+    Stage k's rows are the patents kept through stage k-1 whose stage-k outcome is observed;
+    the label is 1 when the stage-k fee was paid. Censored stage-3 rows are not in the risk
+    set at all, so they can never count as lapses.
+    """
+    paid = sample.payments
+    if stage == 1:
+        rows = np.ones(len(sample), dtype=bool)
+    elif stage == 2:
+        rows = paid >= 1
+    elif stage == 3:
+        rows = (paid >= 2) & stage3_observable(sample)
+    else:
+        raise ValueError(f"stage must be 1, 2 or 3, not {stage}")
+    index = np.flatnonzero(rows)
+    return index, (paid[index] >= stage).astype(np.int8)
