@@ -1,0 +1,96 @@
+"""Text of MODEL_CARD.md; `model_card.render_card` fills the braces from metadata.json."""
+
+CARD_TEMPLATE = """# IPX patent renewal model {version}
+
+## What it is
+A discrete-time survival model of patent renewal: three LightGBM binary classifiers, one per
+USPTO maintenance-fee stage (3.5, 7.5 and 11.5 years after grant), each conditional on the patent
+having been kept through the previous stage, each calibrated with Platt scaling fitted on
+out-of-fold margins. The cumulative products are the probabilities that the owner keeps the patent
+in force through each stage. Renewal is a revealed-preference proxy of a patent's *private value*
+to its owner (an owner pays only while the patent is worth more than the fee).
+
+**It is a renewal-based value proxy, not a price.** The score ranks a patent against the
+reference cohort; money values come only from the separate income approach (relief from royalty)
+with economic inputs the caller supplies, weighted by this model's survival curve.
+
+## Data
+`data/samples/us-university-renewals.csv`: {rows} US utility patents granted 2004-2007 to US
+universities (SHA-256 `{sha256}`), from github.com/JY2014/PatentEvaluation (2017). Stage 1 and 2
+outcomes are observed for every row. Stage 3 is censored for 2006-2007 grants and, contrary to the
+source's `label_paid_all3_observable` flag, for grants after 2005-05-31 (their 11.5-year fee was
+falling due when the data was gathered: the paid share drops from ~0.58 to 0.00-0.06 from
+September 2005). Censored rows are excluded from stage 3, never counted as lapses.
+
+## Features (schema hash `{schema}`)
+{features}.
+Counts are the registry's asset features; `grant_lag_days` = grant date - filing date; the IPC
+section is one-hot (sample rows without a section dummy are section A, which the source dropped);
+the owner's renewal history is a smoothed keep rate at stages 1 and 2 plus the number of the
+owner's patents in the reference data, computed out of fold in training (a row never sees its own
+label) and from the whole reference data in serving. An owner absent from the reference data
+(every Chinese owner today) gets the population priors and a count of 0. Missing inputs are
+imputed with training medians (IPC: the most common section) and flagged.
+
+## Validation
+Every figure is on rows the evaluated model never saw. *Out of time*: stages 1-2 trained on
+2004-2006 grants and tested on 2007 grants; stage 3 (observable only for 2004 to May 2005)
+trained on 2004 and tested on January-May 2005. *Grouped by owner*: GroupKFold(5) on the
+normalised assignee, so every test owner is new to its model (and carries no history). Each run
+fits, on the same rows and features: the shipped LightGBM procedure, an L2 logistic regression
+(log1p counts, standardised) and a claims-and-citations heuristic (sum of log1p claims, backward
+and NPL citations, Platt-mapped on the training rows). ECE uses 10 equal-width bins. Stage 2 and
+3 metrics are conditional on reaching the stage.
+
+{metrics}
+
+{verdict}
+
+Calibration (Platt on out-of-fold margins): {calibration}.
+
+{reliability}
+
+Hyper-parameters were chosen on owner-grouped folds of 2004-2006 grants only (never the 2007
+test year): very small trees (4 leaves), strong L2, 100-250 rounds. Ten settings differed by
+less than 0.005 AUC, so the simplest was kept: the signal is modest and the model must
+generalise to an independent sample.
+
+## Serving
+- `survival`: cumulative probabilities of being in force through stages 1-3 (from grant).
+- value index = sum of the three cumulative probabilities (expected number of fee stages kept);
+  `score` = its percentile (0-100) in the reference cohort (training patents scored by this model);
+  `grade` bands on the score: AAA >= 90, AA >= 80, A >= 65, BBB >= 50, BB >= 35, B >= 20,
+  CCC >= 10, CC >= 5, C below 5.
+- `p_in_force_at_maturity`: survival curve S(t), t in years since grant, with knots
+  S(3.5)=stage 1, S(7.5)=stage 2, S(11.5)=stage 3 and a constant lapse hazard inside each
+  interval; conditional on being in force at `as_of`, P = S(maturity)/S(as_of); 0 if the
+  statutory term ends before maturity or the asset is lapsed/invalidated. Beyond 11.5 years the
+  stage-3 hazard is continued and the result is flagged `survival-extrapolated`.
+- `drivers`: LightGBM `pred_contrib` (TreeSHAP) per stage, multiplied by the Platt slope so they
+  are exact contributions to each stage's *calibrated log-odds*; ranked by their sum over stages.
+
+## The Chinese annual-fee system
+CNIPA charges an annual fee every year from grant, while the USPTO charges three maintenance
+fees. The model's three stages are mapped onto a Chinese patent's timeline by time since grant:
+keeping a Chinese patent through year 3.5, 7.5 and 11.5 after grant is read as paying the
+corresponding US stage, and the lapse risk of each US stage is spread evenly (constant hazard)
+over the annual fees that fall inside it. Chinese fees rise steeply with age, so this mapping
+probably *overstates* late survival of Chinese patents; treat late-stage figures as optimistic.
+
+## Limits
+- US university patents granted 2004-2007 only: owners, fee levels and legal system differ
+  from Chinese corporate patents. Inputs outside the training ranges are flagged.
+- Modest discrimination (AUC roughly 0.55-0.69, see above): good for ranking portfolios and for
+  calibrated probabilities, not for confident statements about a single patent.
+- Trained on inventions (utility patents). Utility models get the same model with a flag;
+  designs, trademarks and copyrights are outside the model (no score or survival), and their
+  money value, if economics are given, is the unweighted relief-from-royalty range.
+- Owner history helps only for owners in the reference data; new owners get priors.
+- Not a price: realised disposal prices recorded by the registry are the data against which
+  valuations must be back-tested before this model is relied on.
+
+## Reproducibility
+`ipx train --seed {seed}` on the same CSV gives byte-identical model files (LightGBM
+`deterministic`, `force_row_wise`, fixed threads and seeds). Libraries: {libraries}.
+LightGBM text models only; no pickles.
+"""
