@@ -1,0 +1,31 @@
+"""Survival curve in continuous time from the three fee-stage probabilities.
+
+Knots at the US maintenance-fee dates (3.5, 7.5, 11.5 years after grant) with a constant lapse
+hazard inside each interval: this is how the yearly Chinese annual fees are mapped onto the three
+US stages (each stage's lapse risk spread evenly over the years it covers). Past the last knot
+the stage-3 hazard is continued; callers flag that as extrapolation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STAGE_YEARS = np.array([3.5, 7.5, 11.5])
+_KNOTS = np.concatenate([[0.0], STAGE_YEARS])
+LAST_OBSERVED_YEAR = float(STAGE_YEARS[-1])
+
+
+def survival_at(cumulative: np.ndarray, years: np.ndarray | float) -> np.ndarray:
+    """S(t) for t years since grant, given cumulative survival through the three stages."""
+    log_s = np.log(np.clip(np.concatenate([[1.0], np.asarray(cumulative, float)]), 1e-12, 1.0))
+    t = np.maximum(np.asarray(years, float), 0.0)
+    inside = np.interp(t, _KNOTS, log_s)  # log-linear = constant hazard per interval
+    last_rate = (log_s[-1] - log_s[-2]) / (_KNOTS[-1] - _KNOTS[-2])
+    beyond = log_s[-1] + last_rate * (t - _KNOTS[-1])
+    return np.exp(np.where(t > _KNOTS[-1], beyond, inside))
+
+
+def conditional_survival(cumulative: np.ndarray, from_years: float, to_years) -> np.ndarray:
+    """P(in force at `to_years` | in force at `from_years`), both in years since grant."""
+    start = survival_at(cumulative, from_years)
+    return np.minimum(survival_at(cumulative, to_years) / start, 1.0)
