@@ -1,0 +1,53 @@
+"""IPX: an IP pledge registry with a tamper-evident ledger and a patent valuation service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from ipx.config import PROJECT_ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: configuration, database, blueprints, error handlers, model."""
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.config.from_mapping(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    app.json.sort_keys = False
+
+    from ipx import db_ext
+    from ipx.api import IpxApi, api_settings
+    from ipx.errors import register_error_handlers
+
+    for key, value in api_settings().items():
+        app.config.setdefault(key, value)
+    db_ext.init_app(app)
+    api = IpxApi(app)
+    register_error_handlers(app)
+    _register_blueprints(api)
+    _init_optional_services(app)
+    return app
+
+
+def _register_blueprints(api) -> None:
+    from ipx.registry.routes import blueprints as registry_blueprints
+
+    for blueprint in registry_blueprints():
+        api.register_blueprint(blueprint)
+    try:
+        from ipx.ledger.routes import blp as ledger_blueprint
+    except ImportError:  # the ledger routes land with the ledger issue
+        ledger_blueprint = None
+    if ledger_blueprint is not None:
+        api.register_blueprint(ledger_blueprint)
+
+
+def _init_optional_services(app: Flask) -> None:
+    """Load the valuation model once; the registry works without it."""
+    try:
+        from ipx.valuation.routes import init_app as init_valuation
+    except ImportError:
+        return
+    init_valuation(app)

@@ -1,0 +1,33 @@
+"""The flask-smorest ``Api``: OpenAPI document, and problem+json for its HTTP errors."""
+
+from __future__ import annotations
+
+from flask_smorest import Api
+
+from ipx.errors import problem_from_http_exception, problem_response
+
+API_PREFIX = "/api/v1"
+
+
+class IpxApi(Api):
+    """flask-smorest Api whose error responses use the project's problem+json shape."""
+
+    def handle_http_exception(self, error):
+        return problem_response(problem_from_http_exception(error))
+
+
+def api_settings() -> dict:
+    return {
+        "API_TITLE": "IPX — IP pledge registry and valuation service",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": API_PREFIX,
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "info": {
+                "description": "All money is a decimal string with an ISO 4217 currency. "
+                "Errors are RFC 9457 problem+json with a stable `code`."
+            },
+        },
+    }

@@ -1,0 +1,149 @@
+"""API keys (stored hashed), roles, party binding and the ``require`` decorator.
+
+A key reads ``ipx_<key id>_<secret>``: the key id finds the row, the secret (256 random bits)
+is checked against its stored SHA-256 in constant time. A slow password hash is not needed for
+secrets of this entropy, and SHA-256 keeps authentication off the request's critical path.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import g, request
+from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ipx.db import Base, UTCDateTime
+from ipx.errors import Forbidden, Unauthorized
+
+
+class Role(enum.StrEnum):
+    CLERK = "clerk"
+    BANK = "bank"
+    OWNER = "owner"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+PARTY_BOUND_ROLES = {Role.BANK, Role.OWNER}
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id, role and (for banks and owners) the party it is bound to."""
+
+    key_id: str
+    role: Role
+    party_id: int | None
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.key_id}"
+
+    def sees_all(self) -> bool:
+        return self.role not in PARTY_BOUND_ROLES
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(
+    session: Session, *, role: str, party_id: int | None, name: str, now: datetime
+) -> str:
+    """Create a key and return it in clear: the only time it is ever shown."""
+    role = Role(role)
+    if role in PARTY_BOUND_ROLES and party_id is None:
+        raise ValueError(f"a {role} key must be bound to a party (--party)")
+    if role not in PARTY_BOUND_ROLES and party_id is not None:
+        raise ValueError(f"a {role} key is not bound to a party")
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    session.add(
+        ApiKey(
+            key_id=key_id,
+            secret_hash=_hash_secret(secret),
+            role=role.value,
+            party_id=party_id,
+            name=name,
+            created_at=now,
+        )
+    )
+    return f"ipx_{key_id}_{secret}"
+
+
+def authenticate(session: Session, presented: str) -> Principal | None:
+    """Return the principal for a presented key, or None."""
+    prefix, _, rest = presented.partition("_")
+    key_id, _, secret = rest.partition("_")
+    if prefix != "ipx" or not key_id or not secret:
+        return None
+    row = session.execute(
+        select(ApiKey).where(ApiKey.key_id == key_id, ApiKey.revoked_at.is_(None))
+    ).scalar_one_or_none()
+    # Compare even when the row is missing, so timing does not reveal which key ids exist.
+    expected = row.secret_hash if row else _hash_secret("")
+    if not hmac.compare_digest(expected, _hash_secret(secret)) or row is None:
+        return None
+    return Principal(key_id=row.key_id, role=Role(row.role), party_id=row.party_id)
+
+
+def current_principal() -> Principal | None:
+    """The caller, authenticated once per request (None when no key was presented)."""
+    if "principal" not in g:
+        g.principal = _principal_from_request()
+    return g.principal
+
+
+def _principal_from_request() -> Principal | None:
+    from ipx.db_ext import database
+
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Use 'Authorization: Bearer <key>'.")
+    with database().sessions() as session:
+        principal = authenticate(session, token.strip())
+    if principal is None:
+        raise Unauthorized("The API key is not valid.")
+    return principal
+
+
+def require(*roles: Role | str):
+    """Route decorator: deny by default; 401 without a valid key, 403 for other roles."""
+    allowed = {Role(r) for r in roles}
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if principal is None:
+                raise Unauthorized()
+            if principal.role not in allowed and principal.role is not Role.ADMIN:
+                raise Forbidden(f"Role '{principal.role}' may not make this call.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

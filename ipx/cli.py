@@ -1,0 +1,113 @@
+"""The ``ipx`` command: init, keys, seed, serve, train, evaluate, verify."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ipx import create_app
+
+
+def _app():
+    return create_app()
+
+
+@click.group()
+def main() -> None:
+    """IPX: IP pledge registry, tamper-evident ledger and patent valuation."""
+
+
+@main.command()
+def init() -> None:
+    """Create or upgrade the database (Alembic migrations) and the instance keys."""
+    from ipx.db_ext import database
+    from ipx.instance_keys import load_or_create_secret, load_or_create_signing_key
+    from ipx.migrate import upgrade
+
+    app = _app()
+    upgrade(database(app).engine)
+    load_or_create_signing_key(app.config["SIGNING_KEY_FILE"])
+    load_or_create_secret(app.config["DIGEST_KEY_FILE"])
+    click.echo(f"database ready: {database(app).engine.url.render_as_string()}")
+
+
+@main.group()
+def keys() -> None:
+    """Manage API keys."""
+
+
+@keys.command("create")
+@click.option(
+    "--role", required=True, type=click.Choice(["clerk", "bank", "owner", "auditor", "admin"])
+)
+@click.option("--party", "party_id", type=int, default=None, help="Party id (bank, owner).")
+@click.option("--name", default="", help="A label for the key.")
+def keys_create(role: str, party_id: int | None, name: str) -> None:
+    """Create an API key; the key is printed once, as the last line."""
+    from ipx.auth import create_key
+    from ipx.db_ext import database
+    from ipx.registry.orm import Party
+    from ipx.uow import utcnow
+
+    app = _app()
+    with database(app).sessions() as session:
+        if party_id is not None and session.get(Party, party_id) is None:
+            raise click.UsageError(f"no party with id {party_id}")
+        try:
+            key = create_key(session, role=role, party_id=party_id, name=name, now=utcnow())
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        session.commit()
+    click.echo(
+        f"created a {role} key{f' for party {party_id}' if party_id else ''}; "
+        "store it now, it is not kept in clear:"
+    )
+    click.echo(key)
+
+
+@main.command()
+@click.option(
+    "--synthetic",
+    type=int,
+    default=0,
+    help="Also generate N synthetic invention patents (for load tests).",
+)
+def seed(synthetic: int) -> None:
+    """Load data/samples into the database (idempotent)."""
+    from ipx.seed import seed_samples, seed_synthetic
+
+    app = _app()
+    parties, assets = seed_samples(app)
+    click.echo(f"samples: {parties} parties and {assets} assets added")
+    if synthetic:
+        added = seed_synthetic(app, synthetic)
+        click.echo(f"synthetic: {added} generated invention patents added (marked synthetic)")
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--workers", type=int, default=None)
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the production server (gunicorn)."""
+    from ipx.config import server_settings
+    from ipx.server import run
+
+    settings = server_settings()
+    run(host or settings["host"], port or settings["port"], workers or settings["workers"])
+
+
+def _register_package_commands() -> None:
+    try:
+        from ipx.valuation.cli import evaluate, train
+    except ImportError:
+        return
+    main.add_command(train)
+    main.add_command(evaluate)
+
+
+_register_package_commands()
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Settings. The only module that reads ``os.environ`` (``IPX_*`` variables)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_LTV_CAPS = {
+    "invention": "0.25",
+    "utility_model": "0.15",
+    "design": "0.10",
+    "trademark": "0.30",
+    "copyright": "0.20",
+}
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"IPX_{name}", default)
+
+
+def default_database_url(instance_path: Path) -> str:
+    """The embedded default: a SQLite file under ``instance/``."""
+    return f"sqlite:///{instance_path / 'ipx.sqlite3'}"
+
+
+def load_config(instance_path: Path) -> dict:
+    """Build the Flask config mapping from defaults and ``IPX_*`` variables."""
+    return {
+        "DATABASE_URL": _env("DATABASE_URL") or default_database_url(instance_path),
+        "SIGNING_KEY_FILE": _env("SIGNING_KEY_FILE") or str(instance_path / "ledger-signing.key"),
+        "DIGEST_KEY_FILE": _env("DIGEST_KEY_FILE") or str(instance_path / "ledger-digest.key"),
+        "MODEL_DIR": _env("MODEL_DIR"),
+        "LEDGER_ORIGIN": _env("LEDGER_ORIGIN", "ipx.example/pledge-log"),
+        "LEDGER_KEY_NAME": _env("LEDGER_KEY_NAME", "ipx.example"),
+        "CHECKPOINT_EVERY_SECONDS": int(_env("CHECKPOINT_EVERY_SECONDS", "10")),
+        "CHECKPOINT_EVERY_EVENTS": int(_env("CHECKPOINT_EVERY_EVENTS", "1000")),
+        "MAX_CONTENT_LENGTH": int(_env("MAX_BODY_BYTES", str(1024 * 1024))),
+        "MAX_BATCH_ITEMS": int(_env("MAX_BATCH_ITEMS", "10000")),
+        "LTV_CAPS": {
+            kind: _env(f"LTV_CAP_{kind.upper()}", cap) for kind, cap in DEFAULT_LTV_CAPS.items()
+        },
+        "SAMPLES_DIR": _env("SAMPLES_DIR") or str(PROJECT_ROOT / "data" / "samples"),
+        "MODELS_ROOT": str(PROJECT_ROOT / "models"),
+        "TESTING": False,
+    }
+
+
+def server_settings() -> dict:
+    """Settings of ``ipx serve`` that come from the environment."""
+    return {
+        "host": _env("HOST", "127.0.0.1"),
+        "port": int(_env("PORT", "8000")),
+        "workers": int(_env("WORKERS", "2")),
+    }

@@ -1,0 +1,169 @@
+"""One exception root and one problem+json shape (RFC 9457) for every error the API returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class IpxError(Exception):
+    """Root of every error the service reports to a client."""
+
+    status = 400
+    code = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+
+    def to_problem(self) -> dict:
+        return {
+            "type": f"https://ipx.example/problems/{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+            **self.extra,
+        }
+
+
+class ValidationFailed(IpxError):
+    status, code, title = 422, "validation-failed", "The request is not valid"
+
+    def __init__(self, errors: dict, detail: str | None = None) -> None:
+        super().__init__(detail or "One or more fields are invalid.", errors=errors)
+
+
+class MalformedRequest(IpxError):
+    status, code, title = 400, "malformed-request", "The request body could not be read"
+
+
+class Unauthorized(IpxError):
+    status, code, title = 401, "unauthorized", "A valid API key is required"
+
+
+class Forbidden(IpxError):
+    status, code, title = 403, "forbidden", "Your role may not make this call"
+
+
+class NotFound(IpxError):
+    status, code, title = 404, "not-found", "No such record"
+
+
+class Conflict(IpxError):
+    status, code, title = 409, "conflict", "The request conflicts with the current state"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any):
+        super().__init__(detail, **extra)
+        if code:
+            self.code = code
+
+
+class InvalidTransition(Conflict):
+    code, title = "invalid-transition", "That transition is not allowed from the current state"
+
+
+class RegistrationRefused(Conflict):
+    code, title = "registration-refused", "The pledge cannot be registered"
+
+    def __init__(self, grounds: list[dict], detail: str | None = None) -> None:
+        super().__init__(
+            detail or "Grounds for refusal apply: " + ", ".join(g["code"] for g in grounds),
+            grounds=grounds,
+        )
+
+
+class IdempotencyMismatch(IpxError):
+    status, code, title = 422, "idempotency-mismatch", "Idempotency-Key reused with another body"
+
+
+def problem_response(problem: dict, headers: dict | None = None) -> Response:
+    body = json.dumps(problem)
+    response = Response(body, status=problem["status"], mimetype=PROBLEM_JSON)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+_HTTP_CODES = {
+    400: "malformed-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-failed",
+    429: "too-many-requests",
+}
+
+
+def problem_from_http_exception(exc: HTTPException) -> dict:
+    """Turn werkzeug/flask-smorest/webargs HTTP errors into the project's problem shape."""
+    status = exc.code or 500
+    problem = {
+        "type": "about:blank",
+        "title": exc.name,
+        "status": status,
+        "detail": exc.description or exc.name,
+        "code": _HTTP_CODES.get(status, "http-error"),
+    }
+    messages = (getattr(exc, "data", None) or {}).get("messages")
+    if messages:
+        # webargs reports per location ({"json": {...}}); clients want the fields themselves.
+        if isinstance(messages, dict) and len(messages) == 1:
+            ((location, field_errors),) = messages.items()
+            if location in ("json", "query", "form", "headers") and isinstance(field_errors, dict):
+                messages = field_errors
+            elif isinstance(field_errors, list) and location == "json":
+                messages = {"_body": field_errors}
+        if status == 422:
+            problem["errors"] = messages
+            problem["title"] = ValidationFailed.title
+            problem["detail"] = "One or more fields are invalid."
+        elif status == 400:
+            problem["errors"] = messages
+            problem["detail"] = "The request body is not valid JSON."
+    return problem
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(IpxError)
+    def _ipx_error(exc: IpxError):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem_response(exc.to_problem(), headers)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return problem_response(problem_from_http_exception(exc))
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(exc: IntegrityError):
+        log.info("integrity error mapped to 409: %s", exc.orig)
+        return problem_response(
+            Conflict("The change conflicts with existing records.").to_problem()
+        )
+
+    @app.errorhandler(OperationalError)
+    def _operational_error(exc: OperationalError):
+        log.exception("database unavailable")
+        problem = IpxError("The database is busy or unavailable; retry later.").to_problem()
+        problem.update(status=503, code="service-unavailable", title="Service unavailable")
+        return problem_response(problem, {"Retry-After": "1"})
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unexpected error")
+        problem = IpxError("An internal error occurred; it has been logged.").to_problem()
+        problem.update(status=500, code="internal-error", title="Internal error")
+        return problem_response(problem)

@@ -1,0 +1,96 @@
+"""Marshmallow fields and schemas shared by every package's API."""
+
+from __future__ import annotations
+
+import base64
+import re
+from decimal import Decimal, InvalidOperation
+
+from marshmallow import Schema, fields, validate
+
+from ipx.errors import ValidationFailed
+
+MONEY_PATTERN = re.compile(r"^\d{1,15}(\.\d{1,2})?$")
+MAX_PAGE = 200
+
+
+class Money(fields.Field):
+    """A non-negative amount as a decimal string with at most two places ("1250000.00").
+
+    Numbers in JSON are refused: a float cannot carry money exactly.
+    """
+
+    default_error_messages = {
+        "invalid": 'Money is a decimal string such as "1250000.00" (at most 2 decimals).',
+        "positive": "The amount must be greater than zero.",
+    }
+
+    def __init__(self, *, positive: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.positive = positive
+
+    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
+        if not isinstance(value, str) or not MONEY_PATTERN.match(value.strip()):
+            raise self.make_error("invalid")
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            raise self.make_error("invalid") from None
+        if self.positive and amount <= 0:
+            raise self.make_error("positive")
+        return amount.quantize(Decimal("0.01"))
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{value:.2f}"
+
+
+class StrictBool(fields.Boolean):
+    """Only JSON true/false: "yes", 1 and "true" are type errors, not booleans."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
+    return fields.Integer(strict=True, validate=validate.Range(min=1), **kwargs)
+
+
+def Currency(**kwargs) -> fields.String:  # noqa: N802
+    return fields.String(
+        validate=validate.Regexp(r"^[A-Z]{3}$", error="An ISO 4217 code."), **kwargs
+    )
+
+
+def Text(max_length: int, **kwargs) -> fields.String:  # noqa: N802
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+class PageQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+    cursor = fields.String(load_default=None)
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = text.partition(":")
+        if kind != "id":
+            raise ValueError
+        return int(value)
+    except ValueError:
+        raise ValidationFailed({"cursor": ["Not a cursor this API returned."]}) from None
+
+
+def page(items: list, limit: int) -> dict:
+    """Cut a list fetched with ``limit + 1`` rows into a page and its next cursor."""
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": items, "next_cursor": encode_cursor(items[-1].id) if more else None}

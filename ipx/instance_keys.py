@@ -1,0 +1,50 @@
+"""Secrets the instance keeps on disk: the ledger signing key and the identity-digest key.
+
+Both are created on first use (``ipx init`` or the first app start) with owner-only permissions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
+
+
+def _write_secret(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def load_or_create_secret(path: str | Path, nbytes: int = 32) -> bytes:
+    """Read a raw random secret, creating it if the file does not exist."""
+    path = Path(path)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another worker created it first
+            _write_secret(path, secrets.token_bytes(nbytes))
+    return path.read_bytes()
+
+
+def load_or_create_signing_key(path: str | Path) -> Ed25519PrivateKey:
+    """Read the Ed25519 ledger signing key (PEM, PKCS#8), creating it if absent."""
+    path = Path(path)
+    if not path.exists():
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+        )
+        with contextlib.suppress(FileExistsError):
+            _write_secret(path, pem)
+    key = load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
+    return key

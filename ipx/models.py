@@ -1,0 +1,6 @@
+"""Imports every module that defines tables, so ``Base.metadata`` is complete."""
+
+import ipx.auth  # noqa: F401
+import ipx.idempotency  # noqa: F401
+import ipx.ledger.tables  # noqa: F401
+import ipx.registry.orm  # noqa: F401

@@ -1,0 +1,7 @@
+"""The registry's HTTP API, one module per resource."""
+
+from ipx.registry.routes import applications, assets, parties, pledges, public, transfers
+
+
+def blueprints() -> list:
+    return [parties.blp, assets.blp, applications.blp, pledges.blp, transfers.blp, public.blp]

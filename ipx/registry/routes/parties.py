@@ -1,0 +1,56 @@
+"""Parties: organizations and individuals."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ipx.api import API_PREFIX
+from ipx.auth import Role, require
+from ipx.fields import PageQuery, decode_cursor, page
+from ipx.http import page_schema, principal, unit_of_work
+from ipx.idempotency import idempotent
+from ipx.registry.schemas import PartyIn, PartyOut
+from ipx.registry.services import parties
+
+blp = Blueprint(
+    "parties",
+    __name__,
+    url_prefix=f"{API_PREFIX}/parties",
+    description="Pledgors, pledgees, holders and buyers.",
+)
+
+
+@blp.route("")
+class Parties(MethodView):
+    @require(Role.CLERK, Role.AUDITOR)
+    @blp.arguments(PageQuery, location="query")
+    @blp.response(200, page_schema(PartyOut))
+    def get(self, query):
+        """List parties (clerks, auditors)."""
+        with unit_of_work(write=False) as uow:
+            items = parties.list_parties(
+                uow, query=None, after=decode_cursor(query["cursor"]), limit=query["limit"]
+            )
+        return page(items, query["limit"])
+
+    @require(Role.CLERK)
+    @idempotent
+    @blp.arguments(PartyIn)
+    @blp.response(201, PartyOut)
+    def post(self, data):
+        """Register a party (clerk)."""
+        with unit_of_work() as uow:
+            party = parties.create_party(uow, data)
+            uow.commit()
+        return party
+
+
+@blp.route("/<int:party_id>")
+class PartyById(MethodView):
+    @require(Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
+    @blp.response(200, PartyOut)
+    def get(self, party_id):
+        """Read a party (banks and owners: themselves and their counterparties)."""
+        with unit_of_work(write=False) as uow:
+            return parties.get_party(uow, principal(), party_id)

@@ -1,0 +1,114 @@
+"""Registered pledges: reading, changes, cancellation, revocation, history."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from ipx.api import API_PREFIX
+from ipx.auth import Role, require
+from ipx.fields import Id, PageQuery, decode_cursor, page
+from ipx.http import page_schema, principal, unit_of_work
+from ipx.registry.model import PledgeStatus
+from ipx.registry.schemas import HistoryOut, PledgeChangeIn, PledgeOut, ReasonIn, RevokeIn
+from ipx.registry.services import pledges as service
+from ipx.registry.services import queries
+
+blp = Blueprint(
+    "pledges",
+    __name__,
+    url_prefix=f"{API_PREFIX}/pledges",
+    description="Registered pledges and their lifecycle.",
+)
+
+READERS = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
+
+
+class PledgeQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf([s.value for s in PledgeStatus]))
+    pledgor_id = Id()
+    pledgee_id = Id()
+    asset_id = Id()
+
+
+@blp.route("")
+class Pledges(MethodView):
+    @require(*READERS)
+    @blp.arguments(PledgeQuery, location="query")
+    @blp.response(200, page_schema(PledgeOut))
+    def get(self, query):
+        """List pledges, filtered by status, pledgor, pledgee or asset."""
+        with unit_of_work(write=False) as uow:
+            items = service.list_pledges(
+                uow,
+                principal(),
+                filters=query,
+                after=decode_cursor(query["cursor"]),
+                limit=query["limit"],
+            )
+        return page(items, query["limit"])
+
+
+@blp.route("/<int:pledge_id>")
+class PledgeById(MethodView):
+    @require(*READERS)
+    @blp.response(200, PledgeOut)
+    def get(self, pledge_id):
+        """Read a pledge (its parties, clerks, auditors)."""
+        with unit_of_work(write=False) as uow:
+            return service.get_pledge(uow, principal(), pledge_id)
+
+
+@blp.route("/<int:pledge_id>/history")
+class PledgeHistory(MethodView):
+    @require(*READERS)
+    @blp.response(200, HistoryOut)
+    def get(self, pledge_id):
+        """Every logged event concerning the pledge, oldest first."""
+        with unit_of_work(write=False) as uow:
+            service.get_pledge(uow, principal(), pledge_id)
+            return {"items": queries.history(uow, "pledge", pledge_id)}
+
+
+@blp.route("/<int:pledge_id>/changes")
+class PledgeChanges(MethodView):
+    @require(Role.CLERK)
+    @blp.arguments(PledgeChangeIn)
+    @blp.response(200, PledgeOut)
+    def post(self, data, pledge_id):
+        """Record a change of the secured amount or of the debt term (clerk)."""
+        with unit_of_work() as uow:
+            pledge = service.change_pledge(uow, principal(), pledge_id, data)
+            uow.commit()
+        return pledge
+
+
+@blp.route("/<int:pledge_id>/cancel")
+class PledgeCancel(MethodView):
+    @require(Role.CLERK)
+    @blp.arguments(ReasonIn)
+    @blp.response(200, PledgeOut)
+    def post(self, data, pledge_id):
+        """Cancel the pledge: repaid, waived or contract void (clerk)."""
+        with unit_of_work() as uow:
+            pledge = service.close_pledge(
+                uow, principal(), pledge_id, target=PledgeStatus.CANCELLED, reason=data["reason"]
+            )
+            uow.commit()
+        return pledge
+
+
+@blp.route("/<int:pledge_id>/revoke")
+class PledgeRevoke(MethodView):
+    @require(Role.CLERK)
+    @blp.arguments(RevokeIn)
+    @blp.response(200, PledgeOut)
+    def post(self, data, pledge_id):
+        """Revoke a registration made in error or obtained by deception (clerk)."""
+        with unit_of_work() as uow:
+            pledge = service.close_pledge(
+                uow, principal(), pledge_id, target=PledgeStatus.REVOKED, reason=data["reason"]
+            )
+            uow.commit()
+        return pledge

@@ -1,0 +1,245 @@
+"""Request and response schemas of the registry API (they generate the OpenAPI document)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ipx.fields import Currency, Id, Money, StrictBool, Text
+from ipx.registry.model import AssetKind, CancellationReason, Ground, LegalStatus, PartyKind
+
+KINDS = [k.value for k in AssetKind]
+
+
+class PartyIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in PartyKind]))
+    name = Text(300, required=True)
+    credit_code = fields.String(load_default=None, validate=validate.Length(max=40))
+    id_number = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
+class PartyOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class FeaturesIn(Schema):
+    claims = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
+    backward_citations = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
+    npl_citations = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
+    family_size = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
+    inventors = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000))
+    similar_docs = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
+
+
+class AssetIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    number = Text(60, required=True)
+    title = Text(500, required=True)
+    holder_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=50))
+    filing_date = fields.Date(required=True)
+    grant_date = fields.Date(load_default=None)
+    status = fields.String(required=True, validate=validate.OneOf([s.value for s in LegalStatus]))
+    fees_paid_until = fields.Date(load_default=None)
+    expiry_date = fields.Date(load_default=None)
+    ipc = fields.String(load_default=None, validate=validate.Length(max=40))
+    features = fields.Nested(FeaturesIn, load_default=None)
+    invalidation_pending = StrictBool(load_default=False)
+
+
+class AssetPatch(Schema):
+    status = fields.String(validate=validate.OneOf([s.value for s in LegalStatus]))
+    fees_paid_until = fields.Date(allow_none=True)
+    invalidation_pending = StrictBool()
+
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError(
+                "Give at least one of status, fees_paid_until, invalidation_pending.", "_body"
+            )
+
+
+class AssetOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    number = fields.String()
+    title = fields.String()
+    holder_ids = fields.List(fields.Integer())
+    filing_date = fields.Date()
+    grant_date = fields.Date(allow_none=True)
+    expiry_date = fields.Date()
+    status = fields.String()
+    fees_paid_until = fields.Date(allow_none=True)
+    ipc = fields.String(allow_none=True)
+    features = fields.Dict(allow_none=True)
+    frozen = fields.Boolean()
+    invalidation_pending = fields.Boolean()
+
+
+class FreezeIn(Schema):
+    court = Text(300, required=True)
+    order_number = Text(100, required=True)
+
+
+class FreezeOut(Schema):
+    id = fields.Integer()
+    asset_id = fields.Integer()
+    court = fields.String()
+    order_number = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    lifted_at = fields.DateTime(allow_none=True)
+
+
+class ApplicationIn(Schema):
+    pledgor_id = Id(required=True)
+    pledgee_id = Id(required=True)
+    asset_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=100))
+    secured_amount = Money(positive=True, load_default=None)
+    currency = Currency(load_default="CNY")
+    debt_start = fields.Date(load_default=None)
+    debt_end = fields.Date(load_default=None)
+    contract_number = fields.String(load_default=None, validate=validate.Length(max=100))
+    co_owner_consent_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=50))
+    forfeiture_clause = StrictBool(load_default=False)
+    acknowledged_risks = fields.List(
+        fields.String(validate=validate.OneOf(["invalidation_pending"])), load_default=list
+    )
+    valuation_id = Id(load_default=None)
+
+
+class GroundOut(Schema):
+    code = fields.String()
+    message = fields.String()
+    asset_id = fields.Integer()
+
+
+class ApplicationOut(ApplicationIn):
+    id = fields.Integer()
+    status = fields.String()
+    note = fields.String(allow_none=True)
+    grounds = fields.List(fields.Nested(GroundOut), allow_none=True)
+    pledge_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class NoteIn(Schema):
+    note = Text(2000, required=True)
+
+
+class RefuseIn(Schema):
+    grounds = fields.List(
+        fields.String(validate=validate.OneOf([g.value for g in Ground])),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    note = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class PledgeOut(Schema):
+    id = fields.Integer()
+    registration_number = fields.String()
+    status = fields.String()
+    pledgor_id = fields.Integer()
+    pledgee_id = fields.Integer()
+    asset_ids = fields.List(fields.Integer())
+    secured_amount = Money()
+    currency = fields.String()
+    debt_start = fields.Date()
+    debt_end = fields.Date()
+    contract_number = fields.String()
+    application_id = fields.Integer()
+    registered_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    closing_reason = fields.String(allow_none=True)
+
+
+class PledgeChangeIn(Schema):
+    secured_amount = Money(positive=True)
+    debt_end = fields.Date()
+
+
+class ReasonIn(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            [r.value for r in CancellationReason if r is not CancellationReason.REALIZED]
+        ),
+    )
+
+
+class RevokeIn(Schema):
+    reason = Text(2000, required=True)
+
+
+class TransferIn(Schema):
+    asset_id = Id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["assignment", "licence"]))
+    to_party_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=50))
+    pledgee_consent = StrictBool(load_default=False)
+    proceeds = fields.String(
+        load_default=None, validate=validate.OneOf(["early_repayment", "escrow"])
+    )
+
+
+class TransferOut(Schema):
+    id = fields.Integer()
+    asset_id = fields.Integer()
+    kind = fields.String()
+    from_party_ids = fields.List(fields.Integer())
+    to_party_ids = fields.List(fields.Integer())
+    pledge_id = fields.Integer(allow_none=True)
+    pledgee_consent = fields.Boolean()
+    proceeds = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class PublicQuery(Schema):
+    number = fields.String(validate=validate.Length(min=1, max=60))
+    pledgor = fields.String(validate=validate.Length(min=1, max=300))
+
+    @validates_schema
+    def _exactly_one(self, data, **kwargs):
+        if ("number" in data) == ("pledgor" in data):
+            raise ValidationError("Give exactly one of number or pledgor.", "_query")
+
+
+class EncumbranceOut(Schema):
+    registration_number = fields.String()
+    asset_number = fields.String()
+    asset_kind = fields.String()
+    asset_title = fields.String()
+    main_classification = fields.String(allow_none=True)
+    pledgor_name = fields.String()
+    pledgee_name = fields.String()
+    registered_at = fields.DateTime()
+    status = fields.String()
+    closed_at = fields.DateTime(allow_none=True)
+    closing_reason = fields.String(allow_none=True)
+
+
+class CheckpointRef(Schema):
+    tree_size = fields.Integer()
+    root_hash = fields.String(allow_none=True)
+
+
+class EncumbrancesOut(Schema):
+    checkpoint = fields.Nested(CheckpointRef)
+    items = fields.List(fields.Nested(EncumbranceOut))
+
+
+class HistoryEventOut(Schema):
+    seq = fields.Integer()
+    time = fields.String()
+    type = fields.String()
+    actor = fields.String()
+    refs = fields.Dict()
+    changes = fields.Dict()
+
+
+class HistoryOut(Schema):
+    items = fields.List(fields.Nested(HistoryEventOut))

@@ -1,0 +1,136 @@
+"""Registered pledges: reading, changes of amount or term, cancellation and revocation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ipx.auth import Principal
+from ipx.errors import InvalidTransition, ValidationFailed
+from ipx.registry.model import PLEDGE_TRANSITIONS, CancellationReason, PledgeStatus, can_move
+from ipx.registry.orm import Asset, Pledge, PledgeAsset
+from ipx.registry.services.common import (
+    emit,
+    ensure_sees_pledge,
+    get_or_404,
+    party_filter_for_pledges,
+)
+from ipx.uow import UnitOfWork
+
+
+def get_pledge(
+    uow: UnitOfWork, principal: Principal, pledge_id: int, *, lock: bool = False
+) -> Pledge:
+    pledge = get_or_404(uow.session, Pledge, pledge_id, lock=lock, what="pledge")
+    ensure_sees_pledge(principal, pledge)
+    return pledge
+
+
+def list_pledges(
+    uow: UnitOfWork, principal: Principal, *, filters: dict, after: int | None, limit: int
+) -> list[Pledge]:
+    stmt = select(Pledge).order_by(Pledge.id).limit(limit + 1)
+    if not principal.sees_all():
+        stmt = stmt.where(party_filter_for_pledges(principal))
+    if after:
+        stmt = stmt.where(Pledge.id > after)
+    for field in ("status", "pledgor_id", "pledgee_id"):
+        if filters.get(field) is not None:
+            stmt = stmt.where(getattr(Pledge, field) == filters[field])
+    if filters.get("asset_id") is not None:
+        stmt = stmt.where(Pledge.assets.any(PledgeAsset.asset_id == filters["asset_id"]))
+    return list(uow.session.execute(stmt).scalars())
+
+
+def change_pledge(uow: UnitOfWork, principal: Principal, pledge_id: int, changes: dict) -> Pledge:
+    """Change the secured amount and/or extend or shorten the debt term of a live pledge."""
+    pledge = get_pledge(uow, principal, pledge_id, lock=True)
+    if pledge.status != PledgeStatus.REGISTERED:
+        raise InvalidTransition(f"A pledge that is {pledge.status} cannot be changed.")
+    applied: dict[str, str] = {}
+    amount: Decimal | None = changes.get("secured_amount")
+    if amount is not None and amount != pledge.secured_amount:
+        pledge.secured_amount = amount
+        applied["secured_amount"] = str(amount)
+    debt_end = changes.get("debt_end")
+    extended = False
+    if debt_end is not None and debt_end != pledge.debt_end:
+        if debt_end <= pledge.debt_start:
+            raise ValidationFailed({"debt_end": ["The debt must end after it starts."]})
+        _check_term_covers(uow, pledge, debt_end)
+        extended = debt_end > pledge.debt_end
+        pledge.debt_end = debt_end
+        applied["debt_end"] = debt_end.isoformat()
+    if not applied:
+        raise ValidationFailed(
+            {
+                "_body": [
+                    "Nothing to change: give secured_amount or debt_end "
+                    "different from the current ones."
+                ]
+            }
+        )
+    pledge.updated_at = uow.now
+    emit(
+        uow,
+        "pledge.extended" if extended else "pledge.changed",
+        refs=_refs(pledge),
+        records={"pledge": pledge},
+        data=applied,
+    )
+    return pledge
+
+
+def _check_term_covers(uow: UnitOfWork, pledge: Pledge, debt_end) -> None:
+    expiries = uow.session.execute(
+        select(Asset.id, Asset.expiry_date).where(Asset.id.in_(pledge.asset_ids))
+    ).all()
+    if short := [asset_id for asset_id, expiry in expiries if expiry < debt_end]:
+        raise ValidationFailed(
+            {"debt_end": [f"The debt would run past the protection term of assets {short} (R06)."]}
+        )
+
+
+def close_pledge(
+    uow: UnitOfWork, principal: Principal, pledge_id: int, *, target: PledgeStatus, reason: str
+) -> Pledge:
+    """Cancel or revoke: the pledge stops encumbering its assets (kept in the public record)."""
+    pledge = get_pledge(uow, principal, pledge_id, lock=True)
+    if (
+        target is PledgeStatus.CANCELLED
+        and pledge.status == PledgeStatus.REGISTERED
+        and reason == CancellationReason.REALIZED
+    ):
+        raise InvalidTransition("A pledge is cancelled as realized only after its disposal.")
+    move_pledge(pledge, target)
+    release_assets(pledge)
+    pledge.closed_at, pledge.closing_reason, pledge.updated_at = uow.now, reason, uow.now
+    emit(
+        uow,
+        f"pledge.{target.value}",
+        refs=_refs(pledge),
+        records={"pledge": pledge},
+        data={"status": pledge.status, "reason": reason},
+    )
+    return pledge
+
+
+def move_pledge(pledge: Pledge, target: PledgeStatus) -> None:
+    if not can_move(PLEDGE_TRANSITIONS, PledgeStatus(pledge.status), target):
+        raise InvalidTransition(f"A pledge that is {pledge.status} cannot become {target.value}.")
+    pledge.status = target.value
+
+
+def release_assets(pledge: Pledge, asset_ids: list[int] | None = None) -> None:
+    for link in pledge.assets:
+        if asset_ids is None or link.asset_id in asset_ids:
+            link.active = False
+
+
+def _refs(pledge: Pledge) -> dict:
+    return {
+        "pledge": pledge.id,
+        "assets": pledge.asset_ids,
+        "parties": [pledge.pledgor_id, pledge.pledgee_id],
+    }

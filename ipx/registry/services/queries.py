@@ -1,0 +1,86 @@
+"""Read models: the public encumbrance query and record histories."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from ipx.ledger.tables import LedgerEntry, LedgerRef
+from ipx.registry.numbers import InvalidNumber, parse_patent_number
+from ipx.registry.orm import Asset, Party, Pledge, PledgeAsset
+from ipx.uow import UnitOfWork
+
+PUBLIC_LIMIT = 200
+
+
+def public_encumbrances(uow: UnitOfWork, *, number: str | None, pledgor: str | None) -> list[dict]:
+    """Public-notice fields of every pledge (cancelled ones too) on an asset or by a pledgor."""
+    pledgor_party, pledgee_party = aliased(Party), aliased(Party)
+    stmt = (
+        select(Pledge, Asset, pledgor_party.name, pledgee_party.name)
+        .join(PledgeAsset, PledgeAsset.pledge_id == Pledge.id)
+        .join(Asset, Asset.id == PledgeAsset.asset_id)
+        .join(pledgor_party, pledgor_party.id == Pledge.pledgor_id)
+        .join(pledgee_party, pledgee_party.id == Pledge.pledgee_id)
+        .order_by(Pledge.registered_at.desc(), Pledge.id.desc(), Asset.id)
+        .limit(PUBLIC_LIMIT)
+    )
+    if number is not None:
+        stmt = stmt.where(Asset.number.in_(_number_spellings(number)))
+    if pledgor is not None:
+        text = pledgor.strip()
+        stmt = stmt.where(
+            (pledgor_party.name == text) | (pledgor_party.credit_code == text.upper())
+        )
+    return [
+        {
+            "registration_number": pledge.registration_number,
+            "asset_number": asset.number,
+            "asset_kind": asset.kind,
+            "asset_title": asset.title,
+            "main_classification": asset.ipc,
+            "pledgor_name": pledgor_name,
+            "pledgee_name": pledgee_name,
+            "registered_at": pledge.registered_at,
+            "status": pledge.status,
+            "closed_at": pledge.closed_at,
+            "closing_reason": pledge.closing_reason,
+        }
+        for pledge, asset, pledgor_name, pledgee_name in uow.session.execute(stmt)
+    ]
+
+
+def _number_spellings(number: str) -> list[str]:
+    """The stored form of a patent number typed any common way; other numbers as given."""
+    spellings = [number.strip()]
+    try:
+        spellings.append(parse_patent_number(number).number)
+    except InvalidNumber:
+        spellings.append(number.strip().upper())
+    return list(dict.fromkeys(spellings))
+
+
+def history(uow: UnitOfWork, kind: str, record_id: int) -> list[dict]:
+    """Every logged event concerning a record, oldest first (actor, time, what changed)."""
+    rows = uow.session.execute(
+        select(LedgerEntry.seq, LedgerEntry.leaf)
+        .join(LedgerRef, LedgerRef.seq == LedgerEntry.seq)
+        .where(LedgerRef.kind == kind, LedgerRef.ref_id == record_id)
+        .order_by(LedgerEntry.seq)
+    )
+    events = []
+    for seq, leaf_text in rows:
+        leaf = json.loads(leaf_text)
+        events.append(
+            {
+                "seq": seq,
+                "time": leaf["time"],
+                "type": leaf["type"],
+                "actor": leaf["actor"],
+                "refs": leaf["refs"],
+                "changes": leaf["data"],
+            }
+        )
+    return events

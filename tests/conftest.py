@@ -1,0 +1,163 @@
+"""Fixtures: the app on SQLite and on PostgreSQL, clients, keys and sample records.
+
+Database tests run once per backend. PostgreSQL is reached at ``IPX_TEST_POSTGRES_URL``
+(default: the local server's ``test`` database); each test process works in a database of its
+own, created and dropped here. When the server is unreachable the PostgreSQL runs are skipped,
+unless ``IPX_REQUIRE_POSTGRES=1`` (set by ``.ci/run``), which turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from ipx import create_app
+from ipx.db import Base
+from ipx.db_ext import database
+from ipx.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get(
+    "IPX_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_PG = os.environ.get("IPX_REQUIRE_POSTGRES") == "1"
+
+
+def _pg_database() -> str | None:
+    """Create this process's PostgreSQL test database; None when the server is unreachable."""
+    name = f"ipx_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        if REQUIRE_PG:
+            raise RuntimeError(f"PostgreSQL is required but unreachable: {exc}") from exc
+        return None
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    url = _pg_database()
+    if url is None:
+        pytest.skip("PostgreSQL unreachable (set IPX_REQUIRE_POSTGRES=1 to fail instead)")
+    yield url
+    _drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'ipx.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("instance")
+
+
+_migrated: set[str] = set()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend, request):
+    return request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+def app(db_url, instance_dir):
+    app = create_app(
+        {
+            "DATABASE_URL": db_url,
+            "TESTING": True,
+            "SIGNING_KEY_FILE": str(instance_dir / "signing.key"),
+            "DIGEST_KEY_FILE": str(instance_dir / "digest.key"),
+            "CHECKPOINT_EVERY_SECONDS": 0,
+        }
+    )
+    engine = database(app).engine
+    if db_url not in _migrated:
+        upgrade(engine)
+        _migrated.add(db_url)
+    yield app
+    _empty_tables(engine)
+    engine.dispose()
+
+
+def _empty_tables(engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence(
+                conn
+            ) else None
+        conn.execute(text("DELETE FROM ledger_head"))
+        conn.execute(text("INSERT INTO ledger_head (id, size) VALUES (1, 0)"))
+
+
+def _has_sqlite_sequence(conn) -> bool:
+    return (
+        conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
+        is not None
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class Keys:
+    """API keys for each role, made directly in the database."""
+
+    app: object
+
+    def header(self, role: str, party_id: int | None = None) -> dict:
+        from ipx.auth import create_key
+        from ipx.uow import utcnow
+
+        with database(self.app).sessions() as session:
+            key = create_key(
+                session, role=role, party_id=party_id, name=f"test {role}", now=utcnow()
+            )
+            session.commit()
+        return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def keys(app):
+    return Keys(app)
+
+
+@pytest.fixture
+def clerk(keys):
+    return keys.header("clerk")
+
+
+@pytest.fixture
+def registry(client, clerk):
+    from tests.registry_helpers import Registry
+
+    return Registry(client, clerk)

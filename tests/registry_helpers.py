@@ -1,0 +1,74 @@
+"""Building registry records through the API, for tests."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from ipx.registry.numbers import make_credit_code, make_patent_number
+
+_serial = itertools.count(1)
+_org = itertools.count(1)
+
+
+def credit_code() -> str:
+    n = next(_org)
+    return make_credit_code(f"{n:08d}"[:8].replace("0", "A", 1) if n % 2 else f"{n:08d}")
+
+
+@dataclass
+class Registry:
+    """Creates parties, assets and applications over HTTP as a clerk, asserting success."""
+
+    client: object
+    clerk: dict
+    today: date = field(default_factory=date.today)
+
+    def post(self, path: str, body: dict, headers: dict | None = None, status: int = 201) -> dict:
+        response = self.client.post(f"/api/v1{path}", json=body, headers=headers or self.clerk)
+        assert response.status_code == status, response.get_json()
+        return response.get_json()
+
+    def party(self, name: str = "华东材料科技股份有限公司", kind: str = "organization") -> int:
+        body = {"kind": kind, "name": f"{name}{next(_org)}"}
+        if kind == "organization":
+            body["credit_code"] = credit_code()
+        return self.post("/parties", body)["id"]
+
+    def asset(self, holder_ids: list[int], **overrides) -> dict:
+        filing = overrides.pop("filing_date", self.today - timedelta(days=3 * 365))
+        body = {
+            "kind": "invention",
+            "number": make_patent_number(filing.year, 1, next(_serial)),
+            "title": "一种稀土永磁材料及其制备方法",
+            "holder_ids": holder_ids,
+            "filing_date": filing.isoformat(),
+            "grant_date": (filing + timedelta(days=700)).isoformat(),
+            "status": "granted",
+            "fees_paid_until": (self.today + timedelta(days=200)).isoformat(),
+            "ipc": "H01F 1/057",
+            "features": {"claims": 10, "backward_citations": 5, "family_size": 2, "inventors": 3},
+        }
+        body.update(overrides)
+        return self.post("/assets", body)
+
+    def application(
+        self, pledgor: int, pledgee: int, asset_ids: list[int], headers=None, **overrides
+    ) -> dict:
+        body = {
+            "pledgor_id": pledgor,
+            "pledgee_id": pledgee,
+            "asset_ids": asset_ids,
+            "secured_amount": "5000000.00",
+            "currency": "CNY",
+            "debt_start": self.today.isoformat(),
+            "debt_end": (self.today + timedelta(days=730)).isoformat(),
+            "contract_number": "JK-2026-0001",
+        }
+        body.update(overrides)
+        return self.post("/pledge-applications", body, headers=headers)
+
+    def pledge(self, pledgor: int, pledgee: int, asset_ids: list[int], **overrides) -> dict:
+        application = self.application(pledgor, pledgee, asset_ids, **overrides)
+        return self.post(f"/pledge-applications/{application['id']}/register", {})
