@@ -82,6 +82,14 @@ class RegistrationRefused(Conflict):
         )
 
 
+class ServiceUnavailable(IpxError):
+    status, code, title = 503, "service-unavailable", "Service unavailable"
+
+
+class InternalError(IpxError):
+    status, code, title = 500, "internal-error", "Internal error"
+
+
 class IdempotencyMismatch(IpxError):
     status, code, title = 422, "idempotency-mismatch", "Idempotency-Key reused with another body"
 
@@ -157,13 +165,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _operational_error(exc: OperationalError):
         log.exception("database unavailable")
-        problem = IpxError("The database is busy or unavailable; retry later.").to_problem()
-        problem.update(status=503, code="service-unavailable", title="Service unavailable")
-        return problem_response(problem, {"Retry-After": "1"})
+        problem = ServiceUnavailable("The database is busy or unavailable; retry later.")
+        return problem_response(problem.to_problem(), {"Retry-After": "1"})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unexpected error")
-        problem = IpxError("An internal error occurred; it has been logged.").to_problem()
-        problem.update(status=500, code="internal-error", title="Internal error")
-        return problem_response(problem)
+        problem = InternalError("An internal error occurred; it has been logged.")
+        return problem_response(problem.to_problem())

@@ -15,6 +15,21 @@ from ipx.registry.services.parties import create_party
 from ipx.uow import UnitOfWork
 
 BATCH = 500
+PARTY_FIELDS = ("kind", "name", "credit_code", "id_number")
+ASSET_FIELDS = (
+    "kind",
+    "number",
+    "title",
+    "filing_date",
+    "grant_date",
+    "status",
+    "fees_paid_until",
+    "expiry_date",
+    "ipc",
+    "features",
+    "invalidation_pending",
+)
+DATE_FIELDS = ("filing_date", "grant_date", "fees_paid_until", "expiry_date")
 
 
 def seed_samples(app: Flask) -> tuple[int, int]:
@@ -26,7 +41,8 @@ def seed_samples(app: Flask) -> tuple[int, int]:
         existing = set(uow.session.execute(select(Party.sample_key)).scalars())
         for party in load_sample_parties(samples_dir):
             if party["key"] not in existing:
-                create_party(uow, party, sample_key=party["key"])
+                fields = {k: party.get(k) for k in PARTY_FIELDS}
+                create_party(uow, fields, sample_key=party["key"])
                 added_parties += 1
         uow.session.flush()
         ids = dict(uow.session.execute(select(Party.sample_key, Party.id)).all())
@@ -34,43 +50,48 @@ def seed_samples(app: Flask) -> tuple[int, int]:
         for asset in load_sample_assets(samples_dir):
             if asset["key"] in existing:
                 continue
-            data = {**asset, "holder_ids": [ids[k] for k in asset["holders"]]}
-            create_asset(uow, _as_dates(data), sample_key=asset["key"])
+            create_asset(uow, _asset_fields(asset, ids), sample_key=asset["key"])
             added_assets += 1
         uow.commit()
     return added_parties, added_assets
 
 
 def seed_synthetic(app: Flask, count: int, seed: int = 7) -> int:
-    """Add ``count`` generated invention patents held by the first sample organization."""
+    """Add ``count`` generated invention patents held by sample parties (seeded first)."""
     sessions = database(app).sessions
     with sessions() as session:
-        holder = session.execute(select(Party.id).order_by(Party.id).limit(1)).scalar_one()
+        ids = dict(
+            session.execute(
+                select(Party.sample_key, Party.id).where(Party.sample_key.is_not(None))
+            ).all()
+        )
         numbers = set(session.execute(select(Asset.number)).scalars())
     added, batch = 0, []
-    for asset in synthetic_assets(count, seed):
+    for asset in synthetic_assets(count, seed, directory=app.config["SAMPLES_DIR"]):
         if asset["number"] in numbers:
             continue
         batch.append(asset)
         if len(batch) == BATCH:
-            added += _add_batch(sessions, batch, holder)
+            added += _add_batch(sessions, batch, ids)
             batch = []
     if batch:
-        added += _add_batch(sessions, batch, holder)
+        added += _add_batch(sessions, batch, ids)
     return added
 
 
-def _add_batch(sessions, batch: list[dict], holder: int) -> int:
+def _add_batch(sessions, batch: list[dict], ids: dict[str, int]) -> int:
     with UnitOfWork(sessions, actor="seed") as uow:
         for asset in batch:
-            create_asset(uow, _as_dates({**asset, "holder_ids": [holder]}))
+            create_asset(uow, _asset_fields(asset, ids))
         uow.commit()
     return len(batch)
 
 
-def _as_dates(data: dict) -> dict:
-    out = dict(data)
-    for field in ("filing_date", "grant_date", "fees_paid_until", "expiry_date"):
-        if isinstance(out.get(field), str):
-            out[field] = date.fromisoformat(out[field])
-    return out
+def _asset_fields(asset: dict, party_ids: dict[str, int]) -> dict:
+    """The API's asset fields from a sample record (dates parsed, holders resolved)."""
+    data = {k: asset.get(k) for k in ASSET_FIELDS if asset.get(k) is not None}
+    for field in DATE_FIELDS:
+        if field in data:
+            data[field] = date.fromisoformat(data[field])
+    data["holder_ids"] = [party_ids[key] for key in asset["holder_keys"]]
+    return data

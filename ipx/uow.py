@@ -52,7 +52,8 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.session.rollback()
+        # close() rolls back whatever was not committed and detaches the loaded objects without
+        # expiring them, so routes can still serialise what a read returned.
         self.session.close()
 
     def record(self, event: Event) -> None:
