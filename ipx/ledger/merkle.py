@@ -141,6 +141,23 @@ def new_nodes_for_append(
     return nodes
 
 
+def required_nodes(compute: Callable[[GetNode], object]) -> list[tuple[int, int]]:
+    """The ``(level, index)`` store nodes ``compute(get_node)`` reads, in first-read order.
+
+    Lets a database store fetch every node a proof needs in one query: the computation is run
+    once against placeholder hashes (which proofs never inspect, only combine), e.g.
+    ``required_nodes(lambda get: inclusion_proof(i, n, get))``.
+    """
+    seen: dict[tuple[int, int], None] = {}
+
+    def placeholder(level: int, index: int) -> bytes:
+        seen[level, index] = None
+        return bytes(HASH_SIZE)
+
+    compute(placeholder)
+    return list(seen)
+
+
 class MemoryTree:
     """An in-memory node store (one list of hashes per level), for tests and benchmarks."""
 

@@ -21,6 +21,7 @@ from ipx.ledger.merkle import (
     inclusion_proof,
     leaf_hash,
     new_nodes_for_append,
+    required_nodes,
     root_at,
     root_from_leaf_hashes,
     subtree_hash,
@@ -239,6 +240,19 @@ def test_append_writes_exactly_the_complete_subtrees(n):
     for (level, index), value in store.items():
         assert value == ref_mth(index << level, (index + 1) << level)
     assert root_at(n, lambda lv, ix: store[lv, ix]) == ref_mth(0, n)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8, 13, 64])
+def test_required_nodes_are_exactly_what_a_proof_reads(tree, n):
+    for compute in [lambda get, i=i: inclusion_proof(i, n, get) for i in range(n)] + [
+        lambda get, m=m: consistency_proof(m, n, get) for m in range(1, n + 1)
+    ]:
+        calls: list = []
+        expected = compute(guarded(tree, n, calls))
+        needed = required_nodes(compute)
+        assert sorted(needed) == sorted(set(calls))
+        fetched = {node: tree.get_node(*node) for node in needed}  # one batched query
+        assert compute(lambda level, index, rows=fetched: rows[level, index]) == expected
 
 
 # --- edge cases named by the RFC --------------------------------------------------------------
