@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 #: Owner history smoothing: an owner with m patents counts half its own rate, half the prior.
 OWNER_SMOOTHING = 20.0
 
+_COUNT_SET = frozenset(COUNT_FEATURES)
 _SECTION_RE = re.compile(r"^\s*([A-Ha-h])")
 
 
@@ -97,6 +99,12 @@ class OwnerHistory:
                 n1,
             )
         return out
+
+    def encode_one(self, owner: str | None) -> list[float]:
+        """`encode` for a single owner, without numpy overhead (the serving path)."""
+        m = OWNER_SMOOTHING
+        n1, k1, n2, k2 = self.counts.get(owner_key(owner), (0, 0, 0, 0)) if owner else (0, 0, 0, 0)
+        return [(k1 + m * self.prior_s1) / (n1 + m), (k2 + m * self.prior_s2) / (n2 + m), float(n1)]
 
     def to_json(self) -> dict:
         """Plain-JSON form for metadata.json."""
@@ -160,7 +168,9 @@ def training_defaults(x: np.ndarray) -> dict[str, float]:
 
 
 def _count(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+    if type(value) is int and value >= 0:  # the common case, checked cheaply
+        return float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, not {value!r}")
     if value < 0:
         raise ValueError(f"{name} must not be negative")
@@ -176,18 +186,17 @@ def registry_vector(
     owner: str | None,
     defaults: Mapping[str, float | str],
     history: OwnerHistory,
-) -> tuple[np.ndarray, list[str]]:
-    """Map a registry-style asset to the model's feature row.
+) -> tuple[list[float], list[str]]:
+    """Map a registry-style asset to the model's feature row (a list, in FEATURE_NAMES order).
 
     `features` holds any of COUNT_FEATURES (missing or None ones are imputed with training
     medians); `ipc` gives the section (imputed with the most common one when absent). Returns
     the row and the names of the inputs that were imputed, so the caller can flag them.
     """
     features = features or {}
-    unknown = set(features) - set(COUNT_FEATURES)
-    if unknown:
-        raise ValueError(f"unknown features: {sorted(unknown)}")
-    row = np.zeros(len(FEATURE_NAMES))
+    if not features.keys() <= _COUNT_SET:
+        raise ValueError(f"unknown features: {sorted(set(features) - _COUNT_SET)}")
+    row = [0.0] * len(FEATURE_NAMES)
     imputed: list[str] = []
     for name in COUNT_FEATURES:
         value = features.get(name)
@@ -210,5 +219,5 @@ def registry_vector(
     row[INDEX[f"ipc_{section}"]] = 1.0
     if not owner:
         imputed.append("owner_history")
-    row[-3:] = history.encode([owner])[0]
+    row[-3:] = history.encode_one(owner)
     return row, imputed

@@ -8,6 +8,8 @@ the stage-3 hazard is continued; callers flag that as extrapolation.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 STAGE_YEARS = np.array([3.5, 7.5, 11.5])
@@ -29,3 +31,16 @@ def conditional_survival(cumulative: np.ndarray, from_years: float, to_years) ->
     """P(in force at `to_years` | in force at `from_years`), both in years since grant."""
     start = survival_at(cumulative, from_years)
     return np.minimum(survival_at(cumulative, to_years) / start, 1.0)
+
+
+def survival_scalar(cumulative, years: float) -> float:
+    """`survival_at` for one time point in plain Python (the per-request serving path)."""
+    log_s = [0.0, *(math.log(max(min(float(c), 1.0), 1e-12)) for c in cumulative)]
+    knots = (0.0, *STAGE_YEARS.tolist())
+    t = max(years, 0.0)
+    for i in range(1, 4):
+        if t <= knots[i]:
+            w = (t - knots[i - 1]) / (knots[i] - knots[i - 1])
+            return math.exp(log_s[i - 1] + w * (log_s[i] - log_s[i - 1]))
+    rate = (log_s[3] - log_s[2]) / (knots[3] - knots[2])
+    return math.exp(log_s[3] + rate * (t - knots[3]))

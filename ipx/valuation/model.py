@@ -1,0 +1,133 @@
+"""Valuation domain: request and result dataclasses, grades and loan-to-value caps.
+
+Plain Python only (no Flask, no SQLAlchemy): the API layer maps JSON to these and back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from ipx.valuation.income import Economics, IncomeValue
+
+
+class AssetKind(StrEnum):
+    """Kinds of registered IP; only patents are inside the renewal model's scope."""
+
+    INVENTION = "invention"
+    UTILITY_MODEL = "utility_model"
+    DESIGN = "design"
+    TRADEMARK = "trademark"
+    COPYRIGHT = "copyright"
+
+
+#: Kinds the renewal model scores. Utility models are scored with a `kind-extrapolated` flag;
+#: designs, trademarks and copyrights get no score (their features and renewal economics differ).
+MODELLED_KINDS = frozenset({AssetKind.INVENTION, AssetKind.UTILITY_MODEL})
+
+#: Default loan-to-value caps on the p10 value (configurable via `Valuer.load(ltv_caps=...)`).
+#: Designs and copyrights: 0.10, below utility models, as they are thin, easily designed-around
+#: rights with few transaction comparables.
+DEFAULT_LTV_CAPS = {
+    AssetKind.INVENTION: Decimal("0.25"),
+    AssetKind.UTILITY_MODEL: Decimal("0.15"),
+    AssetKind.DESIGN: Decimal("0.10"),
+    AssetKind.TRADEMARK: Decimal("0.30"),
+    AssetKind.COPYRIGHT: Decimal("0.10"),
+}
+
+#: Grade bands on the 0-100 score (lower bound inclusive), best first.
+GRADES = (
+    ("AAA", 90),
+    ("AA", 80),
+    ("A", 65),
+    ("BBB", 50),
+    ("BB", 35),
+    ("B", 20),
+    ("CCC", 10),
+    ("CC", 5),
+    ("C", 0),
+)
+
+
+def grade_for(score: float) -> str:
+    """Grade band of a score."""
+    return next(name for name, floor in GRADES if score >= floor)
+
+
+@dataclass(frozen=True)
+class ValuationRequest:
+    """One asset to value. `features` is registry-style and may be partial."""
+
+    kind: AssetKind | str = AssetKind.INVENTION
+    features: dict | None = None
+    ipc: str | None = None
+    owner: str | None = None
+    filing_date: date | None = None
+    grant_date: date | None = None
+    expiry_date: date | None = None
+    frozen: bool = False
+    lapsed: bool = False  # lapsed or invalidated
+    as_of: date | None = None  # None: today (resolved before the seed is derived)
+    loan_term_months: int | None = None
+    economics: Economics | None = None
+    explain: bool = False
+
+    def canonical_json(self) -> str:
+        """Sorted-key, compact JSON of the request: the source of its Monte Carlo seed."""
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), default=str)
+
+    def seed(self) -> int:
+        """64-bit seed from the SHA-256 of the canonical JSON."""
+        return int.from_bytes(hashlib.sha256(self.canonical_json().encode()).digest()[:8], "big")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something the bank must know about this valuation."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Collateral:
+    """Lending value: `collateral_value` = p10 x `ltv_cap`; `max_loan` also discounts by the
+    probability the right is still in force at the loan's maturity (when a term is given)."""
+
+    ltv_cap: Decimal
+    collateral_value: Decimal | None
+    max_loan: Decimal | None
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A feature's TreeSHAP contribution to the calibrated log-odds, summed over stages."""
+
+    feature: str
+    value: float
+    contribution: float
+    by_stage: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class ValuationResult:
+    """Answer of `Valuer.value`; money is Decimal, probabilities float."""
+
+    model_version: str
+    feature_schema_hash: str
+    as_of: date
+    score: float | None
+    grade: str | None
+    survival: list[float] | None
+    p_in_force_at_maturity: float | None
+    value: IncomeValue | None
+    collateral: Collateral
+    drivers: list[Driver] | None
+    drivers_space: str | None
+    flags: list[Flag] = field(default_factory=list)
+    imputed: list[str] = field(default_factory=list)
