@@ -72,3 +72,89 @@ class Registry:
     def pledge(self, pledgor: int, pledgee: int, asset_ids: list[int], **overrides) -> dict:
         application = self.application(pledgor, pledgee, asset_ids, **overrides)
         return self.post(f"/pledge-applications/{application['id']}/register", {})
+
+
+# --- assertions and database snapshots shared by the API tests ------------------------------
+
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "code"}
+
+
+def assert_problem(response, status: int, code: str | None = None) -> dict:
+    """The response is an RFC 9457 problem with the given status (and machine code)."""
+    body = response.get_json(force=True, silent=True)
+    assert response.status_code == status, (response.status_code, body)
+    assert response.mimetype == "application/problem+json", response.mimetype
+    assert isinstance(body, dict) and body.keys() >= PROBLEM_FIELDS, body
+    assert body["status"] == status
+    if code is not None:
+        assert body["code"] == code, body
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body
+
+
+def row_counts(app) -> dict[str, int]:
+    """Rows in every table (the log included), to show that a refused request changed nothing."""
+    from sqlalchemy import func, select
+
+    import ipx.models  # noqa: F401 - registers every table
+    from ipx.db import Base
+    from ipx.db_ext import database
+    from ipx.ledger.tables import LedgerHead
+
+    with database(app).sessions() as session:
+        counts = {
+            t.name: session.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in Base.metadata.sorted_tables
+            if t.name not in ("api_keys", "idempotency_keys")
+        }
+        counts["ledger_size"] = session.execute(select(LedgerHead.size)).scalar_one_or_none() or 0
+    return counts
+
+
+def event_types(app) -> list[str]:
+    """Types of every event in the log, in order."""
+    from sqlalchemy import select
+
+    from ipx.db_ext import database
+    from ipx.ledger.tables import LedgerEntry
+
+    with database(app).sessions() as session:
+        return list(session.execute(select(LedgerEntry.type).order_by(LedgerEntry.seq)).scalars())
+
+
+@dataclass
+class Scene:
+    """A typical cast: an owner with an asset, a bank, and keys for every role."""
+
+    owner: int
+    bank: int
+    other_owner: int
+    other_bank: int
+    asset: dict
+    other_asset: dict
+    headers: dict
+
+
+def scene(registry: Registry, keys) -> Scene:
+    """Two owners with one asset each, two banks, and a key per role (bound where needed)."""
+    owner, bank = registry.party("华东材料科技股份有限公司"), registry.party("工商银行上海分行")
+    other_owner, other_bank = registry.party("岭南电子有限公司"), registry.party("建设银行广州分行")
+    headers = {
+        "clerk": registry.clerk,
+        "auditor": keys.header("auditor"),
+        "admin": keys.header("admin"),
+        "bank": keys.header("bank", bank),
+        "owner": keys.header("owner", owner),
+        "other_bank": keys.header("bank", other_bank),
+        "other_owner": keys.header("owner", other_owner),
+        "none": {},
+    }
+    return Scene(
+        owner=owner,
+        bank=bank,
+        other_owner=other_owner,
+        other_bank=other_bank,
+        asset=registry.asset([owner]),
+        other_asset=registry.asset([other_owner]),
+        headers=headers,
+    )
