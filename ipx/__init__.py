@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from ipx.config import PROJECT_ROOT, load_config
+if TYPE_CHECKING:  # importing ipx must stay light: the offline verifier lives in ipx.ledger
+    from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: configuration, database, blueprints, error handlers, model."""
+    from flask import Flask
+
+    from ipx.config import PROJECT_ROOT, load_config
+
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.config.from_mapping(load_config(Path(app.instance_path)))
     if config:
