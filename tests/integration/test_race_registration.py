@@ -1,0 +1,110 @@
+"""32 clients race to register 32 different applications on the same asset, over real HTTP.
+
+Each thread has its own connection to a real server thread (werkzeug, threaded), so the
+requests really run concurrently in separate database transactions. Exactly one may win.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from ipx.db_ext import database
+from ipx.ledger.tables import LedgerEntry, LedgerHead
+from ipx.registry.orm import Pledge, PledgeApplication, PledgeAsset
+from tests.registry_helpers import event_types
+
+RACERS = 32
+
+
+@contextmanager
+def serving(app):
+    """The app on 127.0.0.1 (a free port) in a background thread; yields the port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def _race(port: int, clerk: dict, application_ids: list[int]) -> list[tuple[int, dict]]:
+    barrier = threading.Barrier(len(application_ids))
+    results: list[tuple[int, dict] | None] = [None] * len(application_ids)
+
+    def register(index: int, application_id: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            connection.connect()  # connect first, so the barrier releases requests, not handshakes
+            barrier.wait(timeout=60)
+            connection.request(
+                "POST",
+                f"/api/v1/pledge-applications/{application_id}/register",
+                body=b"{}",
+                headers={**clerk, "Content-Type": "application/json"},
+            )
+            response = connection.getresponse()
+            results[index] = (response.status, json.loads(response.read()))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=register, args=(i, a)) for i, a in enumerate(application_ids)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    assert all(r is not None for r in results), "a racer did not finish"
+    return results  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.postgres]),
+        "sqlite",
+    ],
+)
+def test_one_registration_wins_the_race_for_an_asset(app, registry, clerk):
+    owner, bank = registry.party(), registry.party("中国银行股份有限公司")
+    asset = registry.asset([owner])
+    application_ids = [
+        registry.application(owner, bank, [asset["id"]], contract_number=f"JK-RACE-{n:02d}")["id"]
+        for n in range(RACERS)
+    ]
+
+    with serving(app) as port:
+        results = _race(port, clerk, application_ids)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [409] * (RACERS - 1), statuses
+    (winner,) = [body for status, body in results if status == 201]
+    assert winner["registration_number"].startswith("IPX-P-")
+    for status, body in results:
+        if status == 409:
+            assert body["code"] == "registration-refused"
+            assert "R09" in {g["code"] for g in body["grounds"]}
+
+    with database(app).sessions() as session:
+        assert session.execute(select(func.count()).select_from(Pledge)).scalar_one() == 1
+        active = select(func.count()).select_from(PledgeAsset).where(PledgeAsset.active)
+        assert session.execute(active).scalar_one() == 1
+        statuses_by_app = dict(
+            session.execute(select(PledgeApplication.id, PledgeApplication.status)).all()
+        )
+        size = session.execute(select(LedgerHead.size)).scalar_one()
+        seqs = list(session.execute(select(LedgerEntry.seq).order_by(LedgerEntry.seq)).scalars())
+    assert sorted(statuses_by_app.values()) == ["registered"] + ["submitted"] * (RACERS - 1)
+    assert statuses_by_app[winner["application_id"]] == "registered"
+    # Nothing half-written: the log is gapless and holds exactly one registration.
+    assert seqs == list(range(size))
+    assert event_types(app).count("pledge.registered") == 1
