@@ -3,4 +3,6 @@
 import ipx.auth  # noqa: F401
 import ipx.idempotency  # noqa: F401
 import ipx.ledger.tables  # noqa: F401
+import ipx.registry.disposal_orm  # noqa: F401
 import ipx.registry.orm  # noqa: F401
+import ipx.valuation.orm  # noqa: F401

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ipx.ledger.events import state_digest
+from ipx.registry.disposal_state import DISPOSAL_STATE_OF
 from ipx.registry.orm import Asset, Freeze, Party, Pledge, PledgeApplication, Transfer
 
 
@@ -110,6 +111,7 @@ STATE_OF = {
     "application": (PledgeApplication, application_state),
     "pledge": (Pledge, pledge_state),
     "transfer": (Transfer, transfer_state),
+    **DISPOSAL_STATE_OF,
 }
 
 
