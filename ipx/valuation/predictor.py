@@ -161,7 +161,8 @@ class Valuer:
     def _drivers(self, x: np.ndarray) -> list[list[Driver]]:
         """TreeSHAP per stage times the Platt slope: calibrated log-odds contributions."""
         per_stage = [
-            s.booster.predict(x, pred_contrib=True)[:, :-1] * s.platt.a for s in self._stages
+            s.booster.predict(x, pred_contrib=True, num_threads=1)[:, :-1] * s.platt.a
+            for s in self._stages
         ]
         out = []
         for j in range(len(x)):

@@ -1,0 +1,123 @@
+"""Valuation latency and throughput, each next to raw `Booster.predict` in the same run.
+
+    python bench/valuation.py [--model-dir DIR] [--batch 100000]
+
+Prints a table. Not a pass/fail test. To add the HTTP measurement later, implement
+`bench_http(valuer)` returning rows like the others and append them in `main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import time
+from datetime import date
+
+import numpy as np
+
+from ipx.valuation import features as F
+from ipx.valuation.model import ValuationRequest
+from ipx.valuation.predictor import Valuer
+
+REQUEST = ValuationRequest(
+    features={
+        "claims": 12,
+        "backward_citations": 8,
+        "npl_citations": 3,
+        "family_size": 2,
+        "inventors": 4,
+        "similar_docs": 6,
+    },
+    ipc="C22C 38/00",
+    filing_date=date(2018, 3, 1),
+    grant_date=date(2020, 6, 1),
+    as_of=date(2026, 11, 1),
+    loan_term_months=36,
+)
+
+
+def _timings(fn, n: int) -> list[float]:
+    for _ in range(min(n, 50)):
+        fn()
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def _row(name: str, times: list[float], raw: list[float]) -> tuple:
+    ms = lambda v: v * 1e3  # noqa: E731
+    p99 = lambda t: float(np.percentile(t, 99))  # noqa: E731
+    return (
+        name,
+        ms(statistics.median(times)),
+        ms(p99(times)),
+        ms(statistics.median(raw)),
+        ms(p99(raw)),
+    )
+
+
+def bench_single(valuer: Valuer, n: int = 3000) -> list[tuple]:
+    """In-process single valuation, without and with explanation, vs raw predict (3 stages)."""
+    x = np.array([valuer._prepare(REQUEST).row])
+    boosters = [s.booster for s in valuer._stages]
+    raw = _timings(lambda: [b.predict(x, raw_score=True, num_threads=1) for b in boosters], n)
+    raw_contrib = _timings(lambda: [b.predict(x, pred_contrib=True) for b in boosters], n // 5)
+    plain = _timings(lambda: valuer.value(REQUEST), n)
+    explained_req = dataclasses.replace(REQUEST, explain=True)
+    explained = _timings(lambda: valuer.value(explained_req), n // 5)
+    return [
+        _row("single, no explanation", plain, raw),
+        _row("single, explain (SHAP)", explained, raw_contrib),
+    ]
+
+
+def bench_batch(valuer: Valuer, size: int) -> tuple:
+    """Throughput of value_batch on `size` varied requests vs raw predict on the same matrix."""
+    rng = np.random.default_rng(0)
+    claims = rng.integers(1, 60, size)
+    requests = [
+        dataclasses.replace(REQUEST, features={**REQUEST.features, "claims": int(c)})
+        for c in claims
+    ]
+    x = np.array([valuer._prepare(r).row for r in requests[:size]])
+    start = time.perf_counter()
+    for s in valuer._stages:
+        s.booster.predict(x, raw_score=True)
+    raw = time.perf_counter() - start
+    start = time.perf_counter()
+    results = valuer.value_batch(requests)
+    took = time.perf_counter() - start
+    assert len(results) == size
+    return (f"batch of {size:,}", took, size / took, raw, size / raw)
+
+
+def main() -> None:
+    """Print the benchmark table."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model-dir", default=None)
+    parser.add_argument("--batch", type=int, default=100_000)
+    args = parser.parse_args()
+    valuer = Valuer.load(args.model_dir)
+    print(f"model {valuer.version}, {len(F.FEATURE_NAMES)} features\n")
+    print(
+        f"| {'case':<26} | valuer median ms | valuer p99 ms | raw predict median ms | raw p99 ms |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, med, p99, rmed, rp99 in bench_single(valuer):
+        print(f"| {name:<26} | {med:.3f} | {p99:.3f} | {rmed:.3f} | {rp99:.3f} |")
+    name, took, rate, raw, raw_rate = bench_batch(valuer, args.batch)
+    print(f"\n| {'case':<26} | valuer s | valuer rows/s | raw predict s | raw rows/s |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    print(f"| {name:<26} | {took:.2f} | {rate:,.0f} | {raw:.2f} | {raw_rate:,.0f} |")
+    print(
+        "\nraw predict = Booster.predict of the three stage boosters on the same feature rows"
+        " (no feature mapping, calibration or result assembly)."
+    )
+
+
+if __name__ == "__main__":
+    main()
