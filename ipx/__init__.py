@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     api = IpxApi(app)
     register_error_handlers(app)
     _register_blueprints(api)
-    _init_optional_services(app)
+    _init_valuation(app)
     return app
 
 
@@ -46,12 +46,14 @@ def _register_blueprints(api) -> None:
         ledger_blueprint = None
     if ledger_blueprint is not None:
         api.register_blueprint(ledger_blueprint)
+    from ipx.valuation.routes import blp as valuation_blueprint
+
+    api.register_blueprint(valuation_blueprint)
 
 
-def _init_optional_services(app: Flask) -> None:
-    """Load the valuation model once; the registry works without it."""
-    try:
-        from ipx.valuation.routes import init_app as init_valuation
-    except ImportError:
-        return
-    init_valuation(app)
+def _init_valuation(app: Flask) -> None:
+    """Load the valuation model once; assets reach it through the registry's facts."""
+    from ipx.registry.services.valuation_facts import asset_facts
+    from ipx.valuation.routes import init_app
+
+    init_app(app, asset_source=asset_facts)

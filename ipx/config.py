@@ -12,7 +12,7 @@ DEFAULT_LTV_CAPS = {
     "utility_model": "0.15",
     "design": "0.10",
     "trademark": "0.30",
-    "copyright": "0.20",
+    "copyright": "0.10",
 }
 
 
