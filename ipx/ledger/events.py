@@ -1,16 +1,27 @@
 """What the registry hands to the ledger, and how it becomes leaf bytes.
 
-A leaf is canonical JSON (sorted keys, no spaces, UTF-8) holding the version, sequence number,
-time, event type, actor, record ids, non-personal facts and SHA-256 digests of personal data
-and of the records' states. Raw personal data never enters the log.
+A leaf is canonical JSON (``ipx.ledger.canonical``: sorted keys, no spaces, UTF-8, no floats)
+holding the version, sequence number, time, event type, actor, record ids, non-personal facts
+and SHA-256 digests of personal data and of the records' states. Raw personal data never
+enters the log.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+from ipx.ledger.canonical import canonical_json, sha256_hex
+
+__all__ = [
+    "LEAF_VERSION",
+    "Event",
+    "canonical_json",
+    "format_time",
+    "leaf_bytes",
+    "sha256_hex",
+    "state_digest",
+]
 
 LEAF_VERSION = 1
 
@@ -30,28 +41,13 @@ class Event:
     digests: dict = field(default_factory=dict)
 
 
-def canonical_json(obj) -> bytes:
-    """Canonical JSON: sorted keys, no insignificant spaces, UTF-8, no floats."""
-    _reject_floats(obj)
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _reject_floats(obj) -> None:
-    if isinstance(obj, float):
-        raise TypeError("floats are not allowed in ledger leaves; use strings for numbers")
-    if isinstance(obj, dict):
-        for value in obj.values():
-            _reject_floats(value)
-    elif isinstance(obj, list | tuple):
-        for value in obj:
-            _reject_floats(value)
-
-
 def format_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A leaf's time: UTC, microseconds, ``Z`` (fixed width, so text order is time order)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def leaf_bytes(event: Event, *, seq: int, time: datetime, actor: str) -> bytes:
+    """The canonical leaf of ``event`` at position ``seq``."""
     return canonical_json(
         {
             "v": LEAF_VERSION,
@@ -64,12 +60,6 @@ def leaf_bytes(event: Event, *, seq: int, time: datetime, actor: str) -> bytes:
             "digests": event.digests,
         }
     )
-
-
-def sha256_hex(data: bytes | str) -> str:
-    if isinstance(data, str):
-        data = data.encode()
-    return hashlib.sha256(data).hexdigest()
 
 
 def state_digest(state: dict) -> str:

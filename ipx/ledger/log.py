@@ -1,60 +1,83 @@
-"""Appending to the log inside the caller's transaction."""
+"""Appending to the log inside the caller's transaction.
+
+The head row is locked (``FOR UPDATE``) only here, at the very end of a unit of work, so
+concurrent appenders are serialised and the log's order is the commit order with neither gaps
+nor duplicates. Under the lock the append reads the few frontier nodes it builds on (one
+query), then writes its entries, the subtree nodes they complete and their record refs in
+three batched inserts. Nothing is cached between transactions: the frontier read under the
+lock is the only state an append depends on, so it is always the committed one.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from ipx.ledger import merkle
 from ipx.ledger.events import Event, leaf_bytes
-from ipx.ledger.tables import LedgerEntry, LedgerHead, LedgerRef
+from ipx.ledger.store import HEAD_ID, fetch_nodes, frontier_keys
+from ipx.ledger.tables import LedgerEntry, LedgerHead, LedgerNode, LedgerRef
 
-HEAD_ID = 1
-
-
-def leaf_hash(leaf: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + leaf).digest()
+leaf_hash = merkle.leaf_hash
 
 
 def append(session: Session, events: list[Event], *, actor: str, now: datetime) -> list[int]:
     """Append events to the log in the caller's transaction; return their sequence numbers.
 
-    The head row is locked (``FOR UPDATE``) so concurrent appenders are serialised and the
-    log's order is the commit order, without gaps or duplicates.
+    A leaf's time is ``now``, raised to the previous leaf's time when a transaction that started
+    later committed first, so times never go backwards along the log.
     """
     if not events:
         return []
-    size = session.execute(
-        select(LedgerHead.size).where(LedgerHead.id == HEAD_ID).with_for_update()
-    ).scalar_one_or_none()
-    if size is None:
-        session.add(LedgerHead(id=HEAD_ID, size=0))
-        session.flush()
-        size = 0
-    entries, refs, seqs = [], [], []
+    size, last_time = _lock_head(session)
+    time = max(now, last_time) if last_time is not None else now
+    nodes = fetch_nodes(session, frontier_keys(size))
+    entries, new_nodes, refs = [], [], []
     for offset, event in enumerate(events):
         seq = size + offset
-        leaf = leaf_bytes(event, seq=seq, time=now, actor=actor)
+        leaf = leaf_bytes(event, seq=seq, time=time, actor=actor)
+        hashed = leaf_hash(leaf)
         entries.append(
             {
                 "seq": seq,
-                "time": now,
+                "time": time,
                 "type": event.type,
                 "leaf": leaf.decode(),
-                "leaf_hash": leaf_hash(leaf),
+                "leaf_hash": hashed,
             }
         )
+        for level, position, value in merkle.new_nodes_for_append(
+            seq, hashed, lambda lv, pos: nodes[(lv, pos)]
+        ):
+            nodes[(level, position)] = value
+            if level:
+                new_nodes.append({"level": level, "position": position, "hash": value})
         refs.extend({"seq": seq, "kind": k, "ref_id": i} for k, i in _flatten_refs(event.refs))
-        seqs.append(seq)
     session.execute(insert(LedgerEntry), entries)
+    if new_nodes:
+        session.execute(insert(LedgerNode), new_nodes)
     if refs:
         session.execute(insert(LedgerRef), refs)
+    new_size = size + len(events)
     session.execute(
-        update(LedgerHead).where(LedgerHead.id == HEAD_ID).values(size=size + len(events))
+        update(LedgerHead).where(LedgerHead.id == HEAD_ID).values(size=new_size, last_time=time)
     )
-    return seqs
+    return list(range(size, new_size))
+
+
+def _lock_head(session: Session) -> tuple[int, datetime | None]:
+    row = session.execute(
+        select(LedgerHead.size, LedgerHead.last_time)
+        .where(LedgerHead.id == HEAD_ID)
+        .with_for_update()
+    ).first()
+    if row is None:  # a database created without migration 0002's head row
+        session.add(LedgerHead(id=HEAD_ID, size=0))
+        session.flush()
+        return 0, None
+    return row.size, row.last_time
 
 
 def _flatten_refs(refs: dict):
