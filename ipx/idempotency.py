@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Response, current_app, request
 from sqlalchemy import Integer, String, Text, delete, update
@@ -24,6 +24,7 @@ from ipx.errors import Conflict, IdempotencyMismatch, ValidationFailed
 from ipx.uow import utcnow
 
 MAX_KEY_LENGTH = 200
+ABANDONED_AFTER = timedelta(minutes=2)
 
 
 class IdempotencyRecord(Base):
@@ -94,6 +95,12 @@ def _reserve(who: str, key: str, fingerprint: str) -> Response | None:
             "This Idempotency-Key was used with a different request body or path."
         )
     if record.status is None:
+        if utcnow() - record.created_at > ABANDONED_AFTER:
+            # The process that reserved the key died before answering. Almost always its
+            # transaction died with it and nothing was created; the exception is a crash in the
+            # instant between its commit and storing the answer, which this retry cannot see.
+            _release(who, key)
+            return _reserve(who, key, fingerprint)
         raise Conflict(
             "The request with this Idempotency-Key is in progress.", code="idempotency-in-progress"
         )
