@@ -1,7 +1,10 @@
 """The registry's HTTP API, one module per resource."""
 
-from ipx.registry.routes import applications, assets, parties, pledges, public, transfers
+from ipx.registry.routes import applications, assets, disposals, parties, pledges, public, transfers
 
 
 def blueprints() -> list:
-    return [parties.blp, assets.blp, applications.blp, pledges.blp, transfers.blp, public.blp]
+    return [
+        *(parties.blp, assets.blp, applications.blp, pledges.blp, transfers.blp, public.blp),
+        *(disposals.blp, disposals.transactions_blp),
+    ]

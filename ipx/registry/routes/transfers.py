@@ -9,7 +9,7 @@ from ipx.api import API_PREFIX
 from ipx.auth import Role, require
 from ipx.http import unit_of_work
 from ipx.idempotency import idempotent
-from ipx.registry.schemas import TransferIn, TransferOut
+from ipx.registry.disposal_schemas import TransferWithProceedsIn, TransferWithProceedsOut
 from ipx.registry.services import transfers as service
 
 blp = Blueprint(
@@ -24,12 +24,21 @@ blp = Blueprint(
 class Transfers(MethodView):
     @require(Role.CLERK)
     @idempotent
-    @blp.arguments(TransferIn)
-    @blp.response(201, TransferOut)
-    @blp.alt_response(409, description="pledgee-consent-required or asset-frozen")
+    @blp.arguments(TransferWithProceedsIn)
+    @blp.response(201, TransferWithProceedsOut)
+    @blp.alt_response(
+        409, description="pledgee-consent-required, asset-frozen or pledge-in-disposal"
+    )
     def post(self, data):
-        """Record an assignment or licence (clerk)."""
+        """Record an assignment or licence (clerk); a pledged asset's proceeds per Art. 444."""
         with unit_of_work() as uow:
             transfer = service.record_transfer(uow, data)
+            proceeds = service.proceeds_of(uow, transfer.id)
+            pledge_status = service.pledge_status(uow, transfer.pledge_id)
             uow.commit()
-        return transfer
+        return {
+            **{c.key: getattr(transfer, c.key) for c in transfer.__table__.columns},
+            "proceeds_amount": proceeds.amount if proceeds else None,
+            "debt_after": proceeds.debt_after if proceeds else None,
+            "pledge_status": pledge_status,
+        }

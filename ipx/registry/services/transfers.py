@@ -1,15 +1,27 @@
-"""Assignments and licences of registered assets (Civil Code Art. 444 for pledged ones)."""
+"""Assignments and licences of registered assets (Civil Code Art. 444 for pledged ones).
+
+Art. 444: a pledged right moves only with the pledgee's consent, and the proceeds go to early
+repayment of the secured debt or into escrow. With ``proceeds_amount`` the effect is recorded:
+an early repayment reduces the secured amount (or, after default, the debt due, in the legal
+order) and cancels the pledge (reason ``repaid``) when it covers it; escrow records the amount
+held. An asset whose pledge is in disposal does not move by private transfer.
+"""
 
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from ipx.errors import Conflict, ValidationFailed
-from ipx.registry.model import ENCUMBERING
+from ipx.registry.disposal_orm import TransferProceeds
+from ipx.registry.distribution import apply_partial_sale
+from ipx.registry.model import ENCUMBERING, CancellationReason, PledgeStatus
 from ipx.registry.orm import Asset, AssetHolder, Party, Pledge, PledgeAsset, Transfer
 from ipx.registry.services.common import emit, get_or_404
+from ipx.registry.services.defaults import debt_due, default_of, set_debt_due
+from ipx.registry.services.pledges import move_pledge, release_assets
 from ipx.uow import UnitOfWork
 
 
@@ -51,25 +63,79 @@ def record_transfer(uow: UnitOfWork, data: dict) -> Transfer:
         )
     pledge = encumbering_pledge(uow, asset.id)
     proceeds = data.get("proceeds")
-    if pledge is not None:
-        if not data.get("pledgee_consent"):
-            raise Conflict(
-                f"The asset is under pledge {pledge.registration_number}: a transfer or licence "
-                "needs the pledgee's recorded consent.",
-                code="pledgee-consent-required",
-                pledge_id=pledge.id,
-            )
-        if proceeds is None:
-            raise ValidationFailed(
-                {
-                    "proceeds": [
-                        "Say where the proceeds go: early_repayment or escrow "
-                        "(Civil Code Art. 444)."
-                    ]
-                }
-            )
-    elif proceeds is not None:
+    _check_pledged_transfer(pledge, data)
+    if pledge is None and proceeds is not None:
         raise ValidationFailed({"proceeds": ["Only a pledged asset's transfer has proceeds."]})
+    if data.get("proceeds_amount") is not None and proceeds is None:
+        raise ValidationFailed({"proceeds_amount": ["Give proceeds: early_repayment or escrow."]})
+    transfer = _log_transfer(
+        uow,
+        asset,
+        kind,
+        to_ids,
+        pledge_id=pledge.id if pledge else None,
+        pledgee_consent=bool(data.get("pledgee_consent")),
+        proceeds=proceeds,
+    )
+    if data.get("proceeds_amount") is not None:
+        apply_proceeds(uow, transfer, pledge, Proceeds(proceeds), data["proceeds_amount"])
+    return transfer
+
+
+def _check_pledged_transfer(pledge: Pledge | None, data: dict) -> None:
+    if pledge is None:
+        return
+    if not data.get("pledgee_consent"):
+        raise Conflict(
+            f"The asset is under pledge {pledge.registration_number}: a transfer or licence "
+            "needs the pledgee's recorded consent.",
+            code="pledgee-consent-required",
+            pledge_id=pledge.id,
+        )
+    if data.get("proceeds") is None:
+        raise ValidationFailed(
+            {
+                "proceeds": [
+                    "Say where the proceeds go: early_repayment or escrow (Civil Code Art. 444)."
+                ]
+            }
+        )
+    if pledge.status == PledgeStatus.IN_DISPOSAL:
+        raise Conflict(
+            f"Pledge {pledge.registration_number} is in disposal: the asset is sold on the "
+            "exchange, not transferred privately.",
+            code="pledge-in-disposal",
+            pledge_id=pledge.id,
+        )
+
+
+def pass_ownership(
+    uow: UnitOfWork, asset: Asset, buyer_id: int, *, pledge_id: int, disposal_id: int
+) -> Transfer:
+    """Ownership of a sold asset passes to the buyer: an assignment logged like any other."""
+    return _log_transfer(
+        uow,
+        asset,
+        TransferKind.ASSIGNMENT,
+        [buyer_id],
+        pledge_id=pledge_id,
+        pledgee_consent=True,
+        proceeds=None,
+        disposal_id=disposal_id,
+    )
+
+
+def _log_transfer(
+    uow: UnitOfWork,
+    asset: Asset,
+    kind: TransferKind,
+    to_ids: list[int],
+    *,
+    pledge_id: int | None,
+    pledgee_consent: bool,
+    proceeds: str | None,
+    disposal_id: int | None = None,
+) -> Transfer:
     from_ids = asset.holder_ids
     if kind is TransferKind.ASSIGNMENT:
         asset.holders = [AssetHolder(party_id=p) for p in to_ids]
@@ -79,13 +145,14 @@ def record_transfer(uow: UnitOfWork, data: dict) -> Transfer:
         kind=kind.value,
         from_party_ids=from_ids,
         to_party_ids=to_ids,
-        pledge_id=pledge.id if pledge else None,
-        pledgee_consent=bool(data.get("pledgee_consent")),
+        pledge_id=pledge_id,
+        pledgee_consent=pledgee_consent,
         proceeds=proceeds,
         created_at=uow.now,
     )
     uow.session.add(transfer)
     uow.session.flush()
+    by_disposal = {"disposal": disposal_id} if disposal_id else {}
     emit(
         uow,
         f"asset.{kind.value}",
@@ -94,15 +161,85 @@ def record_transfer(uow: UnitOfWork, data: dict) -> Transfer:
             "asset": asset.id,
             "transfer": transfer.id,
             "parties": from_ids + to_ids,
-            **({"pledge": pledge.id} if pledge else {}),
+            **({"pledge": pledge_id} if pledge_id else {}),
+            **by_disposal,
         },
         data={
             "kind": kind.value,
             "proceeds": proceeds,
-            "pledgee_consent": transfer.pledgee_consent,
+            "pledgee_consent": pledgee_consent,
+            **by_disposal,
         },
     )
     return transfer
+
+
+def apply_proceeds(
+    uow: UnitOfWork, transfer: Transfer, pledge: Pledge, proceeds: Proceeds, amount: Decimal
+) -> TransferProceeds:
+    """Record what the proceeds did to the secured debt (Art. 444)."""
+    default = default_of(uow, pledge.id, lock=True)
+    before = debt_due(default).total if default else pledge.secured_amount
+    after = before
+    if proceeds is Proceeds.EARLY_REPAYMENT:
+        if default is not None:
+            due = debt_due(default)
+            paid = apply_partial_sale(
+                min(amount, due.total),
+                *(due.costs, due.interest_penalties, due.principal),
+                pledgee_id=pledge.pledgee_id,
+                pledgor_id=pledge.pledgor_id,
+                costs_payee_id=pledge.pledgee_id,
+            )
+            set_debt_due(uow, default, paid.remaining)
+            after = paid.remaining.total
+        else:
+            after = max(before - amount, Decimal("0.00"))
+            if after:
+                pledge.secured_amount = after
+    record = TransferProceeds(
+        transfer_id=transfer.id,
+        pledge_id=pledge.id,
+        destination=proceeds.value,
+        amount=amount,
+        debt_before=before,
+        debt_after=after,
+        created_at=uow.now,
+    )
+    uow.session.add(record)
+    uow.session.flush()
+    _emit_proceeds(uow, pledge, record, default, repaid=not after)
+    return record
+
+
+def _emit_proceeds(uow: UnitOfWork, pledge: Pledge, record, default, *, repaid: bool) -> None:
+    pledge.updated_at = uow.now
+    if repaid:
+        move_pledge(pledge, PledgeStatus.CANCELLED)
+        release_assets(pledge)
+        pledge.closed_at, pledge.closing_reason = uow.now, CancellationReason.REPAID.value
+    records = {"pledge": pledge, "transfer_proceeds": record}
+    if default is not None:
+        records["default"] = default
+    emit(
+        uow,
+        f"pledge.proceeds_{record.destination}",
+        refs={"pledge": pledge.id, "transfer": record.transfer_id, "transfer_proceeds": record.id},
+        records=records,
+        data={
+            "amount": str(record.amount),
+            "debt_before": str(record.debt_before),
+            "debt_after": str(record.debt_after),
+            "status": pledge.status,
+            **({"reason": pledge.closing_reason} if repaid else {}),
+        },
+    )
+
+
+def proceeds_of(uow: UnitOfWork, transfer_id: int) -> TransferProceeds | None:
+    return uow.session.execute(
+        select(TransferProceeds).where(TransferProceeds.transfer_id == transfer_id)
+    ).scalar_one_or_none()
 
 
 def _check_parties(uow: UnitOfWork, ids: list[int]) -> None:
@@ -111,3 +248,8 @@ def _check_parties(uow: UnitOfWork, ids: list[int]) -> None:
     known = set(uow.session.execute(select(Party.id).where(Party.id.in_(ids))).scalars())
     if missing := [p for p in ids if p not in known]:
         raise ValidationFailed({"to_party_ids": [f"Unknown parties: {missing}."]})
+
+
+def pledge_status(uow: UnitOfWork, pledge_id: int | None) -> str | None:
+    """The status of the pledge a transfer concerned, after it (None for unpledged assets)."""
+    return None if pledge_id is None else uow.session.get(Pledge, pledge_id).status

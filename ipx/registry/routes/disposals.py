@@ -1,0 +1,201 @@
+"""Default, disposal on the exchange, bids, close, distribution statements, realized prices."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ipx.api import API_PREFIX
+from ipx.auth import Role, require
+from ipx.fields import decode_cursor, page
+from ipx.http import page_schema, principal, unit_of_work
+from ipx.idempotency import idempotent
+from ipx.registry.disposal_orm import PledgeDefault
+from ipx.registry.disposal_schemas import (
+    BidIn,
+    BidOut,
+    BidsOut,
+    DefaultIn,
+    DefaultOut,
+    DisposalIn,
+    DisposalOut,
+    DisposalQuery,
+    DisposalRequestIn,
+    DisposalRequestOut,
+    StatementOut,
+    TransactionOut,
+    TransactionQuery,
+)
+from ipx.registry.orm import Pledge
+from ipx.registry.services import defaults, disposals, realization
+
+blp = Blueprint(
+    "disposals",
+    __name__,
+    url_prefix=API_PREFIX,
+    description="Default, disposal of pledged assets on the exchange, and distribution.",
+)
+transactions_blp = Blueprint(
+    "transactions",
+    __name__,
+    url_prefix=f"{API_PREFIX}/transactions",
+    description="Realized prices of disposed assets, for back-testing valuations.",
+)
+
+READERS = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
+
+
+def _default_view(default: PledgeDefault, pledge: Pledge) -> dict:
+    due = defaults.debt_due(default)
+    return {
+        "id": default.id,
+        "pledge_id": pledge.id,
+        "status": pledge.status,
+        "principal": default.principal,
+        "interest": default.interest,
+        "penalties": default.penalties,
+        "outstanding": {**due.__dict__, "total": due.total},
+        "currency": pledge.currency,
+        "declared_at": default.declared_at,
+        "updated_at": default.updated_at,
+    }
+
+
+@blp.route("/pledges/<int:pledge_id>/default")
+class PledgeDefaultView(MethodView):
+    @require(*READERS)
+    @blp.response(200, DefaultOut)
+    def get(self, pledge_id):
+        """The declared default and the debt still due (the pledge's parties, clerks)."""
+        with unit_of_work(write=False) as uow:
+            default = defaults.get_default(uow, principal(), pledge_id)
+            return _default_view(default, uow.session.get(Pledge, pledge_id))
+
+    @require(Role.BANK, Role.CLERK)
+    @blp.arguments(DefaultIn)
+    @blp.response(200, DefaultOut)
+    def post(self, data, pledge_id):
+        """Declare default (the pledgee bank, or a clerk on its behalf)."""
+        with unit_of_work() as uow:
+            pledge = defaults.declare_default(uow, principal(), pledge_id, data)
+            view = _default_view(defaults.default_of(uow, pledge.id), pledge)
+            uow.commit()
+        return view
+
+
+@blp.route("/pledges/<int:pledge_id>/disposal-requests")
+class DisposalRequests(MethodView):
+    @require(Role.OWNER, Role.CLERK)
+    @idempotent
+    @blp.arguments(DisposalRequestIn)
+    @blp.response(201, DisposalRequestOut)
+    def post(self, data, pledge_id):
+        """The pledgor asks for timely disposal after the debt fell due (Civil Code Art. 437)."""
+        with unit_of_work() as uow:
+            request = defaults.request_disposal(uow, principal(), pledge_id, data["note"])
+            uow.commit()
+        return request
+
+
+@blp.route("/pledges/<int:pledge_id>/disposals")
+class PledgeDisposals(MethodView):
+    @require(Role.CLERK)
+    @idempotent
+    @blp.arguments(DisposalIn)
+    @blp.response(201, DisposalOut)
+    @blp.alt_response(409, description="invalid-transition, asset-in-disposal or asset-frozen")
+    def post(self, data, pledge_id):
+        """Open a disposal of some or all of a defaulted pledge's assets (clerk)."""
+        with unit_of_work() as uow:
+            disposal = disposals.open_disposal(uow, pledge_id, data)
+            uow.commit()
+        return disposal
+
+
+@blp.route("/disposals")
+class Disposals(MethodView):
+    @require(*READERS)
+    @blp.arguments(DisposalQuery, location="query")
+    @blp.response(200, page_schema(DisposalOut))
+    def get(self, query):
+        """List disposals (banks and owners: those of their own pledges)."""
+        with unit_of_work(write=False) as uow:
+            items = disposals.list_disposals(
+                uow,
+                principal(),
+                filters=query,
+                after=decode_cursor(query["cursor"]),
+                limit=query["limit"],
+            )
+        return page(items, query["limit"])
+
+
+@blp.route("/disposals/<int:disposal_id>")
+class DisposalById(MethodView):
+    @require(*READERS)
+    @blp.response(200, DisposalOut)
+    def get(self, disposal_id):
+        """Read a disposal (the pledge's parties, clerks, auditors)."""
+        with unit_of_work(write=False) as uow:
+            return disposals.get_disposal(uow, principal(), disposal_id)
+
+
+@blp.route("/disposals/<int:disposal_id>/bids")
+class DisposalBids(MethodView):
+    @require(*READERS)
+    @blp.response(200, BidsOut)
+    def get(self, disposal_id):
+        """The bids recorded, in order (the pledge's parties, clerks, auditors)."""
+        with unit_of_work(write=False) as uow:
+            return {"items": disposals.list_bids(uow, principal(), disposal_id)}
+
+    @require(Role.CLERK)
+    @idempotent
+    @blp.arguments(BidIn)
+    @blp.response(201, BidOut)
+    @blp.alt_response(409, description="bid-below-reserve, bid-not-highest, disposal-closed, ...")
+    def post(self, data, disposal_id):
+        """Record a bid (clerk); refused with a code when it breaks a rule."""
+        with unit_of_work() as uow:
+            bid = disposals.record_bid(uow, disposal_id, data)
+            uow.commit()
+        return bid
+
+
+@blp.route("/disposals/<int:disposal_id>/close")
+class DisposalClose(MethodView):
+    @require(Role.CLERK)
+    @blp.response(200, DisposalOut)
+    def post(self, disposal_id):
+        """Close: the best bid wins (sold) or none came (failed); closing again is harmless."""
+        with unit_of_work() as uow:
+            disposal = realization.close_disposal(uow, disposal_id)
+            uow.commit()
+        return disposal
+
+
+@blp.route("/disposals/<int:disposal_id>/statement")
+class DisposalStatement(MethodView):
+    @require(*READERS)
+    @blp.response(200, StatementOut)
+    def get(self, disposal_id):
+        """The distribution of a sale's price in the legal order, adding up to the cent."""
+        with unit_of_work(write=False) as uow:
+            return realization.statement_of(uow, principal(), disposal_id)
+
+
+@transactions_blp.route("")
+class Transactions(MethodView):
+    @require(Role.CLERK, Role.AUDITOR)
+    @transactions_blp.arguments(TransactionQuery, location="query")
+    @transactions_blp.response(200, page_schema(TransactionOut))
+    def get(self, query):
+        """Realized sale prices with the asset's features at sale time (clerks, auditors)."""
+        with unit_of_work(write=False) as uow:
+            items = realization.list_transactions(
+                uow,
+                filters=query,
+                after=decode_cursor(query["cursor"]),
+                limit=query["limit"],
+            )
+        return page(items, query["limit"])

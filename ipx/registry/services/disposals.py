@@ -1,0 +1,219 @@
+"""Disposals of defaulted pledges: opening, bids, reading; closing is in ``realization``.
+
+Locks are taken in the registry's order (pledge, then disposal, then assets by id) so that
+concurrent calls queue instead of deadlocking. "One open disposal per asset" is enforced by the
+partial unique index on open disposal assets; the pledge lock makes it rare to reach it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ipx.auth import Principal
+from ipx.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from ipx.registry.disposal_model import (
+    BID_REFUSAL_MESSAGES,
+    DEFAULT_ANNOUNCEMENT_DAYS,
+    DisposalFacts,
+    DisposalMethod,
+    DisposalStatus,
+    bid_refusal,
+)
+from ipx.registry.disposal_orm import Bid, Disposal, DisposalAsset
+from ipx.registry.model import PledgeStatus
+from ipx.registry.orm import Asset, Party, Pledge
+from ipx.registry.services.common import emit, ensure_sees_pledge, get_or_404
+from ipx.registry.services.defaults import pledge_refs
+from ipx.registry.services.pledges import move_pledge
+from ipx.uow import UnitOfWork
+
+
+def default_reserve_price(session, asset_ids: list[int]) -> Decimal | None:
+    """The reserve a disposal gets when none is given: the latest valuations' lower bound.
+
+    The seam to the valuation service: the sum of each asset's latest stored p10 value, or None
+    when an asset has none (or the valuation package is not installed), in which case the clerk
+    must give a reserve price.
+    """
+    try:
+        from ipx.valuation.services import latest_value_lower_bound
+    except ImportError:
+        return None
+    return latest_value_lower_bound(session, asset_ids)
+
+
+def open_disposal(uow: UnitOfWork, pledge_id: int, data: dict) -> Disposal:
+    """List some or all of a defaulted pledge's assets for auction or listing (clerk)."""
+    pledge = get_or_404(uow.session, Pledge, pledge_id, lock=True, what="pledge")
+    if pledge.status != PledgeStatus.DEFAULTED:
+        raise InvalidTransition(
+            f"A disposal is opened only on a defaulted pledge; this one is {pledge.status}."
+        )
+    asset_ids = _offered_assets(pledge, data.get("asset_ids"))
+    _check_assets_free(uow, asset_ids)
+    reserve, source = data.get("reserve_price"), "given"
+    if reserve is None:
+        reserve, source = default_reserve_price(uow.session, asset_ids), "valuation"
+    if reserve is None:
+        raise ValidationFailed(
+            {"reserve_price": ["No stored valuation of these assets: give a reserve price."]}
+        )
+    costs_payee_id = data.get("costs_payee_id") or pledge.pledgee_id
+    _check_party(uow, costs_payee_id, "costs_payee_id")
+    days = data.get("announcement_days", DEFAULT_ANNOUNCEMENT_DAYS)
+    disposal = Disposal(
+        pledge_id=pledge.id,
+        method=DisposalMethod(data["method"]).value,
+        status=DisposalStatus.OPEN.value,
+        reserve_price=reserve,
+        reserve_source=source,
+        costs=data["costs"],
+        costs_payee_id=costs_payee_id,
+        currency=pledge.currency,
+        announcement_days=days,
+        opened_at=uow.now,
+        bids_open_at=uow.now + timedelta(days=days),
+        assets=[DisposalAsset(asset_id=a, open=True) for a in asset_ids],
+    )
+    uow.session.add(disposal)
+    try:
+        uow.session.flush()
+    except IntegrityError:  # a concurrent disposal the locks did not see; the database said no
+        uow.session.rollback()
+        raise _in_disposal(asset_ids) from None
+    move_pledge(pledge, PledgeStatus.IN_DISPOSAL)
+    pledge.updated_at = uow.now
+    emit(
+        uow,
+        "disposal.opened",
+        refs={**pledge_refs(pledge), "disposal": disposal.id, "assets": asset_ids},
+        records={"disposal": disposal, "pledge": pledge},
+        data={
+            "method": disposal.method,
+            "reserve_price": str(reserve),
+            "reserve_source": source,
+            "costs": str(disposal.costs),
+            "currency": disposal.currency,
+            "bids_open_at": disposal.bids_open_at.isoformat(),
+        },
+    )
+    return disposal
+
+
+def _offered_assets(pledge: Pledge, requested: list[int] | None) -> list[int]:
+    active = [link.asset_id for link in pledge.assets if link.active]
+    if not requested:
+        return active
+    asset_ids = sorted(set(requested))
+    if stray := [a for a in asset_ids if a not in active]:
+        raise ValidationFailed(
+            {"asset_ids": [f"Not encumbered by this pledge (or already sold): {stray}."]}
+        )
+    return asset_ids
+
+
+def _check_assets_free(uow: UnitOfWork, asset_ids: list[int]) -> None:
+    assets = uow.session.execute(
+        select(Asset).where(Asset.id.in_(asset_ids)).order_by(Asset.id).with_for_update()
+    ).scalars()
+    if frozen := [a.id for a in assets if a.frozen]:
+        raise Conflict(
+            f"Assets {frozen} are frozen by a court and cannot be disposed of.",
+            code="asset-frozen",
+        )
+    busy = uow.session.execute(
+        select(DisposalAsset.asset_id).where(
+            DisposalAsset.asset_id.in_(asset_ids), DisposalAsset.open
+        )
+    ).scalars()
+    if busy := list(busy):
+        raise _in_disposal(busy)
+
+
+def _in_disposal(asset_ids: list[int]) -> Conflict:
+    return Conflict(
+        f"An open disposal already offers assets {sorted(asset_ids)}.", code="asset-in-disposal"
+    )
+
+
+def _check_party(uow: UnitOfWork, party_id: int, field: str) -> None:
+    if uow.session.get(Party, party_id) is None:
+        raise ValidationFailed({field: [f"Unknown party {party_id}."]})
+
+
+def record_bid(uow: UnitOfWork, disposal_id: int, data: dict) -> Bid:
+    """Record a bid, or refuse it with the code of the first rule it breaks."""
+    disposal = get_or_404(uow.session, Disposal, disposal_id, lock=True, what="disposal")
+    bidder_id, amount = data["bidder_id"], data["amount"]
+    _check_party(uow, bidder_id, "bidder_id")
+    pledge = uow.session.get(Pledge, disposal.pledge_id)
+    best = uow.session.execute(
+        select(func.max(Bid.amount)).where(Bid.disposal_id == disposal.id)
+    ).scalar_one_or_none()
+    facts = DisposalFacts(
+        method=DisposalMethod(disposal.method),
+        status=DisposalStatus(disposal.status),
+        reserve_price=disposal.reserve_price,
+        bids_open_at=disposal.bids_open_at,
+        pledgor_id=pledge.pledgor_id,
+        pledgee_id=pledge.pledgee_id,
+        best_amount=best,
+    )
+    refusal = bid_refusal(facts, bidder_id, amount, uow.now)
+    if refusal is not None:
+        raise Conflict(
+            BID_REFUSAL_MESSAGES[refusal],
+            code=refusal.value,
+            reserve_price=str(disposal.reserve_price),
+            best_bid=None if best is None else str(best),
+        )
+    bid = Bid(disposal_id=disposal.id, bidder_id=bidder_id, amount=amount, placed_at=uow.now)
+    uow.session.add(bid)
+    uow.session.flush()
+    emit(
+        uow,
+        "disposal.bid",
+        refs={"disposal": disposal.id, "bid": bid.id, "parties": [bidder_id]},
+        records={"bid": bid},
+        data={"amount": str(amount), "currency": disposal.currency},
+    )
+    return bid
+
+
+def get_disposal(uow: UnitOfWork, principal: Principal, disposal_id: int) -> Disposal:
+    """A disposal the caller may see (the pledge's parties, clerks, auditors), or 404."""
+    disposal = get_or_404(uow.session, Disposal, disposal_id, what="disposal")
+    try:
+        ensure_sees_pledge(principal, uow.session.get(Pledge, disposal.pledge_id))
+    except NotFound:
+        raise NotFound(f"No disposal with id {disposal_id}.") from None
+    return disposal
+
+
+def list_disposals(
+    uow: UnitOfWork, principal: Principal, *, filters: dict, after: int | None, limit: int
+) -> list[Disposal]:
+    """Disposals, oldest first; banks and owners see those of their own pledges."""
+    stmt = select(Disposal).order_by(Disposal.id).limit(limit + 1)
+    if not principal.sees_all():
+        mine = select(Pledge.id).where(
+            or_(Pledge.pledgor_id == principal.party_id, Pledge.pledgee_id == principal.party_id)
+        )
+        stmt = stmt.where(Disposal.pledge_id.in_(mine))
+    for field in ("status", "pledge_id"):
+        if filters.get(field) is not None:
+            stmt = stmt.where(getattr(Disposal, field) == filters[field])
+    if after:
+        stmt = stmt.where(Disposal.id > after)
+    return list(uow.session.execute(stmt).scalars())
+
+
+def list_bids(uow: UnitOfWork, principal: Principal, disposal_id: int) -> list[Bid]:
+    """The bids of a disposal the caller sees, in the order they were recorded."""
+    get_disposal(uow, principal, disposal_id)
+    stmt = select(Bid).where(Bid.disposal_id == disposal_id).order_by(Bid.id)
+    return list(uow.session.execute(stmt).scalars())

@@ -1,0 +1,242 @@
+"""Closing a disposal: a failed auction, or a sale whose proceeds are distributed.
+
+On a sale the price is shared out by ``distribution`` in the legal order, ownership of the sold
+assets passes to the buyer (an assignment logged like any other), each sold asset's realized
+price is kept as a transaction record, and the pledge is realized and cancelled, or, when
+assets remain and so does the debt, goes back to ``defaulted`` on the rest.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ipx.auth import Principal
+from ipx.errors import Conflict, NotFound
+from ipx.registry.disposal_model import BidFacts, DisposalStatus, is_final_sale, winning_bid
+from ipx.registry.disposal_orm import (
+    Bid,
+    Disposal,
+    DistributionLine,
+    PledgeDefault,
+    SaleTransaction,
+    UnsecuredClaim,
+)
+from ipx.registry.distribution import Debt, Statement, apply_partial_sale, distribute
+from ipx.registry.model import CancellationReason, PledgeStatus
+from ipx.registry.orm import Asset, Pledge
+from ipx.registry.services.common import emit, get_or_404
+from ipx.registry.services.defaults import debt_due, default_of, pledge_refs, set_debt_due
+from ipx.registry.services.disposals import get_disposal
+from ipx.registry.services.pledges import move_pledge, release_assets
+from ipx.registry.services.transfers import pass_ownership
+from ipx.uow import UnitOfWork
+
+
+def close_disposal(uow: UnitOfWork, disposal_id: int) -> Disposal:
+    """Close: the best bid wins, or the disposal failed. Closing again answers the same."""
+    pledge_id = uow.session.execute(
+        select(Disposal.pledge_id).where(Disposal.id == disposal_id)
+    ).scalar_one_or_none()
+    if pledge_id is None:
+        raise NotFound(f"No disposal with id {disposal_id}.")
+    pledge = get_or_404(uow.session, Pledge, pledge_id, lock=True, what="pledge")
+    disposal = get_or_404(uow.session, Disposal, disposal_id, lock=True, what="disposal")
+    if disposal.status != DisposalStatus.OPEN:
+        return disposal
+    if uow.now < disposal.bids_open_at:
+        raise Conflict("The announcement period has not ended yet.", code="bidding-not-open")
+    bids = uow.session.execute(select(Bid).where(Bid.disposal_id == disposal.id)).scalars()
+    best = winning_bid([BidFacts(b.id, b.bidder_id, b.amount, b.placed_at) for b in bids])
+    default = default_of(uow, pledge.id, lock=True)
+    disposal.closed_at = uow.now
+    for link in disposal.assets:
+        link.open = False
+    if best is None:
+        _fail(uow, disposal, pledge, default)
+    else:
+        _sell(uow, disposal, pledge, default, best)
+    return disposal
+
+
+def _fail(uow: UnitOfWork, disposal: Disposal, pledge: Pledge, default: PledgeDefault) -> None:
+    disposal.status = DisposalStatus.FAILED.value
+    # The costs were spent all the same; they stay secured and are paid first at the next sale.
+    due = debt_due(default)
+    set_debt_due(uow, default, Debt(due.costs + disposal.costs, *_rest(due)))
+    move_pledge(pledge, PledgeStatus.DEFAULTED)
+    pledge.updated_at = uow.now
+    emit(
+        uow,
+        "disposal.failed",
+        refs={**pledge_refs(pledge), "disposal": disposal.id, "default": default.id},
+        records={"disposal": disposal, "pledge": pledge, "default": default},
+        data={"reserve_price": str(disposal.reserve_price), "carried_costs": str(disposal.costs)},
+    )
+
+
+def _rest(debt: Debt) -> tuple[Decimal, Decimal]:
+    return debt.interest_penalties, debt.principal
+
+
+def _sell(uow, disposal: Disposal, pledge: Pledge, default: PledgeDefault, best: BidFacts) -> None:
+    sold_ids = disposal.asset_ids
+    active_ids = {link.asset_id for link in pledge.assets if link.active}
+    statement, remaining, final = _distribute(disposal, pledge, default, best.amount, active_ids)
+    disposal.status, disposal.price = DisposalStatus.SOLD.value, best.amount
+    disposal.buyer_id, disposal.winning_bid_id = best.bidder_id, best.id
+    disposal.shortfall, disposal.final = statement.shortfall, final
+    disposal.lines = [
+        DistributionLine(position=i, kind=line.kind, payee_id=line.payee_id, amount=line.amount)
+        for i, line in enumerate(statement.lines)
+    ]
+    set_debt_due(uow, default, remaining)
+    claim = _claim(uow, disposal, pledge, statement.shortfall)
+    assets = _locked_assets(uow, sold_ids)
+    sales = [_sale_record(uow, disposal, asset, len(sold_ids)) for asset in assets]
+    uow.session.flush()
+    emit(
+        uow,
+        "disposal.sold",
+        refs={**pledge_refs(pledge), "disposal": disposal.id, "assets": sold_ids},
+        records={
+            "disposal": disposal,
+            "default": default,
+            "sale_transaction": sales,
+            **({"claim": claim} if claim else {}),
+        },
+        data={**statement.to_dict(), "buyer_id": best.bidder_id, "final": final},
+    )
+    for asset in assets:
+        pass_ownership(uow, asset, best.bidder_id, pledge_id=pledge.id, disposal_id=disposal.id)
+    release_assets(pledge, sold_ids)
+    _settle_pledge(uow, pledge, disposal, final)
+
+
+def _distribute(disposal, pledge, default, price, active_ids) -> tuple[Statement, Debt, bool]:
+    due = debt_due(default)
+    args = (price, due.costs + disposal.costs, due.interest_penalties, due.principal)
+    payees = {
+        "pledgee_id": pledge.pledgee_id,
+        "pledgor_id": pledge.pledgor_id,
+        "costs_payee_id": disposal.costs_payee_id,
+    }
+    if is_final_sale(set(disposal.asset_ids), active_ids):
+        statement = distribute(*args, **payees)
+        return statement, statement.unpaid, True
+    partial = apply_partial_sale(*args, **payees)
+    return partial.statement, partial.remaining, partial.settled
+
+
+def _claim(uow, disposal: Disposal, pledge: Pledge, shortfall: Decimal) -> UnsecuredClaim | None:
+    if not shortfall:
+        return None
+    claim = UnsecuredClaim(
+        pledge_id=pledge.id,
+        disposal_id=disposal.id,
+        creditor_id=pledge.pledgee_id,
+        debtor_id=pledge.pledgor_id,
+        amount=shortfall,
+        currency=disposal.currency,
+        created_at=uow.now,
+    )
+    uow.session.add(claim)
+    return claim
+
+
+def _locked_assets(uow: UnitOfWork, asset_ids: list[int]) -> list[Asset]:
+    assets = list(
+        uow.session.execute(
+            select(Asset).where(Asset.id.in_(asset_ids)).order_by(Asset.id).with_for_update()
+        ).scalars()
+    )
+    if frozen := [a.id for a in assets if a.frozen]:
+        raise Conflict(
+            f"Assets {frozen} were frozen by a court after the disposal opened; "
+            "the sale cannot complete.",
+            code="asset-frozen",
+        )
+    return assets
+
+
+def _sale_record(uow, disposal: Disposal, asset: Asset, lot_size: int) -> SaleTransaction:
+    sale = SaleTransaction(
+        disposal_id=disposal.id,
+        asset_id=asset.id,
+        asset_kind=asset.kind,
+        asset_number=asset.number,
+        ipc=asset.ipc,
+        features=dict(asset.features) if asset.features else None,
+        filing_date=asset.filing_date,
+        grant_date=asset.grant_date,
+        expiry_date=asset.expiry_date,
+        price=disposal.price,
+        lot_size=lot_size,
+        currency=disposal.currency,
+        method=disposal.method,
+        sale_date=uow.now.date(),
+        created_at=uow.now,
+    )
+    uow.session.add(sale)
+    return sale
+
+
+def _settle_pledge(uow: UnitOfWork, pledge: Pledge, disposal: Disposal, final: bool) -> None:
+    pledge.updated_at = uow.now
+    refs = {**pledge_refs(pledge), "disposal": disposal.id}
+    if not final:
+        move_pledge(pledge, PledgeStatus.DEFAULTED)
+        emit(
+            uow,
+            "pledge.partially_realized",
+            refs=refs,
+            records={"pledge": pledge},
+            data={"status": pledge.status, "released_assets": disposal.asset_ids},
+        )
+        return
+    move_pledge(pledge, PledgeStatus.REALIZED)
+    emit(uow, "pledge.realized", refs=refs, records={"pledge": pledge}, data={"status": "realized"})
+    move_pledge(pledge, PledgeStatus.CANCELLED)
+    release_assets(pledge)
+    reason = CancellationReason.REALIZED.value
+    pledge.closed_at, pledge.closing_reason = uow.now, reason
+    emit(
+        uow,
+        "pledge.cancelled",
+        refs=refs,
+        records={"pledge": pledge},
+        data={"status": pledge.status, "reason": reason},
+    )
+
+
+def statement_of(uow: UnitOfWork, principal: Principal, disposal_id: int) -> dict:
+    """The distribution statement of a sold disposal (409 ``disposal-not-sold`` otherwise)."""
+    disposal = get_disposal(uow, principal, disposal_id)
+    if disposal.status != DisposalStatus.SOLD:
+        raise Conflict(
+            f"The disposal is {disposal.status}: only a sale has a statement.",
+            code="disposal-not-sold",
+        )
+    return {
+        "disposal_id": disposal.id,
+        "pledge_id": disposal.pledge_id,
+        "price": disposal.price,
+        "currency": disposal.currency,
+        "lines": disposal.lines,
+        "shortfall": disposal.shortfall,
+        "final": disposal.final,
+    }
+
+
+def list_transactions(
+    uow: UnitOfWork, *, filters: dict, after: int | None, limit: int
+) -> list[SaleTransaction]:
+    """Realized prices, oldest first, filtered by asset kind or method."""
+    stmt = select(SaleTransaction).order_by(SaleTransaction.id).limit(limit + 1)
+    for field in ("asset_kind", "method"):
+        if filters.get(field) is not None:
+            stmt = stmt.where(getattr(SaleTransaction, field) == filters[field])
+    if after:
+        stmt = stmt.where(SaleTransaction.id > after)
+    return list(uow.session.execute(stmt).scalars())
