@@ -1,14 +1,161 @@
-"""Checkpoints of the log (placeholder until signed checkpoints land: the current size only)."""
+"""Signed checkpoints: when to sign one, signing it, and reading the stored ones.
+
+Signing is lazy: nothing signs on the registry's write path. A reader that needs a checkpoint
+(checkpoint, proof, receipt and public-query requests) calls ``refresh_checkpoint``, which
+signs the current tree only when the policy says the latest checkpoint is stale (older than
+``every_seconds`` or ``every_events`` behind), or when forced (a clerk's request, ``ipx
+checkpoint``, a receipt whose entry no checkpoint covers yet). The signature goes in a short
+transaction of its own; concurrent signers of one size meet the primary key on ``tree_size``
+and the loser reads the winner's row.
+"""
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ipx.ledger.tables import LedgerHead
+from ipx.db import begin_write
+from ipx.ledger import note, store
+from ipx.ledger.tables import LedgerCheckpoint
+
+
+@dataclass(frozen=True)
+class LogSigner:
+    """The log's identity: origin line, key name and Ed25519 signing key."""
+
+    origin: str
+    key_name: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_key(self) -> bytes:
+        """The 32 raw bytes of the public key."""
+        return self.private_key.public_key().public_bytes_raw()
+
+    def sign(self, tree_size: int, root_hash: bytes) -> str:
+        """The signed note of a checkpoint."""
+        checkpoint = note.Checkpoint(self.origin, tree_size, root_hash)
+        return note.sign_checkpoint(checkpoint, self.key_name, self.private_key)
+
+
+@dataclass(frozen=True)
+class CheckpointPolicy:
+    """A new checkpoint is due when the latest is this old or this many entries behind."""
+
+    every_seconds: float
+    every_events: int
+
+    def due(self, latest: SignedCheckpoint | None, size: int, now: datetime) -> bool:
+        """Whether a reader at ``now``, seeing ``size`` entries, should sign a new checkpoint."""
+        if latest is None:
+            return True
+        if size <= latest.tree_size:
+            return False
+        behind = size - latest.tree_size >= self.every_events
+        return behind or now - latest.signed_at >= timedelta(seconds=self.every_seconds)
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A stored checkpoint."""
+
+    tree_size: int
+    root_hash: bytes
+    note: str
+    signed_at: datetime
+
+    def reference(self) -> dict:
+        """``{tree_size, root_hash}`` (base64) as answers stamped with a checkpoint carry it."""
+        return {"tree_size": self.tree_size, "root_hash": b64(self.root_hash)}
+
+
+def b64(data: bytes) -> str:
+    """Standard base64 text, as the API and the signed notes use."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def _signed(row: LedgerCheckpoint | None) -> SignedCheckpoint | None:
+    if row is None:
+        return None
+    return SignedCheckpoint(row.tree_size, bytes(row.root_hash), row.note, row.signed_at)
+
+
+def latest_checkpoint(session: Session) -> SignedCheckpoint | None:
+    """The stored checkpoint of the largest tree, or None."""
+    stmt = select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size.desc()).limit(1)
+    return _signed(session.execute(stmt).scalar_one_or_none())
+
+
+def checkpoint_at(session: Session, tree_size: int) -> SignedCheckpoint | None:
+    """The stored checkpoint of exactly ``tree_size`` entries, or None."""
+    return _signed(session.get(LedgerCheckpoint, tree_size))
+
+
+def sign_current_tree(session: Session, signer: LogSigner, now: datetime) -> SignedCheckpoint:
+    """Sign the tree as committed now and add the checkpoint to ``session`` (caller commits)."""
+    size = store.log_size(session)
+    root = store.root_at(session, size)
+    row = LedgerCheckpoint(
+        tree_size=size, root_hash=root, note=signer.sign(size, root), signed_at=now
+    )
+    session.add(row)
+    session.flush()
+    return _signed(row)
+
+
+def refresh_checkpoint(
+    bind: Engine | Connection,
+    signer: LogSigner,
+    policy: CheckpointPolicy,
+    now: datetime,
+    *,
+    force: bool = False,
+) -> SignedCheckpoint:
+    """The latest checkpoint, first signing the current tree if it is due (or ``force``).
+
+    A first look takes no write lock (on SQLite a reader must not queue behind writers); only
+    when a signature is due does a write transaction look again and sign.
+    """
+    with Session(bind) as session:
+        latest, due = _look(session, policy, now, force)
+    if not due:
+        return latest
+    with Session(bind, expire_on_commit=False) as session:
+        begin_write(session)
+        latest, due = _look(session, policy, now, force)
+        if not due:
+            return latest
+        try:
+            signed = sign_current_tree(session, signer, now)
+            session.commit()
+        except IntegrityError:  # another signer stored this size first: theirs is as good
+            session.rollback()
+            signed = latest_checkpoint(session)
+        return signed
+
+
+def _look(
+    session: Session, policy: CheckpointPolicy, now: datetime, force: bool
+) -> tuple[SignedCheckpoint | None, bool]:
+    latest = latest_checkpoint(session)
+    size = store.log_size(session)
+    grew = latest is None or size > latest.tree_size
+    return latest, grew and (force or policy.due(latest, size, now))
 
 
 def checkpoint_reference(session: Session) -> dict:
-    """The checkpoint a read was answered from: tree size and base64 root hash."""
-    size = session.execute(select(LedgerHead.size)).scalar_one_or_none() or 0
-    return {"tree_size": size, "root_hash": None}
+    """The checkpoint a read was answered from: ``{tree_size, root_hash}`` (base64).
+
+    Signs a new one first when the policy says the latest is stale. The app's signer and
+    policy come from the Flask config, hence the import here, outside the Flask-free core.
+    """
+    from ipx.ledger.signing import current_checkpoint
+
+    return current_checkpoint(session.get_bind()).reference()
