@@ -66,7 +66,8 @@ def create_asset(uow: UnitOfWork, data: dict, *, sample_key: str | None = None) 
         sample_key=sample_key,
         created_at=uow.now,
         updated_at=uow.now,
-        holders=[AssetHolder(party_id=h) for h in holder_ids],
+        # In id order, as every later read returns them (the relationship's order_by).
+        holders=[AssetHolder(party_id=h) for h in sorted(holder_ids)],
     )
     session.add(asset)
     session.flush()
