@@ -62,7 +62,7 @@ def _row(name: str, times: list[float], raw: list[float]) -> tuple:
 
 def bench_single(valuer: Valuer, n: int = 3000) -> list[tuple]:
     """In-process single valuation, without and with explanation, vs raw predict (3 stages)."""
-    x = np.array([valuer._prepare(REQUEST).row])
+    x = valuer.feature_rows([REQUEST])
     boosters = [s.booster for s in valuer._stages]
     raw = _timings(lambda: [b.predict(x, raw_score=True, num_threads=1) for b in boosters], n)
     raw_contrib = _timings(lambda: [b.predict(x, pred_contrib=True) for b in boosters], n // 5)
@@ -83,7 +83,7 @@ def bench_batch(valuer: Valuer, size: int) -> tuple:
         dataclasses.replace(REQUEST, features={**REQUEST.features, "claims": int(c)})
         for c in claims
     ]
-    x = np.array([valuer._prepare(r).row for r in requests[:size]])
+    x = valuer.feature_rows(requests)
     start = time.perf_counter()
     for s in valuer._stages:
         s.booster.predict(x, raw_score=True)

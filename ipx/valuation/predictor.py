@@ -1,10 +1,14 @@
-"""Serving: `Valuer` is loaded once and values assets in-process (no pandas, numpy rows)."""
+"""Serving: `Valuer` is loaded once and values assets in-process (no pandas, numpy rows).
+
+A batch is valued column by column: features, predictions, maturity probabilities and flags are
+numpy operations over the whole batch, and only the result objects (and the seeded Monte Carlo of
+requests with economics) are built row by row. `value(r)` is `value_batch([r])[0]`.
+"""
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -13,6 +17,8 @@ import numpy as np
 
 from ipx.valuation import features as F
 from ipx.valuation.artifact import Artifact, load_artifact
+from ipx.valuation.batch import Batch, maturity_probabilities
+from ipx.valuation.flags import batch_flags
 from ipx.valuation.income import (
     DEFAULT_ROYALTY_RATES,
     FALLBACK_ROYALTY_RATE,
@@ -22,31 +28,24 @@ from ipx.valuation.income import (
 )
 from ipx.valuation.model import (
     DEFAULT_LTV_CAPS,
-    MODELLED_KINDS,
+    GRADES,
     AssetKind,
     Collateral,
     Driver,
     Flag,
     ValuationRequest,
     ValuationResult,
-    grade_for,
 )
-from ipx.valuation.survival import LAST_OBSERVED_YEAR, conditional_survival, survival_scalar
-from ipx.valuation.terms import add_months, statutory_expiry, years_between
+from ipx.valuation.survival import conditional_survival
+from ipx.valuation.terms import years_between
 
 CENTS = Decimal("0.01")
 TOP_DRIVERS = 6
+DRIVERS_SPACE = "calibrated log-odds per stage, summed"
 _RANGE_FEATURES = (*F.COUNT_FEATURES, "grant_lag_days")
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    request: ValuationRequest
-    kind: AssetKind
-    as_of: date
-    row: list[float]
-    imputed: list[str]
-    flags: list[Flag]
+_GRADE_FLOORS = np.array([floor for _, floor in reversed(GRADES)], dtype=float)
+_GRADE_NAMES = [name for name, _ in reversed(GRADES)]
+_PERCENTILES = np.linspace(0, 100, 101)
 
 
 class Valuer:
@@ -64,6 +63,8 @@ class Valuer:
         self._quantiles = np.asarray(artifact.metadata["reference_cohort"]["value_index_quantiles"])
         ranges = artifact.metadata["feature_ranges"]
         self._ranges = [(n, F.INDEX[n], *ranges[n]) for n in _RANGE_FEATURES]
+        # Results without a money value share one immutable Collateral per kind.
+        self._no_collateral = {k: Collateral(cap, None, None) for k, cap in self.ltv_caps.items()}
 
     @classmethod
     def load(
@@ -101,146 +102,103 @@ class Valuer:
         return self.value_batch([request])[0]
 
     def value_batch(self, requests: Sequence[ValuationRequest]) -> list[ValuationResult]:
-        """Value many assets with one prediction per stage for the whole batch."""
-        # The batch allocates millions of small objects that all survive: pausing the cyclic
-        # garbage collector avoids repeated full scans of them (nearly halves the time).
+        """Value many assets: one prediction per stage and numpy over the whole batch."""
+        # The batch allocates many small objects that all survive: pausing the cyclic garbage
+        # collector avoids repeated full scans of them.
         paused = gc.isenabled()
         gc.disable()
         try:
-            return self._value_batch(requests)
+            return self._value_batch(requests) if requests else []
         finally:
             if paused:
                 gc.enable()
 
+    def feature_rows(self, requests: Sequence[ValuationRequest]) -> np.ndarray:
+        """The model's feature matrix for `requests` (what the boosters see; for benchmarks)."""
+        return Batch.of(requests, date.today(), self.artifact.model).x
+
     def _value_batch(self, requests: Sequence[ValuationRequest]) -> list[ValuationResult]:
-        prepared = [self._prepare(r) for r in requests]
-        if not prepared:
-            return []
-        x = np.array([p.row for p in prepared], dtype=float)
-        conditional = np.column_stack([s.predict(x) for s in self._stages])
+        b = Batch.of(requests, date.today(), self.artifact.model)
+        conditional = np.column_stack([s.predict(b.x) for s in self._stages])
         survival = np.cumprod(conditional, axis=1)
-        scores = np.interp(survival.sum(axis=1), self._quantiles, np.linspace(0, 100, 101))
-        explain = [i for i, p in enumerate(prepared) if p.request.explain]
-        drivers = dict(zip(explain, self._drivers(x[explain]), strict=True)) if explain else {}
-        return [
-            self._assemble(p, survival[i], float(scores[i]), drivers.get(i))
-            for i, p in enumerate(prepared)
-        ]
-
-    def _prepare(self, req: ValuationRequest) -> _Prepared:
-        kind = AssetKind(req.kind)
-        as_of = req.as_of or date.today()
-        meta = self.artifact.model
-        row, imputed = F.registry_vector(
-            req.features,
-            ipc=req.ipc,
-            filing_date=req.filing_date,
-            grant_date=req.grant_date,
-            owner=req.owner,
-            defaults=meta.defaults,
-            history=meta.history,
+        scores = np.interp(survival.sum(axis=1), self._quantiles, _PERCENTILES)
+        maturity = maturity_probabilities(b, survival)
+        flags = batch_flags(b, self._ranges, maturity)
+        drivers = self._drivers(b, np.flatnonzero(b.explain & b.modelled))
+        grades = np.searchsorted(_GRADE_FLOORS, scores, side="right") - 1
+        values: list[IncomeValue | None] = [None] * len(requests)
+        for i, req in enumerate(requests):
+            if req.economics is not None:  # after batch_flags: income flags come last
+                curve = survival[i] if b.modelled[i] else None
+                since = float(b.since_grant[i])
+                values[i] = self._income(req, b.as_of[i], curve, since, b.expiry[i], flags[i])
+        rows = zip(
+            b.kinds,
+            b.as_of,
+            b.modelled.tolist(),
+            survival.tolist(),
+            scores.tolist(),
+            grades.tolist(),
+            maturity.p.tolist(),
+            values,
+            drivers,
+            flags,
+            b.imputed_lists(),
+            strict=True,
         )
-        flags = []
-        if kind not in MODELLED_KINDS:  # the row is a placeholder: nothing to flag about it
-            return _Prepared(req, kind, as_of, row, [], flags)
-        if imputed:
-            flags.append(
-                Flag("imputed-features", "imputed with training medians: " + ", ".join(imputed))
+        return [
+            ValuationResult.trusted(
+                model_version=self.version,
+                feature_schema_hash=self.feature_schema_hash,
+                as_of=as_of,
+                score=round(score, 1) if modelled else None,
+                grade=_GRADE_NAMES[grade] if modelled else None,
+                survival=surv if modelled else None,
+                p_in_force_at_maturity=None if p != p else p,  # NaN: not asked or not modelled
+                value=value,
+                collateral=self._collateral(kind, value, p),
+                drivers=drv,
+                drivers_space=DRIVERS_SPACE if drv else None,
+                flags=flag,
+                imputed=imputed,
             )
-        outside = [
-            f"{n}={row[i]:g} (trained on {lo:g}-{hi:g})"
-            for n, i, lo, hi in self._ranges
-            if n not in imputed and not lo <= row[i] <= hi
+            for kind, as_of, modelled, surv, score, grade, p, value, drv, flag, imputed in rows
         ]
-        if outside:
-            flags.append(
-                Flag("out-of-distribution", "outside the training range: " + "; ".join(outside))
-            )
-        return _Prepared(req, kind, as_of, row, imputed, flags)
 
-    def _drivers(self, x: np.ndarray) -> list[list[Driver]]:
+    def _drivers(self, b: Batch, rows: np.ndarray) -> list[list[Driver] | None]:
         """TreeSHAP per stage times the Platt slope: calibrated log-odds contributions."""
-        per_stage = [
-            s.booster.predict(x, pred_contrib=True, num_threads=1)[:, :-1] * s.platt.a
-            for s in self._stages
-        ]
-        out = []
-        for j in range(len(x)):
-            stacked = np.stack([c[j] for c in per_stage])  # (3, features)
-            total = stacked.sum(axis=0)
-            top = np.argsort(-np.abs(total), kind="stable")[:TOP_DRIVERS]
-            out.append(
-                [
-                    Driver(
-                        F.FEATURE_NAMES[i],
-                        float(x[j, i]),
-                        float(total[i]),
-                        tuple(float(v) for v in stacked[:, i]),
-                    )
-                    for i in top
-                ]
-            )
+        out: list[list[Driver] | None] = [None] * len(b.kinds)
+        if not len(rows):
+            return out
+        x = b.x[rows]
+        stacked = np.stack(
+            [
+                s.booster.predict(x, pred_contrib=True, num_threads=1)[:, :-1] * s.platt.a
+                for s in self._stages
+            ]
+        )  # (3, rows, features)
+        total = stacked.sum(axis=0)
+        top = np.argsort(-np.abs(total), axis=1, kind="stable")[:, :TOP_DRIVERS]
+        values = np.take_along_axis(x, top, axis=1).tolist()
+        totals = np.take_along_axis(total, top, axis=1).tolist()
+        by_stage = np.stack([np.take_along_axis(c, top, axis=1) for c in stacked], -1).tolist()
+        for j, r in enumerate(rows.tolist()):
+            out[r] = [
+                Driver(F.FEATURE_NAMES[i], v, t, tuple(by))
+                for i, v, t, by in zip(
+                    top[j].tolist(), values[j], totals[j], by_stage[j], strict=True
+                )
+            ]
         return out
 
-    def _assemble(
-        self, p: _Prepared, survival: np.ndarray, score: float, drivers: list[Driver] | None
-    ) -> ValuationResult:
-        req, flags = p.request, list(p.flags)
-        modelled = p.kind in MODELLED_KINDS
-        expiry = req.expiry_date or statutory_expiry(p.kind, req.filing_date)
-        since_grant = years_between(req.grant_date, p.as_of) if req.grant_date else 0.0
-        flags += _status_flags(p, modelled, expiry)
-        maturity_p = None
-        if req.loan_term_months is not None and modelled:
-            maturity = add_months(p.as_of, req.loan_term_months)
-            maturity_p = self._p_in_force(p, survival, since_grant, expiry, maturity, flags)
-        value = self._income(p, survival if modelled else None, since_grant, expiry, flags)
-        collateral = self._collateral(p.kind, value, maturity_p)
-        return ValuationResult(
-            model_version=self.version,
-            feature_schema_hash=self.feature_schema_hash,
-            as_of=p.as_of,
-            score=round(score, 1) if modelled else None,
-            grade=grade_for(score) if modelled else None,
-            survival=survival.tolist() if modelled else None,
-            p_in_force_at_maturity=maturity_p,
-            value=value,
-            collateral=collateral,
-            drivers=drivers if modelled else None,
-            drivers_space="calibrated log-odds per stage, summed" if drivers and modelled else None,
-            flags=flags,
-            imputed=p.imputed,
-        )
-
-    def _p_in_force(self, p: _Prepared, survival, since_grant, expiry, maturity, flags) -> float:
-        if expiry is not None and expiry < maturity:
-            flags.append(
-                Flag("term-shorter-than-loan", f"protection ends {expiry}, loan matures {maturity}")
-            )
-            return 0.0
-        if p.request.lapsed:
-            return 0.0
-        to_years = since_grant + years_between(p.as_of, maturity)
-        if to_years > LAST_OBSERVED_YEAR:
-            flags.append(
-                Flag(
-                    "survival-extrapolated",
-                    "beyond 11.5 years after grant the last stage's lapse rate is assumed",
-                )
-            )
-        start = survival_scalar(survival, since_grant)
-        return min(survival_scalar(survival, to_years) / start, 1.0)
-
-    def _income(self, p: _Prepared, survival, since_grant, expiry, flags) -> IncomeValue | None:
-        econ = p.request.economics
-        if econ is None:
-            return None
+    def _income(self, req, as_of, survival, since_grant, expiry, flags) -> IncomeValue | None:
+        econ = req.economics
         if expiry is None:
             flags.append(
                 Flag("value-not-computed", "no expiry date or filing date: remaining term unknown")
             )
             return None
-        remaining = 0.0 if p.request.lapsed else max(years_between(p.as_of, expiry), 0.0)
+        remaining = 0.0 if req.lapsed else max(years_between(as_of, expiry), 0.0)
         ends = year_ends(remaining)
         weights = (
             np.ones(len(ends))
@@ -249,7 +207,7 @@ class Valuer:
         )
         royalty = econ.royalty_rate
         if royalty is None:
-            section = F.ipc_section(p.request.ipc)
+            section = F.ipc_section(req.ipc)
             royalty = self.royalty_rates.get(section, FALLBACK_ROYALTY_RATE)
             flags.append(
                 Flag(
@@ -257,35 +215,12 @@ class Valuer:
                     f"royalty rate {royalty} assumed for IPC section {section or 'unknown'}",
                 )
             )
-        return relief_from_royalty(econ, float(royalty), ends, weights, p.request.seed())
+        return relief_from_royalty(econ, float(royalty), ends, weights, req.seed())
 
     def _collateral(self, kind: AssetKind, value: IncomeValue | None, maturity_p) -> Collateral:
-        cap = self.ltv_caps[kind]
         if value is None:
-            return Collateral(cap, None, None)
+            return self._no_collateral[kind]  # immutable, shared
+        cap = self.ltv_caps[kind]
         collateral = (value.p10 * cap).quantize(CENTS, ROUND_HALF_EVEN)
-        factor = Decimal(repr(maturity_p)) if maturity_p is not None else Decimal(1)
+        factor = Decimal(1) if maturity_p != maturity_p else Decimal(repr(maturity_p))
         return Collateral(cap, collateral, (collateral * factor).quantize(CENTS, ROUND_HALF_EVEN))
-
-
-def _status_flags(p: _Prepared, modelled: bool, expiry: date | None) -> list[Flag]:
-    req, flags = p.request, []
-    if not modelled:
-        flags.append(
-            Flag(
-                "model-not-applicable",
-                f"the patent renewal model does not cover a {p.kind}: "
-                "no score, grade or survival; any value is the unweighted income approach",
-            )
-        )
-    elif p.kind is AssetKind.UTILITY_MODEL:
-        flags.append(Flag("kind-extrapolated", "trained on inventions; applied to a utility model"))
-    if req.frozen:
-        flags.append(Flag("frozen", "the asset is frozen by a court; it cannot be pledged (R05)"))
-    if req.lapsed:
-        flags.append(Flag("lapsed", "the right is lapsed or invalidated: nothing to lend against"))
-    if expiry is not None and expiry <= p.as_of:
-        flags.append(Flag("expired", f"protection ended {expiry}"))
-    if modelled and req.grant_date is None:
-        flags.append(Flag("not-granted", "no grant date: survival counted from the valuation date"))
-    return flags

@@ -44,3 +44,28 @@ def survival_scalar(cumulative, years: float) -> float:
             return math.exp(log_s[i - 1] + w * (log_s[i] - log_s[i - 1]))
     rate = (log_s[3] - log_s[2]) / (knots[3] - knots[2])
     return math.exp(log_s[3] + rate * (t - knots[3]))
+
+
+def log_survival(cumulative: np.ndarray) -> np.ndarray:
+    """(n, 4) log S at the knots (0, 3.5, 7.5, 11.5) for (n, 3) cumulative survival.
+
+    `math.log` element by element, like `survival_scalar`, so batch and single valuations agree
+    to the last bit (numpy's vectorised log may differ from libm in the last place).
+    """
+    clipped = np.clip(np.asarray(cumulative, float), 1e-12, 1.0)
+    logs = np.fromiter(map(math.log, clipped.ravel().tolist()), float, clipped.size)
+    return np.column_stack([np.zeros(len(clipped)), logs.reshape(clipped.shape)])
+
+
+def survival_points(log_s: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """`survival_scalar` row by row, vectorised: S(years[i]) of curve `log_s[i]`."""
+    t = np.maximum(np.asarray(years, float), 0.0)
+    rows = np.arange(len(t))
+    i = np.minimum(np.searchsorted(STAGE_YEARS, t, side="left"), 2)  # interval of t (last: 2)
+    lo, hi = log_s[rows, i], log_s[rows, i + 1]
+    w = (t - _KNOTS[i]) / (_KNOTS[i + 1] - _KNOTS[i])
+    inside = lo + w * (hi - lo)
+    rate = (log_s[:, 3] - log_s[:, 2]) / (_KNOTS[3] - _KNOTS[2])
+    beyond = log_s[:, 3] + rate * (t - _KNOTS[3])
+    logs = np.where(t > _KNOTS[3], beyond, inside)
+    return np.fromiter(map(math.exp, logs.tolist()), float, len(logs))
