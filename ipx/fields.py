@@ -57,6 +57,11 @@ def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
     return fields.Integer(strict=True, validate=validate.Range(min=1), **kwargs)
 
 
+def QueryId(**kwargs) -> fields.Integer:  # noqa: N802
+    """A record id in a query string, where every value arrives as text ("?pledgor_id=7")."""
+    return fields.Integer(strict=False, validate=validate.Range(min=1), **kwargs)
+
+
 def Currency(**kwargs) -> fields.String:  # noqa: N802
     return fields.String(
         validate=validate.Regexp(r"^[A-Z]{3}$", error="An ISO 4217 code."), **kwargs

@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 
 from ipx.api import API_PREFIX
 from ipx.auth import Role, require
-from ipx.fields import Id, PageQuery, decode_cursor, page
+from ipx.fields import PageQuery, QueryId, decode_cursor, page
 from ipx.http import page_schema, principal, unit_of_work
 from ipx.registry.model import PledgeStatus
 from ipx.registry.schemas import HistoryOut, PledgeChangeIn, PledgeOut, ReasonIn, RevokeIn
@@ -27,9 +27,9 @@ READERS = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
 
 class PledgeQuery(PageQuery):
     status = fields.String(validate=validate.OneOf([s.value for s in PledgeStatus]))
-    pledgor_id = Id()
-    pledgee_id = Id()
-    asset_id = Id()
+    pledgor_id = QueryId()
+    pledgee_id = QueryId()
+    asset_id = QueryId()
 
 
 @blp.route("")
