@@ -1,9 +1,9 @@
 """Valuation latency and throughput, each next to raw `Booster.predict` in the same run.
 
-    python bench/valuation.py [--model-dir DIR] [--batch 100000]
+    python bench/valuation.py [--model-dir DIR] [--batch 100000] [--no-http]
 
-Prints a table. Not a pass/fail test. To add the HTTP measurement later, implement
-`bench_http(valuer)` returning rows like the others and append them in `main`.
+Prints a table. Not a pass/fail test. The HTTP rows start `ipx serve` (gunicorn, one worker) on
+SQLite in a temporary folder, bound to 127.0.0.1 on a free port, and stop it afterwards.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import time
 from datetime import date
 
 import numpy as np
+from _valuation_http import BATCH_ITEMS as HTTP_BATCH
+from _valuation_http import bench_http
 
 from ipx.valuation import features as F
 from ipx.valuation.model import ValuationRequest
@@ -35,6 +37,17 @@ REQUEST = ValuationRequest(
     as_of=date(2026, 11, 1),
     loan_term_months=36,
 )
+
+
+#: REQUEST as the JSON body of POST /api/v1/valuations.
+FEATURES_JSON = {
+    "features": REQUEST.features,
+    "ipc": REQUEST.ipc,
+    "filing_date": REQUEST.filing_date.isoformat(),
+    "grant_date": REQUEST.grant_date.isoformat(),
+    "as_of": REQUEST.as_of.isoformat(),
+    "loan_term_months": REQUEST.loan_term_months,
+}
 
 
 def _timings(fn, n: int) -> list[float]:
@@ -75,19 +88,27 @@ def bench_single(valuer: Valuer, n: int = 3000) -> list[tuple]:
     ]
 
 
-def bench_batch(valuer: Valuer, size: int) -> tuple:
-    """Throughput of value_batch on `size` varied requests vs raw predict on the same matrix."""
-    rng = np.random.default_rng(0)
-    claims = rng.integers(1, 60, size)
-    requests = [
+def _requests(size: int) -> list[ValuationRequest]:
+    """`size` requests varying the claims (the same draw as the HTTP batch)."""
+    claims = np.random.default_rng(0).integers(1, 60, size)
+    return [
         dataclasses.replace(REQUEST, features={**REQUEST.features, "claims": int(c)})
         for c in claims
     ]
+
+
+def _raw_predict(valuer: Valuer, requests: list[ValuationRequest]) -> float:
     x = valuer.feature_rows(requests)
     start = time.perf_counter()
     for s in valuer._stages:
         s.booster.predict(x, raw_score=True)
-    raw = time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def bench_batch(valuer: Valuer, size: int) -> tuple:
+    """Throughput of value_batch on `size` varied requests vs raw predict on the same matrix."""
+    requests = _requests(size)
+    raw = _raw_predict(valuer, requests)
     start = time.perf_counter()
     results = valuer.value_batch(requests)
     took = time.perf_counter() - start
@@ -100,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model-dir", default=None)
     parser.add_argument("--batch", type=int, default=100_000)
+    parser.add_argument("--no-http", action="store_true", help="skip the ipx serve rows")
     args = parser.parse_args()
     valuer = Valuer.load(args.model_dir)
     print(f"model {valuer.version}, {len(F.FEATURE_NAMES)} features\n")
@@ -107,15 +129,23 @@ def main() -> None:
         f"| {'case':<26} | valuer median ms | valuer p99 ms | raw predict median ms | raw p99 ms |"
     )
     print("| --- | ---: | ---: | ---: | ---: |")
-    for name, med, p99, rmed, rp99 in bench_single(valuer):
+    single = bench_single(valuer)
+    http_rows, http_batch = ([], None) if args.no_http else bench_http(FEATURES_JSON, single[0][3:])
+    for name, med, p99, rmed, rp99 in single + http_rows:
         print(f"| {name:<26} | {med:.3f} | {p99:.3f} | {rmed:.3f} | {rp99:.3f} |")
     name, took, rate, raw, raw_rate = bench_batch(valuer, args.batch)
     print(f"\n| {'case':<26} | valuer s | valuer rows/s | raw predict s | raw rows/s |")
     print("| --- | ---: | ---: | ---: | ---: |")
     print(f"| {name:<26} | {took:.2f} | {rate:,.0f} | {raw:.2f} | {raw_rate:,.0f} |")
+    if http_batch is not None:
+        name, took, rate = http_batch
+        raw = _raw_predict(valuer, _requests(HTTP_BATCH))
+        print(f"| {name:<26} | {took:.2f} | {rate:,.0f} | {raw:.3f} | {HTTP_BATCH / raw:,.0f} |")
     print(
         "\nraw predict = Booster.predict of the three stage boosters on the same feature rows"
-        " (no feature mapping, calibration or result assembly)."
+        " (no feature mapping, calibration or result assembly). HTTP: `ipx serve` (gunicorn,"
+        " 1 worker) on SQLite, one keep-alive connection, clerk key, features given directly;"
+        " each valuation is validated, valued, stored and appended to the ledger."
     )
 
 
