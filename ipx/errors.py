@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -160,6 +160,28 @@ def register_error_handlers(app: Flask) -> None:
         log.info("integrity error mapped to 409: %s", exc.orig)
         return problem_response(
             Conflict("The change conflicts with existing records.").to_problem()
+        )
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(UnicodeEncodeError)
+    def _unstorable_value(exc: Exception):
+        # The driver refused a value the schemas let through: a NUL character or a number out
+        # of range (PostgreSQL), an integer beyond 64 bits (SQLite), a lone UTF-16 surrogate.
+        # The transaction is rolled back, so nothing was stored: the client's input is at fault.
+        log.info("unstorable value mapped to 422: %s", exc)
+        problem = ValidationFailed(
+            {"_body": ["A value cannot be stored: out of range, or an invalid character."]}
+        )
+        return problem_response(problem.to_problem())
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError):
+        # Only a request body nested thousands of levels deep makes the JSON decoder recurse
+        # this far; it is malformed input, not a fault of the service.
+        log.info("request nested too deeply: %s", exc)
+        return problem_response(
+            MalformedRequest("The JSON body is nested too deeply.").to_problem()
         )
 
     @app.errorhandler(OperationalError)

@@ -12,6 +12,9 @@ from ipx.errors import ValidationFailed
 
 MONEY_PATTERN = re.compile(r"^\d{1,15}(\.\d{1,2})?$")
 MAX_PAGE = 200
+# Record ids are 32-bit in the database; a larger number names no record and must not reach
+# the driver (PostgreSQL and SQLite refuse it with an error instead of finding nothing).
+MAX_ID = 2**31 - 1
 
 
 class Money(fields.Field):
@@ -54,12 +57,12 @@ class StrictBool(fields.Boolean):
 
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
-    return fields.Integer(strict=True, validate=validate.Range(min=1), **kwargs)
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def QueryId(**kwargs) -> fields.Integer:  # noqa: N802
     """A record id in a query string, where every value arrives as text ("?pledgor_id=7")."""
-    return fields.Integer(strict=False, validate=validate.Range(min=1), **kwargs)
+    return fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def Currency(**kwargs) -> fields.String:  # noqa: N802
@@ -87,9 +90,10 @@ def decode_cursor(cursor: str | None) -> int | None:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind != "id":
+        last_id = int(value)
+        if kind != "id" or not 0 <= last_id <= MAX_ID:
             raise ValueError
-        return int(value)
+        return last_id
     except ValueError:
         raise ValidationFailed({"cursor": ["Not a cursor this API returned."]}) from None
 

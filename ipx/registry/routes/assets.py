@@ -8,7 +8,7 @@ from marshmallow import fields
 
 from ipx.api import API_PREFIX
 from ipx.auth import Role, require
-from ipx.fields import PageQuery, decode_cursor, page
+from ipx.fields import PageQuery, QueryId, decode_cursor, page
 from ipx.http import page_schema, principal, unit_of_work
 from ipx.idempotency import idempotent
 from ipx.registry.orm import Asset
@@ -28,7 +28,7 @@ READERS = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
 
 class AssetQuery(PageQuery):
     number = fields.String()
-    holder_id = fields.Integer(strict=False)
+    holder_id = QueryId()
 
 
 @blp.route("/assets")
