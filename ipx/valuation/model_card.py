@@ -56,6 +56,27 @@ def verdict(report: dict) -> str:
     return " ".join(out)
 
 
+#: The issue's calibration target: expected calibration error (10 bins) at most this.
+ECE_TARGET = 0.03
+
+
+def ece_verdict(report: dict) -> str:
+    """Out-of-time ECE of the shipped procedure per stage against the target, with the mean
+    predicted and observed rates (ECE is never below their difference)."""
+    out = []
+    for stage, split in sorted(report.get("out_of_time", {}).items()):
+        m = split["lightgbm"]
+        n = sum(r["n"] for r in m["reliability"])
+        mean_p = sum(r["n"] * r["mean_p"] for r in m["reliability"]) / n
+        observed = sum(r["n"] * r["observed"] for r in m["reliability"]) / n
+        word = "meets" if m["ece"] <= ECE_TARGET else "does NOT meet"
+        out.append(
+            f"Stage {stage}: out-of-time ECE {m['ece']:.4f} {word} the target (mean predicted "
+            f"{mean_p:.3f}, observed {observed:.3f})."
+        )
+    return " ".join(out)
+
+
 def render_card(meta: dict, template: str) -> str:
     """Fill the card template (placeholders in braces) from the metadata."""
     report = meta["metrics"]
@@ -68,6 +89,7 @@ def render_card(meta: dict, template: str) -> str:
         features=", ".join(meta["feature_names"]),
         metrics=metrics_table(report),
         verdict=verdict(report),
+        ece_verdict=ece_verdict(report),
         reliability=reliability_tables(report),
         calibration="; ".join(
             f"stage {k}: a={v['a']:.4f}, b={v['b']:.4f}" for k, v in sorted(cal.items())

@@ -82,3 +82,17 @@ def test_evaluate_scores_a_csv_and_writes_cumulative_predictions(tmp_path):
 def test_evaluate_warns_on_training_rows():
     result = CliRunner().invoke(evaluate, ["--data", str(DATA)])
     assert result.exit_code == 0 and "not validation" in result.output
+
+
+def test_shipped_card_is_the_rendered_metadata_and_states_the_ece_target():
+    from ipx.valuation.card_template import CARD_TEMPLATE
+    from ipx.valuation.model_card import ECE_TARGET, ece_verdict, render_card
+
+    artifact = load_artifact()
+    card = (artifact.path / "MODEL_CARD.md").read_text()
+    assert render_card(artifact.metadata, CARD_TEMPLATE) == card
+    oot = artifact.metadata["metrics"]["out_of_time"]
+    for stage, split in oot.items():
+        word = "meets" if split["lightgbm"]["ece"] <= ECE_TARGET else "does NOT meet"
+        assert f"Stage {stage}: out-of-time ECE {split['lightgbm']['ece']:.4f} {word}" in card
+    assert ece_verdict({}) == ""
