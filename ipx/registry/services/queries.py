@@ -16,10 +16,26 @@ PUBLIC_LIMIT = 200
 
 
 def public_encumbrances(uow: UnitOfWork, *, number: str | None, pledgor: str | None) -> list[dict]:
-    """Public-notice fields of every pledge (cancelled ones too) on an asset or by a pledgor."""
+    """Public-notice fields of every pledge (cancelled ones too) on an asset or by a pledgor.
+
+    Only the public columns are selected: loading whole ``Pledge`` and ``Asset`` rows would also
+    load their assets and holders (select-in relationships), two more queries per answer.
+    """
     pledgor_party, pledgee_party = aliased(Party), aliased(Party)
     stmt = (
-        select(Pledge, Asset, pledgor_party.name, pledgee_party.name)
+        select(
+            Pledge.registration_number,
+            Asset.number.label("asset_number"),
+            Asset.kind.label("asset_kind"),
+            Asset.title.label("asset_title"),
+            Asset.ipc.label("main_classification"),
+            pledgor_party.name.label("pledgor_name"),
+            pledgee_party.name.label("pledgee_name"),
+            Pledge.registered_at,
+            Pledge.status,
+            Pledge.closed_at,
+            Pledge.closing_reason,
+        )
         .join(PledgeAsset, PledgeAsset.pledge_id == Pledge.id)
         .join(Asset, Asset.id == PledgeAsset.asset_id)
         .join(pledgor_party, pledgor_party.id == Pledge.pledgor_id)
@@ -34,22 +50,7 @@ def public_encumbrances(uow: UnitOfWork, *, number: str | None, pledgor: str | N
         stmt = stmt.where(
             (pledgor_party.name == text) | (pledgor_party.credit_code == text.upper())
         )
-    return [
-        {
-            "registration_number": pledge.registration_number,
-            "asset_number": asset.number,
-            "asset_kind": asset.kind,
-            "asset_title": asset.title,
-            "main_classification": asset.ipc,
-            "pledgor_name": pledgor_name,
-            "pledgee_name": pledgee_name,
-            "registered_at": pledge.registered_at,
-            "status": pledge.status,
-            "closed_at": pledge.closed_at,
-            "closing_reason": pledge.closing_reason,
-        }
-        for pledge, asset, pledgor_name, pledgee_name in uow.session.execute(stmt)
-    ]
+    return [dict(row._mapping) for row in uow.session.execute(stmt)]
 
 
 def _number_spellings(number: str) -> list[str]:
