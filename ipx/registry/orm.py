@@ -152,7 +152,8 @@ class PledgeAsset(Base):
     __tablename__ = "pledge_assets"
 
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), primary_key=True)
-    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"), primary_key=True)
+    # Every pledge on an asset, cancelled ones included (the public query by number).
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"), primary_key=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     __table_args__ = (
