@@ -10,7 +10,8 @@ from marshmallow import Schema, fields, validate
 
 from ipx.errors import ValidationFailed
 
-MONEY_PATTERN = re.compile(r"^\d{1,15}(\.\d{1,2})?$")
+# ASCII digits only: re's \d (and Decimal) would also take full-width or Arabic-Indic digits.
+MONEY_PATTERN = re.compile(r"^[0-9]{1,15}(\.[0-9]{1,2})?$")
 MAX_PAGE = 200
 # Record ids are 32-bit in the database; a larger number names no record and must not reach
 # the driver (PostgreSQL and SQLite refuse it with an error instead of finding nothing).
