@@ -15,6 +15,7 @@ from datetime import date
 import numpy as np
 
 from ipx.valuation import features as F
+from ipx.valuation.feature_batch import registry_matrix
 from ipx.valuation.model import MODELLED_KINDS, AssetKind, ValuationRequest
 from ipx.valuation.survival import LAST_OBSERVED_YEAR, log_survival, survival_points
 from ipx.valuation.terms import DAYS_PER_YEAR, add_months, statutory_expiry
@@ -54,7 +55,7 @@ class Batch:
         except (KeyError, TypeError):
             _raise_first_error(requests, model)
             raise
-        x, imputed = F.registry_matrix(
+        x, imputed = registry_matrix(
             [r.features for r in requests],
             ipcs=[r.ipc for r in requests],
             filing_dates=[r.filing_date for r in requests],
@@ -157,6 +158,8 @@ def maturity_probabilities(b: Batch, survival: np.ndarray) -> Maturity:
     rows = np.flatnonzero(curve)
     if len(rows):
         log_s = log_survival(survival[rows])
-        start = survival_points(log_s, b.since_grant[rows])
-        p[rows] = np.minimum(survival_points(log_s, to_years[rows]) / start, 1.0)
+        years = np.append(b.since_grant[rows], to_years[rows])  # start and end in one call
+        both = survival_points(np.tile(log_s, (2, 1)), years)
+        start, end = both[: len(rows)], both[len(rows) :]
+        p[rows] = np.minimum(end / start, 1.0)
     return Maturity(dates, p, term_shorter, curve & (to_years > LAST_OBSERVED_YEAR))

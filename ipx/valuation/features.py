@@ -46,8 +46,6 @@ OWNER_SMOOTHING = 20.0
 IMPUTABLE = (*COUNT_FEATURES, "grant_lag_days", "ipc", "owner_history")
 
 _COUNT_SET = frozenset(COUNT_FEATURES)
-_FAST_COUNT_TYPES = frozenset({int, float, type(None)})
-_FAST_DATE_TYPES = frozenset({date, type(None)})
 _SECTION_RE = re.compile(r"^\s*([A-Ha-h])")
 
 
@@ -226,91 +224,3 @@ def registry_vector(
         imputed.append("owner_history")
     row[-3:] = history.encode_one(owner)
     return row, imputed
-
-
-def registry_matrix(
-    features: Sequence[Mapping[str, object] | None],
-    *,
-    ipcs: Sequence[str | None],
-    filing_dates: Sequence[date | None],
-    grant_dates: Sequence[date | None],
-    owners: Sequence[str | None],
-    defaults: Mapping[str, float | str],
-    history: OwnerHistory,
-) -> tuple[np.ndarray, np.ndarray]:
-    """`registry_vector` over a batch, column by column: the same rows and the same errors.
-
-    Returns the (n, features) matrix and an (n, len(IMPUTABLE)) mask of imputed inputs. Any
-    input the vectorised path does not handle plainly (a bad value, an unusual type) sends the
-    whole batch through `registry_vector` row by row, which raises the first row's own error.
-    """
-    args = (features, ipcs, filing_dates, grant_dates, owners, defaults, history)
-    try:
-        return _matrix_fast(*args)
-    except Exception:  # noqa: BLE001 - the row-by-row path is authoritative: it raises or agrees
-        return _matrix_rows(*args)
-
-
-def _matrix_rows(features, ipcs, filing_dates, grant_dates, owners, defaults, history):
-    x = np.empty((len(features), len(FEATURE_NAMES)))
-    mask = np.zeros((len(features), len(IMPUTABLE)), dtype=bool)
-    for i, row in enumerate(zip(features, ipcs, filing_dates, grant_dates, owners, strict=True)):
-        x[i], imputed = registry_vector(
-            row[0],
-            ipc=row[1],
-            filing_date=row[2],
-            grant_date=row[3],
-            owner=row[4],
-            defaults=defaults,
-            history=history,
-        )
-        mask[i] = [name in imputed for name in IMPUTABLE]
-    return x, mask
-
-
-class _NotPlain(Exception):
-    """An input the vectorised path leaves to `registry_vector`."""
-
-
-def _matrix_fast(features, ipcs, filing_dates, grant_dates, owners, defaults, history):
-    n = len(features)
-    feats = [f or {} for f in features]
-    if not all(f.keys() <= _COUNT_SET for f in feats):
-        raise _NotPlain
-    x = np.zeros((n, len(FEATURE_NAMES)))
-    mask = np.zeros((n, len(IMPUTABLE)), dtype=bool)
-    for j, name in enumerate(COUNT_FEATURES):
-        column = [f.get(name) for f in feats]
-        if not set(map(type, column)) <= _FAST_COUNT_TYPES:
-            raise _NotPlain
-        values = np.array(column, dtype=float)  # None -> NaN
-        missing = np.isnan(values)
-        if int(missing.sum()) != column.count(None) or np.isinf(values).any() or (values < 0).any():
-            raise _NotPlain
-        values[missing] = defaults[name]
-        x[:, INDEX[name]], mask[:, j] = values, missing
-    x[:, INDEX["grant_lag_days"]], mask[:, len(COUNT_FEATURES)] = _grant_lags(
-        filing_dates, grant_dates, float(defaults["grant_lag_days"])
-    )
-    sections = {ipc: ipc_section(ipc) for ipc in set(ipcs)}
-    found = [sections[ipc] for ipc in ipcs]
-    mask[:, -2] = [s is None for s in found]
-    default_column = INDEX[f"ipc_{defaults['ipc_section']}"]
-    columns = [default_column if s is None else INDEX[f"ipc_{s}"] for s in found]
-    x[np.arange(n), columns] = 1.0
-    encoded = {owner: history.encode_one(owner) for owner in set(owners)}
-    x[:, -3:] = [encoded[owner] for owner in owners]
-    mask[:, -1] = [not owner for owner in owners]
-    return x, mask
-
-
-def _grant_lags(filing_dates, grant_dates, default: float) -> tuple[np.ndarray, np.ndarray]:
-    if not set(map(type, filing_dates)) | set(map(type, grant_dates)) <= _FAST_DATE_TYPES:
-        raise _NotPlain
-    filed = np.array([d.toordinal() if d else 0 for d in filing_dates], dtype=float)
-    granted = np.array([d.toordinal() if d else 0 for d in grant_dates], dtype=float)
-    missing = (filed == 0) | (granted == 0)
-    lags = np.where(missing, default, granted - filed)
-    if (lags < 0).any():
-        raise _NotPlain
-    return lags, missing

@@ -70,11 +70,11 @@ def _imputed_flag(code: int) -> Flag:
 
 def _outside(b: Batch, ranges) -> np.ndarray:
     """(n, len(ranges)) True where a given (not imputed) input is outside the training range."""
-    columns = [
-        b.modelled & ~b.imputed[:, F.IMPUTABLE.index(n)] & ((b.x[:, i] < lo) | (b.x[:, i] > hi))
-        for n, i, lo, hi in ranges
-    ]
-    return np.column_stack(columns)
+    block = b.x[:, [i for _, i, _, _ in ranges]]
+    lo = np.array([lo for _, _, lo, _ in ranges])
+    hi = np.array([hi for _, _, _, hi in ranges])
+    given = ~b.imputed[:, [F.IMPUTABLE.index(n) for n, _, _, _ in ranges]]
+    return b.modelled[:, None] & given & ((block < lo) | (block > hi))
 
 
 def _outside_flag(row: np.ndarray, outside: np.ndarray, ranges) -> Flag:

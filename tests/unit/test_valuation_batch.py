@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ipx.valuation import feature_batch
 from ipx.valuation import features as F
+from ipx.valuation.feature_batch import registry_matrix
 from ipx.valuation.income import Economics
 from ipx.valuation.model import AssetKind, ValuationRequest
 from ipx.valuation.predictor import Valuer
@@ -121,9 +123,14 @@ def test_registry_matrix_equals_registry_vector_rows(valuer):
         "grant_dates": [r.grant_date for r in reqs],
         "owners": [r.owner for r in reqs],
     }
-    x, mask = F.registry_matrix(
+    x, mask = registry_matrix(
         [r.features for r in reqs], **columns, defaults=model.defaults, history=model.history
     )
+    # The vectorised path itself, not its row-by-row fallback, handles these plain inputs.
+    fast = feature_batch._matrix_fast(
+        [r.features for r in reqs], *columns.values(), model.defaults, model.history
+    )
+    assert np.array_equal(fast[0], x) and np.array_equal(fast[1], mask)
     for i, r in enumerate(reqs):
         row, imputed = F.registry_vector(
             r.features,
