@@ -43,7 +43,7 @@ def _ipx(env: dict, *args: str) -> str:
 @contextlib.contextmanager
 def ipx_server(workers: int = 1) -> Iterator[tuple[int, str]]:
     """(port, clerk key) of a fresh `ipx serve` on SQLite; stopped on exit."""
-    with tempfile.TemporaryDirectory(prefix="ipx-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ipx-valuation-bench-") as tmp:
         port = _free_port()
         env = {
             **os.environ,
