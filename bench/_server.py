@@ -124,15 +124,17 @@ class Server:
             if self.proc.poll() is not None:
                 where = f"; see {self.log_path}" if self.log_path else ""
                 raise RuntimeError(f"ipx serve exited with {self.proc.returncode}{where}")
+            conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
             try:
-                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
                 conn.request("GET", "/api/v1/public/encumbrances?number=none")
-                status = conn.getresponse().status
-                conn.close()
-                if status < 500:
+                response = conn.getresponse()
+                response.read()
+                if response.status < 500:
                     return
             except OSError:
                 pass
+            finally:
+                conn.close()
             time.sleep(0.1)
         raise RuntimeError(f"ipx serve did not answer on port {self.port} in {timeout} s")
 
