@@ -99,6 +99,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
 
 def _register_package_commands() -> None:
+    from ipx.ledger.cli import checkpoint, verify
+
+    main.add_command(verify)
+    main.add_command(checkpoint)
     try:
         from ipx.valuation.cli import evaluate, train
     except ImportError:

@@ -1,0 +1,287 @@
+"""``ipx verify``: re-check the whole stored log, its signed checkpoints and the registry.
+
+No Flask here: the audit takes a Session (ideally one snapshot: REPEATABLE READ on PostgreSQL)
+and the public key. It trusts nothing it reads: every leaf is re-hashed and checked canonical,
+the tree is rebuilt from those hashes and compared with every stored node, every checkpoint's
+signature and root are checked against the rebuilt tree, successive checkpoints are proven
+consistent from the stored nodes, and the registry's current records are compared with the
+latest ``state:`` digest the log holds for each. The registry's states come in as an iterator,
+so the ledger does not import the registry.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ipx.ledger import merkle, note, store
+from ipx.ledger.canonical import parse_canonical_json
+from ipx.ledger.events import format_time
+from ipx.ledger.tables import LedgerCheckpoint, LedgerEntry, LedgerNode
+
+STREAM_ROWS = 10_000
+H = merkle.HASH_SIZE
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mismatch; ``entry`` is the first log entry it concerns (None: not an entry)."""
+
+    entry: int | None
+    message: str
+
+
+@dataclass
+class AuditReport:
+    """What was checked (one line per check) and every problem found."""
+
+    checked: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def first_problem(self) -> Problem | None:
+        """The problem concerning the earliest entry (those naming no entry come last)."""
+        return min(self.problems, key=_problem_order, default=None)
+
+    def add(self, entry: int | None, message: str) -> None:
+        self.problems.append(Problem(entry, message))
+
+
+def _problem_order(problem: Problem) -> tuple[int, int]:
+    return (0, problem.entry) if problem.entry is not None else (1, 0)
+
+
+@dataclass
+class _Levels:
+    """The rebuilt tree: level 0 is the recomputed leaf hashes, packed 32 bytes each."""
+
+    levels: list[bytearray]
+
+    def get_node(self, level: int, position: int) -> bytes:
+        return bytes(self.levels[level][position * H : (position + 1) * H])
+
+
+def audit_log(
+    session: Session,
+    public_key: bytes,
+    *,
+    key_name: str | None = None,
+    origin: str | None = None,
+    registry_states: Iterable[tuple[str, str]] | None = None,
+    state_kinds: Collection[str] | None = None,
+) -> AuditReport:
+    """Audit everything; ``registry_states`` yields ``(state:<kind>:<id>, digest)`` per record."""
+    report = AuditReport()
+    leaves, latest_states, bad_leaves = _check_entries(session, report)
+    tree = _check_tree(session, leaves, bad_leaves, report)
+    _check_checkpoints(session, tree, public_key, key_name, origin, report)
+    if registry_states is not None:
+        _check_registry(registry_states, latest_states, state_kinds, report)
+    return report
+
+
+def _check_entries(session: Session, report: AuditReport) -> tuple[bytearray, dict, set[int]]:
+    """Check every entry in order; return the recomputed leaf hashes (packed), the latest
+    ``state:`` digest per record with the entry that logged it, and the positions found bad."""
+    hashes, states, bad = bytearray(), {}, set()
+    expected, last_time = 0, None
+    stmt = select(
+        LedgerEntry.seq, LedgerEntry.time, LedgerEntry.type, LedgerEntry.leaf, LedgerEntry.leaf_hash
+    ).order_by(LedgerEntry.seq)
+    for row in session.execute(stmt.execution_options(yield_per=STREAM_ROWS)):
+        problems_before = len(report.problems)
+        if row.seq != expected:
+            report.add(expected, f"entry {expected} is missing (the next stored is {row.seq})")
+        hashed, leaf = _check_entry(row, last_time, report)
+        if len(report.problems) > problems_before:
+            bad.add(len(hashes) // H)  # the position this row takes in the rebuilt tree
+        hashes += hashed
+        expected = row.seq + 1
+        if leaf is not None:
+            last_time = str(leaf.get("time"))
+            states.update(
+                (key, (digest, row.seq))
+                for key, digest in (leaf.get("digests") or {}).items()
+                if key.startswith("state:")
+            )
+    count = len(hashes) // H
+    head = store.log_size(session)
+    if head != count:
+        report.add(min(head, count), f"the log head says {head} entries but {count} exist")
+    report.checked.append(
+        f"entries: {count} read; seq contiguous, leaves canonical, hashes and times checked"
+    )
+    return hashes, states, bad
+
+
+def _check_entry(row, last_time: str | None, report: AuditReport) -> tuple[bytes, dict | None]:
+    seq = row.seq
+    hashed = merkle.leaf_hash(row.leaf.encode("utf-8"))
+    if hashed != bytes(row.leaf_hash):
+        report.add(seq, f"entry {seq}: stored leaf hash does not match its text")
+    leaf = _leaf(seq, row.leaf, report)
+    if leaf is None:
+        return hashed, None
+    if leaf.get("seq") != seq:
+        report.add(seq, f"entry {seq}: leaf says seq {leaf.get('seq')!r} (moved or reordered)")
+    if leaf.get("type") != row.type or leaf.get("time") != format_time(row.time):
+        report.add(seq, f"entry {seq}: stored type or time disagrees with its leaf")
+    if last_time is not None and str(leaf.get("time")) < last_time:
+        report.add(seq, f"entry {seq}: time {leaf.get('time')} is before the previous entry's")
+    return hashed, leaf
+
+
+def _leaf(seq: int, text: str, report: AuditReport) -> dict | None:
+    try:
+        leaf = parse_canonical_json(text)
+    except ValueError as exc:
+        report.add(seq, f"entry {seq}: leaf is not canonical JSON ({exc})")
+        return None
+    if not isinstance(leaf, dict):
+        report.add(seq, f"entry {seq}: leaf is not a JSON object")
+        return None
+    return leaf
+
+
+def _check_tree(session: Session, leaves: bytearray, bad: set[int], report: AuditReport) -> _Levels:
+    """Rebuild the tree and compare each stored node; a node over an already reported bad
+    node or leaf differs as a consequence and is not reported again."""
+    levels, level, stored_total = [leaves], 1, 0
+    while len(levels[-1]) // H > 1:
+        below = levels[-1]
+        built = bytearray()
+        for i in range(0, len(below) // (2 * H) * 2 * H, 2 * H):
+            built += merkle.node_hash(below[i : i + H], below[i + H : i + 2 * H])
+        seen, bad = _compare_level(session, level, built, bad, report)
+        stored_total += seen
+        levels.append(built)
+        level += 1
+    extra = session.execute(
+        select(func.count()).select_from(LedgerNode).where(LedgerNode.level >= level)
+    ).scalar_one()
+    if extra:
+        report.add(None, f"{extra} stored nodes lie above the top of the tree")
+    report.checked.append(
+        f"tree: rebuilt from {len(leaves) // H} recomputed leaf hashes; "
+        f"{stored_total} stored nodes compared"
+    )
+    return _Levels(levels)
+
+
+def _compare_level(
+    session: Session, level: int, built: bytearray, bad_below: set[int], report: AuditReport
+) -> tuple[int, set[int]]:
+    width, seen, bad = len(built) // H, 0, set()
+    stmt = (
+        select(LedgerNode.position, LedgerNode.hash)
+        .where(LedgerNode.level == level)
+        .order_by(LedgerNode.position)
+    )
+    for position, value in session.execute(stmt.execution_options(yield_per=STREAM_ROWS)):
+        first_entry = position << level
+        if position > seen:
+            report.add(seen << level, f"node (level {level}, position {seen}) is missing")
+        if position >= width:
+            report.add(first_entry, f"node (level {level}, position {position}) is not in the tree")
+        elif bytes(value) != built[position * H : (position + 1) * H]:
+            bad.add(position)
+            if not {2 * position, 2 * position + 1} & bad_below:
+                report.add(
+                    first_entry,
+                    f"node (level {level}, position {position}) over entries "
+                    f"{first_entry}..{((position + 1) << level) - 1} differs",
+                )
+        seen = position + 1
+    if seen < width:
+        report.add(seen << level, f"node (level {level}, position {seen}) is missing")
+    return seen, bad
+
+
+def _check_checkpoints(
+    session: Session,
+    tree: _Levels,
+    public_key: bytes,
+    key_name: str | None,
+    origin: str | None,
+    report: AuditReport,
+) -> None:
+    size = len(tree.levels[0]) // H
+    previous, count = None, 0
+    rows = session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size))
+    for row in rows.scalars():
+        count += 1
+        try:
+            signed = note.parse_and_verify_note(row.note, key_name, public_key)
+        except note.InvalidNote as exc:
+            report.add(None, f"checkpoint {row.tree_size}: {exc}")
+            continue
+        where = previous.tree_size if previous else 0
+        if (signed.tree_size, signed.root_hash) != (row.tree_size, bytes(row.root_hash)):
+            report.add(None, f"checkpoint {row.tree_size}: columns disagree with its signed note")
+        if origin is not None and signed.origin != origin:
+            report.add(None, f"checkpoint {row.tree_size}: signed for origin {signed.origin!r}")
+        if signed.tree_size > size:
+            report.add(size, f"checkpoint {signed.tree_size} signs entries the log lacks")
+        elif merkle.root_at(signed.tree_size, tree.get_node) != signed.root_hash:
+            report.add(
+                _first_known_bad(report, where, signed.tree_size),
+                f"entries {where}..{signed.tree_size - 1} are not what checkpoint "
+                f"{signed.tree_size} signed (root {_b64(signed.root_hash)})",
+            )
+        if previous is not None:
+            _check_consistency(session, previous, signed, report)
+        previous = signed
+    report.checked.append(
+        f"checkpoints: {count} signatures and roots checked, "
+        f"{max(count - 1, 0)} consistency proofs from the stored nodes"
+    )
+
+
+def _first_known_bad(report: AuditReport, start: int, end: int) -> int:
+    """The earliest entry in ``[start, end)`` already found bad, else ``start``."""
+    inside = [p.entry for p in report.problems if p.entry is not None and start <= p.entry < end]
+    return min(inside, default=start)
+
+
+def _check_consistency(session, old: note.Checkpoint, new: note.Checkpoint, report) -> None:
+    try:
+        proof = store.consistency_proof(session, old.tree_size, new.tree_size)
+    except (store.MissingNode, ValueError) as exc:
+        report.add(old.tree_size, f"no consistency proof {old.tree_size}->{new.tree_size}: {exc}")
+        return
+    if not merkle.verify_consistency(
+        old.tree_size, new.tree_size, old.root_hash, new.root_hash, proof
+    ):
+        report.add(
+            old.tree_size, f"checkpoint {new.tree_size} is not consistent with {old.tree_size}"
+        )
+
+
+def _check_registry(states, logged: dict, kinds, report: AuditReport) -> None:
+    seen, count = set(), 0
+    for key, digest in states:
+        seen.add(key)
+        count += 1
+        found = logged.get(key)
+        if found is None:
+            report.add(None, f"{key}: the record is in the database but not in the log")
+        elif found[0] != digest:
+            report.add(found[1], f"{key}: the record differs from its state logged at {found[1]}")
+    for key, (_, seq) in logged.items():
+        kind = key.split(":")[1] if key.count(":") >= 2 else ""
+        if key not in seen and (kinds is None or kind in kinds):
+            report.add(seq, f"{key}: logged at entry {seq} but missing from the database")
+    report.checked.append(
+        f"registry: {count} records compared with the latest state the log holds for each"
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
