@@ -3,6 +3,11 @@
 A key reads ``ipx_<key id>_<secret>``: the key id finds the row, the secret (256 random bits)
 is checked against its stored SHA-256 in constant time. A slow password hash is not needed for
 secrets of this entropy, and SHA-256 keeps authentication off the request's critical path.
+
+Each worker process remembers a successful lookup for ``AUTH_CACHE_SECONDS`` (default 5; 0
+turns it off), keyed by the SHA-256 of the whole presented key, so a busy client does not cost
+a database round trip per request. Only valid keys are remembered (an unknown or wrong key
+always reaches the database), and a revoked key stops working within that many seconds.
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ import functools
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import g, request
+from flask import current_app, g, request
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -115,18 +121,40 @@ def current_principal() -> Principal | None:
 
 
 def _principal_from_request() -> Principal | None:
-    from ipx.db_ext import database
-
     header = request.headers.get("Authorization", "")
     if not header:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Use 'Authorization: Bearer <key>'.")
-    with database().sessions() as session:
-        principal = authenticate(session, token.strip())
+    principal = _cached_authenticate(token.strip())
     if principal is None:
         raise Unauthorized("The API key is not valid.")
+    return principal
+
+
+AUTH_CACHE_SECONDS = 5.0
+AUTH_CACHE_MAX = 4096
+
+
+def _cached_authenticate(token: str) -> Principal | None:
+    """``authenticate``, remembering valid keys for a few seconds (see the module docstring)."""
+    from ipx.db_ext import database
+
+    ttl = float(current_app.config.get("AUTH_CACHE_SECONDS", AUTH_CACHE_SECONDS))
+    cache: dict[str, tuple[float, Principal]] = current_app.extensions.setdefault(
+        "ipx.auth_cache", {}
+    )
+    fingerprint, now = _hash_secret(token), time.monotonic()
+    hit = cache.get(fingerprint)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    with database().sessions() as session:
+        principal = authenticate(session, token)
+    if principal is not None and ttl > 0:
+        if len(cache) >= AUTH_CACHE_MAX:  # bounded: forget everything rather than grow
+            cache.clear()
+        cache[fingerprint] = (now + ttl, principal)
     return principal
 
 
