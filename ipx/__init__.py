@@ -40,14 +40,10 @@ def _register_blueprints(api) -> None:
 
     for blueprint in registry_blueprints():
         api.register_blueprint(blueprint)
-    try:
-        from ipx.ledger.routes import blp as ledger_blueprint
-    except ImportError:  # the ledger routes land with the ledger issue
-        ledger_blueprint = None
-    if ledger_blueprint is not None:
-        api.register_blueprint(ledger_blueprint)
+    from ipx.ledger.routes import blp as ledger_blueprint
     from ipx.valuation.routes import blp as valuation_blueprint
 
+    api.register_blueprint(ledger_blueprint)
     api.register_blueprint(valuation_blueprint)
 
 

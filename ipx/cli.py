@@ -1,7 +1,8 @@
-"""The ``ipx`` command: init, keys, seed, serve, train, evaluate, verify."""
+"""The ``ipx`` command: init, keys, seed, serve, train, evaluate, verify, checkpoint."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -9,8 +10,16 @@ import click
 from ipx import create_app
 
 
+@contextlib.contextmanager
 def _app():
-    return create_app()
+    """The app for one command; its database connections are closed when the command ends."""
+    from ipx.db_ext import database
+
+    app = create_app()
+    try:
+        yield app
+    finally:
+        database(app).engine.dispose()
 
 
 @click.group()
@@ -25,11 +34,11 @@ def init() -> None:
     from ipx.instance_keys import load_or_create_secret, load_or_create_signing_key
     from ipx.migrate import upgrade
 
-    app = _app()
-    upgrade(database(app).engine)
-    load_or_create_signing_key(app.config["SIGNING_KEY_FILE"])
-    load_or_create_secret(app.config["DIGEST_KEY_FILE"])
-    click.echo(f"database ready: {database(app).engine.url.render_as_string()}")
+    with _app() as app:
+        upgrade(database(app).engine)
+        load_or_create_signing_key(app.config["SIGNING_KEY_FILE"])
+        load_or_create_secret(app.config["DIGEST_KEY_FILE"])
+        click.echo(f"database ready: {database(app).engine.url.render_as_string()}")
 
 
 @main.group()
@@ -50,8 +59,7 @@ def keys_create(role: str, party_id: int | None, name: str) -> None:
     from ipx.registry.orm import Party
     from ipx.uow import utcnow
 
-    app = _app()
-    with database(app).sessions() as session:
+    with _app() as app, database(app).sessions() as session:
         if party_id is not None and session.get(Party, party_id) is None:
             raise click.UsageError(f"no party with id {party_id}")
         try:
@@ -77,12 +85,12 @@ def seed(synthetic: int) -> None:
     """Load data/samples into the database (idempotent)."""
     from ipx.seed import seed_samples, seed_synthetic
 
-    app = _app()
-    parties, assets = seed_samples(app)
-    click.echo(f"samples: {parties} parties and {assets} assets added")
-    if synthetic:
-        added = seed_synthetic(app, synthetic)
-        click.echo(f"synthetic: {added} generated invention patents added (marked synthetic)")
+    with _app() as app:
+        parties, assets = seed_samples(app)
+        click.echo(f"samples: {parties} parties and {assets} assets added")
+        if synthetic:
+            added = seed_synthetic(app, synthetic)
+            click.echo(f"synthetic: {added} generated invention patents added (marked synthetic)")
 
 
 @main.command()
@@ -100,15 +108,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
 def _register_package_commands() -> None:
     from ipx.ledger.cli import checkpoint, verify
+    from ipx.valuation.cli import evaluate, train
 
-    main.add_command(verify)
-    main.add_command(checkpoint)
-    try:
-        from ipx.valuation.cli import evaluate, train
-    except ImportError:
-        return
-    main.add_command(train)
-    main.add_command(evaluate)
+    for command in (verify, checkpoint, train, evaluate):
+        main.add_command(command)
 
 
 _register_package_commands()

@@ -113,17 +113,7 @@ def cli_env(app, db_url, instance_dir, monkeypatch):
     monkeypatch.setenv("IPX_DIGEST_KEY_FILE", str(instance_dir / "digest.key"))
     import ipx.cli
 
-    built = []
-
-    def app_from_environment():
-        built.append(ipx.cli.create_app())
-        return built[-1]
-
-    # Keep hold of the apps the commands build, to close their connections afterwards.
-    monkeypatch.setattr(ipx.cli, "_app", app_from_environment)
-    yield ipx.cli.main
-    for cli_app in built:
-        database(cli_app).engine.dispose()
+    return ipx.cli.main
 
 
 def test_keys_create_prints_the_key_as_its_last_line(client, registry, cli_env):
