@@ -22,13 +22,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     from ipx import db_ext
-    from ipx.api import IpxApi, api_settings
+    from ipx.api import IpxApi, api_settings, install_converters
     from ipx.errors import register_error_handlers
 
     for key, value in api_settings().items():
         app.config.setdefault(key, value)
     db_ext.init_app(app)
     api = IpxApi(app)
+    install_converters(app, api)
     register_error_handlers(app)
     _register_blueprints(api)
     _init_valuation(app)

@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
 from ipx.errors import problem_from_http_exception, problem_response
 
 API_PREFIX = "/api/v1"
+MAX_ID = 2**31 - 1
+
+
+class RecordIdConverter(IntegerConverter):
+    """``<int:...>`` path ids bounded to the database's integer range: a larger id names no
+    record, so it answers 404 like any other unknown id (instead of a driver error)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def install_converters(app, api) -> None:
+    app.url_map.converters["int"] = RecordIdConverter
+    api.register_converter(
+        RecordIdConverter, lambda _: {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+    )
 
 
 class IpxApi(Api):

@@ -254,3 +254,9 @@ def test_random_json_never_causes_a_500(client, app, registry, keys, backend, me
             assert row_counts(app) == before, body
 
     post_random()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_path_id_beyond_the_integer_range_names_no_record(client, cast):
+    for path in ("/api/v1/pledges/2147483648", "/api/v1/assets/99999999999999999999999"):
+        assert_problem(client.get(path, headers=cast.headers["clerk"]), 404, "not-found")
