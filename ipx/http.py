@@ -46,3 +46,37 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
             "next_cursor": fields.String(allow_none=True),
         },
     )
+
+
+def refuse_nul_characters() -> None:
+    """``before_request``: NUL is never valid text here, and PostgreSQL cannot store it while
+    SQLite can; refusing it up front gives both backends the same answer (422)."""
+    from flask import request
+
+    from ipx.errors import ValidationFailed
+
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        raise ValidationFailed({"_query": ["NUL characters are not accepted."]})
+    body = request.get_data(cache=True)
+    if b"\x00" in body or (b"\\u0000" in body and _json_has_nul(body)):
+        raise ValidationFailed({"_body": ["NUL characters are not accepted."]})
+
+
+def _json_has_nul(body: bytes) -> bool:
+    import json
+
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return False  # not JSON: the parser will say so
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

@@ -260,3 +260,16 @@ def test_random_json_never_causes_a_500(client, app, registry, keys, backend, me
 def test_a_path_id_beyond_the_integer_range_names_no_record(client, cast):
     for path in ("/api/v1/pledges/2147483648", "/api/v1/assets/99999999999999999999999"):
         assert_problem(client.get(path, headers=cast.headers["clerk"]), 404, "not-found")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_nul_characters_get_the_same_422_on_both_backends(client, app, cast):
+    from tests.registry_helpers import credit_code
+
+    before = row_counts(app)
+    body = {"kind": "organization", "name": "名\x00称", "credit_code": credit_code()}
+    response = _raw(client, "/api/v1/parties", json.dumps(body), cast.headers["clerk"])
+    assert "_body" in assert_problem(response, 422, "validation-failed")["errors"]
+    query = client.get("/api/v1/public/encumbrances?number=%00")
+    assert "_query" in assert_problem(query, 422, "validation-failed")["errors"]
+    assert row_counts(app) == before
