@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import literal, select, tuple_, union_all
+from sqlalchemy import and_, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ipx.ledger import merkle
@@ -45,8 +45,11 @@ def fetch_nodes(session: Session, keys: Iterable[NodeKey]) -> dict[NodeKey, byte
         )
     if inner:
         parts.append(
+            # OR of key pairs, not a row-value IN: SQLite scans the table for the latter.
             select(LedgerNode.level, LedgerNode.position, LedgerNode.hash).where(
-                tuple_(LedgerNode.level, LedgerNode.position).in_(inner)
+                or_(
+                    *(and_(LedgerNode.level == lv, LedgerNode.position == pos) for lv, pos in inner)
+                )
             )
         )
     if not parts:
