@@ -24,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     from ipx import db_ext
     from ipx.api import IpxApi, api_settings, install_converters
     from ipx.errors import register_error_handlers
-    from ipx.http import refuse_nul_characters
+    from ipx.http import check_request_body
 
     for key, value in api_settings().items():
         app.config.setdefault(key, value)
@@ -32,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     api = IpxApi(app)
     install_converters(app, api)
     register_error_handlers(app)
-    app.before_request(refuse_nul_characters)
+    app.before_request(check_request_body)
     _register_blueprints(api)
     _init_valuation(app)
     return app

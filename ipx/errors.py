@@ -47,6 +47,10 @@ class MalformedRequest(IpxError):
     status, code, title = 400, "malformed-request", "The request body could not be read"
 
 
+class UnsupportedMediaType(IpxError):
+    status, code, title = 415, "unsupported-media-type", "The body must be JSON"
+
+
 class Unauthorized(IpxError):
     status, code, title = 401, "unauthorized", "A valid API key is required"
 

@@ -48,12 +48,20 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
     )
 
 
-def refuse_nul_characters() -> None:
-    """``before_request``: NUL is never valid text here, and PostgreSQL cannot store it while
-    SQLite can; refusing it up front gives both backends the same answer (422)."""
+def check_request_body() -> None:
+    """``before_request``: a body must be JSON (415 otherwise), and NUL is never valid text here
+    (PostgreSQL cannot store it while SQLite can; refusing it up front gives both backends the
+    same answer, 422)."""
     from flask import request
 
-    from ipx.errors import ValidationFailed
+    from ipx.errors import UnsupportedMediaType, ValidationFailed
+
+    if (
+        request.method in ("POST", "PUT", "PATCH")
+        and request.content_length
+        and not (request.is_json)
+    ):
+        raise UnsupportedMediaType("Send the body as application/json.")
 
     if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
         raise ValidationFailed({"_query": ["NUL characters are not accepted."]})
