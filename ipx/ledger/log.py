@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ipx.ledger import merkle
@@ -21,6 +21,15 @@ from ipx.ledger.store import HEAD_ID, fetch_nodes, frontier_keys
 from ipx.ledger.tables import LedgerEntry, LedgerHead, LedgerNode, LedgerRef
 
 leaf_hash = merkle.leaf_hash
+
+_INSERT_ENTRIES = insert(LedgerEntry.__table__)
+_INSERT_NODES = insert(LedgerNode.__table__)
+_INSERT_REFS = insert(LedgerRef.__table__)
+_UPDATE_HEAD = (
+    update(LedgerHead.__table__)
+    .where(LedgerHead.__table__.c.id == HEAD_ID)
+    .values(size=bindparam("size"), last_time=bindparam("last_time"))
+)
 
 
 def append(session: Session, events: list[Event], *, actor: str, now: datetime) -> list[int]:
@@ -55,15 +64,16 @@ def append(session: Session, events: list[Event], *, actor: str, now: datetime) 
             if level:
                 new_nodes.append({"level": level, "position": position, "hash": value})
         refs.extend({"seq": seq, "kind": k, "ref_id": i} for k, i in _flatten_refs(event.refs))
-    session.execute(insert(LedgerEntry), entries)
+    # Core statements on the session's connection: the ORM's bulk machinery costs more than
+    # the inserts themselves at one event per transaction, and these rows have no objects.
+    connection = session.connection()
+    connection.execute(_INSERT_ENTRIES, entries)
     if new_nodes:
-        session.execute(insert(LedgerNode), new_nodes)
+        connection.execute(_INSERT_NODES, new_nodes)
     if refs:
-        session.execute(insert(LedgerRef), refs)
+        connection.execute(_INSERT_REFS, refs)
     new_size = size + len(events)
-    session.execute(
-        update(LedgerHead).where(LedgerHead.id == HEAD_ID).values(size=new_size, last_time=time)
-    )
+    connection.execute(_UPDATE_HEAD, {"size": new_size, "last_time": time})
     return list(range(size, new_size))
 
 

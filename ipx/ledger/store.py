@@ -9,13 +9,14 @@ one query fetches exactly those rows, against the fetched hashes. Level 0 is rea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import and_, literal, or_, select, union_all
+from sqlalchemy import TextClause, select, text
 from sqlalchemy.orm import Session
 
 from ipx.ledger import merkle
-from ipx.ledger.tables import LedgerEntry, LedgerHead, LedgerNode
+from ipx.ledger.tables import LedgerHead
 
 HEAD_ID = 1
 NodeKey = tuple[int, int]
@@ -36,26 +37,34 @@ def fetch_nodes(session: Session, keys: Iterable[NodeKey]) -> dict[NodeKey, byte
     keys = set(keys)
     leaves = sorted(position for level, position in keys if level == 0)
     inner = sorted(key for key in keys if key[0] > 0)
+    if not keys:
+        return {}
+    params = {f"s{i}": seq for i, seq in enumerate(leaves)}
+    for i, (level, position) in enumerate(inner):
+        params[f"l{i}"], params[f"p{i}"] = level, position
+    rows = session.execute(_node_query(len(leaves), len(inner)), params)
+    return {(int(lv), int(pos)): bytes(h) for lv, pos, h in rows}
+
+
+@functools.lru_cache(maxsize=512)
+def _node_query(leaves: int, inner: int) -> TextClause:
+    """The SQL fetching ``leaves`` leaf hashes and ``inner`` nodes, built once per shape.
+
+    Appends and proofs run it on every call, so it is plain SQL with numbered parameters rather
+    than an expression rebuilt each time. Inner nodes are an OR of key pairs, not a row-value
+    IN: SQLite scans the table for the latter, and uses the primary key for this.
+    """
     parts = []
     if leaves:
+        seqs = ", ".join(f":s{i}" for i in range(leaves))
         parts.append(
-            select(literal(0).label("level"), LedgerEntry.seq, LedgerEntry.leaf_hash).where(
-                LedgerEntry.seq.in_(leaves)
-            )
+            "SELECT 0 AS level, seq AS position, leaf_hash AS hash FROM ledger_entries "
+            f"WHERE seq IN ({seqs})"
         )
     if inner:
-        parts.append(
-            # OR of key pairs, not a row-value IN: SQLite scans the table for the latter.
-            select(LedgerNode.level, LedgerNode.position, LedgerNode.hash).where(
-                or_(
-                    *(and_(LedgerNode.level == lv, LedgerNode.position == pos) for lv, pos in inner)
-                )
-            )
-        )
-    if not parts:
-        return {}
-    query = parts[0] if len(parts) == 1 else union_all(*parts)
-    return {(int(lv), int(pos)): bytes(h) for lv, pos, h in session.execute(query)}
+        pairs = " OR ".join(f"(level = :l{i} AND position = :p{i})" for i in range(inner))
+        parts.append(f"SELECT level, position, hash FROM ledger_nodes WHERE {pairs}")
+    return text(" UNION ALL ".join(parts))
 
 
 def run_on_store(session: Session, operation: Callable[[merkle.GetNode], object]):
