@@ -55,6 +55,8 @@ def prepare(url: str, instance: Path, tree: Path | None = None) -> dict:
     bank = parties["banks"][0]
     return {
         "env": env,
+        "url": url,
+        "instance": instance,
         "clerk": create_key(env, "clerk"),
         "bank": create_key(env, "bank", bank),
         "bank_id": bank,
@@ -111,12 +113,12 @@ def print_table(title: str, rows: list[dict]) -> None:
         f"\n{title}\n(load average after the runs: {load}; 2 cores shared with the server, "
         "PostgreSQL and the clients)"
     )
-    head = f"{'run':<34}{'life/s':>8}{'reg/s':>8}{'4xx':>5}{'5xx':>5}"
+    head = f"{'run':<46}{'life/s':>8}{'reg/s':>8}{'4xx':>5}{'5xx':>5}"
     for call in CALLS:
         head += f"{call + ' p50/p99 ms':>22}"
     print(head)
     for row in rows:
-        line = f"{row['label']:<34}{row['life_s']:>8.1f}{row['reg_s']:>8.1f}"
+        line = f"{row['label']:<46}{row['life_s']:>8.1f}{row['reg_s']:>8.1f}"
         line += f"{row['unexpected']:>5}{row['errors']:>5}"
         for call in CALLS:
             n, p50, p99 = row.get(call, (0, 0.0, 0.0))
@@ -167,9 +169,12 @@ def main_pg(args) -> None:
     raw_setup = prepare(raw_url, workdir / "instance-raw", args.tree)
     rows, run_no = [], 0
     for workers in args.workers:
-        args.workers_now = workers
-        rows += lifecycle_rows(setup, args, run_no, f"HTTP, {workers} workers x 4 thr")
-        run_no += 2
+        for name, tree in _trees(args):
+            args.workers_now = workers
+            env = instance_env(setup["url"], setup["instance"], tree)
+            label = f"HTTP{name}, {workers} workers x 4 thr"
+            rows += lifecycle_rows({**setup, "env": env}, args, run_no, label)
+            run_no += 2
     dsn = raw_url.replace("postgresql+psycopg", "postgresql")
     work = [
         (dsn, job)
@@ -187,6 +192,13 @@ def main_pg(args) -> None:
     if args.assets:
         args.workers_now = args.workers[-1] if len(args.workers) == 1 else 2
         _public.bench_public(setup, url, args, Server)
+
+
+def _trees(args) -> list[tuple[str, Path | None]]:
+    """(label, tree) pairs: ``--compare A B`` alternates two checkouts on the same database."""
+    if not args.compare:
+        return [("", args.tree)]
+    return [(f" [{Path(t).name}]", Path(t)) for t in args.compare]
 
 
 def main_sqlite(args) -> None:
@@ -235,6 +247,9 @@ def parse_args(argv=None):
     parser.add_argument("--queries", type=int, default=4000, help="public queries per kind")
     parser.add_argument(
         "--tree", type=Path, default=None, help="run the ipx of this checkout (a git worktree)"
+    )
+    parser.add_argument(
+        "--compare", nargs="+", default=None, help="checkouts to run in turn (A/B on one database)"
     )
     parser.add_argument("--max-seconds", type=float, default=120, help="per phase")
     return parser.parse_args(argv)
