@@ -53,7 +53,7 @@ def record_transfer(uow: UnitOfWork, data: dict) -> Transfer:
     A pledged asset moves only with the pledgee's recorded consent, and the proceeds go to early
     repayment or escrow; a frozen asset does not move at all.
     """
-    asset = get_or_404(uow.session, Asset, data["asset_id"], lock=True, what="asset")
+    asset = _lock_asset_and_its_pledge(uow, data["asset_id"])
     kind = TransferKind(data["kind"])
     to_ids = list(dict.fromkeys(data["to_party_ids"]))
     _check_parties(uow, to_ids)
@@ -80,6 +80,24 @@ def record_transfer(uow: UnitOfWork, data: dict) -> Transfer:
     if data.get("proceeds_amount") is not None:
         apply_proceeds(uow, transfer, pledge, Proceeds(proceeds), data["proceeds_amount"])
     return transfer
+
+
+def _lock_asset_and_its_pledge(uow: UnitOfWork, asset_id: int) -> Asset:
+    """Lock the pledge over the asset (if any) before the asset, in the order every other
+    pledge operation takes them (pledge, then its default record and assets), so a transfer
+    running beside a disposal or a sale queues instead of deadlocking."""
+    pledge = encumbering_pledge(uow, asset_id)
+    if pledge is not None:
+        uow.session.execute(select(Pledge.id).where(Pledge.id == pledge.id).with_for_update())
+        uow.session.refresh(pledge)  # what it says now that we hold the lock
+    asset = get_or_404(uow.session, Asset, asset_id, lock=True, what="asset")
+    current = encumbering_pledge(uow, asset_id)
+    if (current and current.id) != (pledge and pledge.id):
+        raise Conflict(
+            "The asset's pledge changed while the transfer was being recorded; retry.",
+            code="conflict",
+        )
+    return asset
 
 
 def _check_pledged_transfer(pledge: Pledge | None, data: dict) -> None:
