@@ -1,13 +1,13 @@
 """Disposal on default: defaults, disposals, bids, distributions, claims, realized prices.
 
-Revision ID: 0004
-Revises: 0002 (0003 is reserved for the valuations tables)
+Revision ID: 0003
+Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

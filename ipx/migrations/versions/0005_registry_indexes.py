@@ -4,14 +4,14 @@
 active links, so finding every pledge (cancelled ones included) on an asset scanned the whole
 table; the public query by number now reads one index entry per pledge of that asset.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0005
+Revises: 0004
 """
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
