@@ -16,6 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     from ipx.config import PROJECT_ROOT, load_config
 
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # the default SQLite file, keys
     app.config.from_mapping(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
