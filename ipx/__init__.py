@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.json.sort_keys = False
+    app.json.ensure_ascii = False  # names are Chinese: send them as UTF-8, not \u escapes
 
     from ipx import db_ext
     from ipx.api import IpxApi, api_settings, install_converters
