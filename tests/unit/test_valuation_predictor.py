@@ -4,7 +4,6 @@ import dataclasses
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
@@ -15,24 +14,7 @@ from ipx.valuation.income import Economics
 from ipx.valuation.model import ValuationRequest, grade_for
 from ipx.valuation.predictor import Valuer
 from ipx.valuation.sample import load_sample
-
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "2026.11.0"
-FULL = {
-    "claims": 12,
-    "backward_citations": 8,
-    "npl_citations": 3,
-    "family_size": 2,
-    "inventors": 4,
-    "similar_docs": 6,
-}
-BASE = ValuationRequest(
-    features=FULL,
-    ipc="C22C 38/00",
-    filing_date=date(2018, 3, 1),
-    grant_date=date(2020, 6, 1),
-    as_of=date(2026, 11, 1),
-)
+from tests.valuation_samples import BASE, FULL, MODEL, ROOT
 
 
 @pytest.fixture(scope="module")
