@@ -36,7 +36,7 @@ def load_config(instance_path: Path) -> dict:
         "LEDGER_KEY_NAME": _env("LEDGER_KEY_NAME", "ipx.example"),
         "CHECKPOINT_EVERY_SECONDS": int(_env("CHECKPOINT_EVERY_SECONDS", "10")),
         "CHECKPOINT_EVERY_EVENTS": int(_env("CHECKPOINT_EVERY_EVENTS", "1000")),
-        "MAX_CONTENT_LENGTH": int(_env("MAX_BODY_BYTES", str(1024 * 1024))),
+        "MAX_CONTENT_LENGTH": int(_env("MAX_BODY_BYTES", str(8 * 1024 * 1024))),
         "MAX_BATCH_ITEMS": int(_env("MAX_BATCH_ITEMS", "10000")),
         "LTV_CAPS": {
             kind: _env(f"LTV_CAP_{kind.upper()}", cap) for kind, cap in DEFAULT_LTV_CAPS.items()

@@ -6,6 +6,7 @@ The valuation package never imports the registry: assets reach it through an ``A
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from ipx.auth import Principal, Role
 from ipx.errors import Forbidden, NotFound, ValidationFailed
 from ipx.ledger import Event
-from ipx.ledger.canonical import canonical_json, sha256_hex
+from ipx.ledger.canonical import sha256_hex
 from ipx.uow import UnitOfWork
 from ipx.valuation.income import Economics
 from ipx.valuation.model import ValuationRequest, ValuationResult
@@ -244,18 +245,14 @@ def _event(row: Valuation) -> Event:
             "p10": result["value"]["p10"] if result["value"] else None,
         },
         digests={
-            "request": sha256_hex(canonical_json(_floats_as_text(row.request))),
-            "result": sha256_hex(canonical_json(_floats_as_text(result))),
+            "request": stored_json_digest(row.request),
+            "result": stored_json_digest(result),
         },
     )
 
 
-def _floats_as_text(obj):
-    """Canonical JSON has no floats: digest them by their shortest repr."""
-    if isinstance(obj, float):
-        return repr(obj)
-    if isinstance(obj, dict):
-        return {k: _floats_as_text(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_floats_as_text(v) for v in obj]
-    return obj
+def stored_json_digest(document: dict) -> str:
+    """SHA-256 of a stored JSON document in a fixed text form (sorted keys, no spaces, floats
+    as Python's shortest round-trip repr), so anyone holding the document can recompute it."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return sha256_hex(text)

@@ -164,3 +164,25 @@ def test_the_model_card_is_public(client):
     card = client.get("/api/v1/models/current").get_json()
     assert card["version"] and card["feature_names"] and card["metrics"]
     assert "MODEL_CARD" not in card["model_card_markdown"][:0]
+
+
+def test_the_logged_digest_lets_anyone_recompute_the_stored_result(app, client, world):
+    import json
+
+    from sqlalchemy import select
+
+    from ipx.db_ext import database
+    from ipx.ledger.tables import LedgerEntry
+    from ipx.valuation.services import stored_json_digest
+
+    made = post(client, world["bank"], {"asset_id": world["asset"]["id"], "economics": ECONOMICS})
+    body = made.get_json()
+    with database(app).sessions() as session:
+        leaf = session.execute(
+            select(LedgerEntry.leaf).where(LedgerEntry.type == "valuation.created")
+        ).scalar_one()
+    logged = json.loads(leaf)
+    assert logged["refs"]["valuation"] == body["id"]
+    result = {k: v for k, v in body.items() if k not in ("id", "asset_id", "created_at")}
+    assert logged["digests"]["result"] == stored_json_digest(result)
+    assert logged["data"]["p10"] == body["value"]["p10"]
