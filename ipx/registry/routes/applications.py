@@ -14,6 +14,7 @@ from ipx.idempotency import idempotent
 from ipx.registry.orm import PledgeApplication
 from ipx.registry.schemas import ApplicationIn, ApplicationOut, NoteIn, PledgeOut, RefuseIn
 from ipx.registry.services import applications as service
+from ipx.registry.services import registration
 from ipx.registry.services.common import (
     ensure_sees_application,
     get_or_404,
@@ -88,7 +89,7 @@ class Register(MethodView):
     def post(self, application_id):
         """Examine and register the pledge, or answer 409 with every ground for refusal."""
         with unit_of_work() as uow:
-            pledge = service.register_application(uow, principal(), application_id)
+            pledge = registration.register_application(uow, principal(), application_id)
             uow.commit()
         return pledge
 

@@ -1,0 +1,165 @@
+"""Examination and registration: a pledge is registered only when no ground for refusal applies.
+
+The application row and then its assets (in id order) are locked, so examination sees a stable
+registry and concurrent registrations on one asset queue: the first wins, the others find it
+pledged (R09). The partial unique index on active pledge assets backs this up in the database.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ipx.auth import Principal
+from ipx.errors import InvalidTransition, RegistrationRefused
+from ipx.registry.model import (
+    APPLICATION_TRANSITIONS,
+    ENCUMBERING,
+    ApplicationFacts,
+    ApplicationStatus,
+    AssetFacts,
+    AssetKind,
+    Finding,
+    Ground,
+    LegalStatus,
+    PledgeStatus,
+    can_move,
+    examine,
+)
+from ipx.registry.orm import Asset, Counter, Party, Pledge, PledgeApplication, PledgeAsset
+from ipx.registry.services.applications import application_refs, locked_application, public_terms
+from ipx.registry.services.common import emit
+from ipx.uow import UnitOfWork
+
+
+def register_application(uow: UnitOfWork, principal: Principal, application_id: int) -> Pledge:
+    """Examine the application and register the pledge, or refuse with every ground found.
+
+    The application row and then its assets (in id order) are locked, so examination sees a
+    stable registry and concurrent registrations on one asset queue: the first wins, the others
+    find it pledged (R09). The partial unique index on active pledge assets backs this up.
+    """
+    application = locked_application(uow, principal, application_id)
+    if not can_move(
+        APPLICATION_TRANSITIONS, ApplicationStatus(application.status), ApplicationStatus.REGISTERED
+    ):
+        raise InvalidTransition(
+            f"An application that is {application.status} cannot be registered."
+        )
+    findings = examine(_facts(uow, application), on=uow.now.date())
+    if findings:
+        raise RegistrationRefused([f.as_dict() for f in findings])
+    pledge = _create_pledge(uow, application)
+    try:
+        uow.session.flush()
+    except IntegrityError:  # lost a race the locks did not see; the database said no
+        uow.session.rollback()
+        raise RegistrationRefused([Finding(Ground.ALREADY_PLEDGED).as_dict()]) from None
+    application.status, application.pledge_id = ApplicationStatus.REGISTERED.value, pledge.id
+    application.updated_at = uow.now
+    emit(
+        uow,
+        "pledge.registered",
+        refs={**application_refs(application), "pledge": pledge.id},
+        records={"pledge": pledge, "application": application},
+        data={"registration_number": pledge.registration_number, **public_terms(application)},
+    )
+    return pledge
+
+
+def _create_pledge(uow: UnitOfWork, application: PledgeApplication) -> Pledge:
+    pledge = Pledge(
+        registration_number=_next_registration_number(uow),
+        application_id=application.id,
+        status=PledgeStatus.REGISTERED.value,
+        pledgor_id=application.pledgor_id,
+        pledgee_id=application.pledgee_id,
+        secured_amount=application.secured_amount,
+        currency=application.currency,
+        debt_start=application.debt_start,
+        debt_end=application.debt_end,
+        contract_number=application.contract_number,
+        registered_at=uow.now,
+        updated_at=uow.now,
+        assets=[PledgeAsset(asset_id=a, active=True) for a in sorted(application.asset_ids)],
+    )
+    uow.session.add(pledge)
+    return pledge
+
+
+def _next_registration_number(uow: UnitOfWork) -> str:
+    year = uow.now.year
+    name = f"pledge-number-{year}"
+    session = uow.session
+    value = session.execute(
+        update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    ).scalar_one_or_none()
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.add(Counter(name=name, value=1))
+            value = 1
+        except IntegrityError:  # another transaction created this year's counter
+            value = session.execute(
+                update(Counter)
+                .where(Counter.name == name)
+                .values(value=Counter.value + 1)
+                .returning(Counter.value)
+            ).scalar_one()
+    return f"IPX-P-{year}-{value:06d}"
+
+
+def _facts(uow: UnitOfWork, application: PledgeApplication) -> ApplicationFacts:
+    session = uow.session
+    ids = sorted(application.asset_ids)
+    assets = (
+        session.execute(select(Asset).where(Asset.id.in_(ids)).order_by(Asset.id).with_for_update())
+        .scalars()
+        .all()
+    )
+    pledged: dict[int, set[int]] = {}
+    for asset_id, pledge_id in session.execute(
+        select(PledgeAsset.asset_id, PledgeAsset.pledge_id)
+        .join(Pledge, Pledge.id == PledgeAsset.pledge_id)
+        .where(
+            PledgeAsset.asset_id.in_(ids),
+            PledgeAsset.active,
+            Pledge.status.in_([s.value for s in ENCUMBERING]),
+        )
+    ):
+        pledged.setdefault(asset_id, set()).add(pledge_id)
+    known = set(
+        session.execute(
+            select(Party.id).where(Party.id.in_([application.pledgor_id, application.pledgee_id]))
+        ).scalars()
+    )
+    return ApplicationFacts(
+        pledgor_id=application.pledgor_id,
+        pledgee_id=application.pledgee_id,
+        pledgor_known=application.pledgor_id in known,
+        pledgee_known=application.pledgee_id in known,
+        secured_amount=application.secured_amount,
+        debt_start=application.debt_start,
+        debt_end=application.debt_end,
+        contract_number=application.contract_number,
+        co_owner_consent_ids=frozenset(application.co_owner_consent_ids),
+        forfeiture_clause=application.forfeiture_clause,
+        acknowledged_risks=frozenset(application.acknowledged_risks),
+        assets=tuple(
+            AssetFacts(
+                id=a.id,
+                kind=AssetKind(a.kind),
+                holder_ids=frozenset(a.holder_ids),
+                status=LegalStatus(a.status),
+                expiry_date=a.expiry_date,
+                fees_paid_until=a.fees_paid_until,
+                frozen=a.frozen,
+                invalidation_pending=a.invalidation_pending,
+                registered_pledge_ids=frozenset(pledged.get(a.id, ())),
+            )
+            for a in assets
+        ),
+    )
