@@ -186,3 +186,31 @@ def test_the_logged_digest_lets_anyone_recompute_the_stored_result(app, client, 
     result = {k: v for k, v in body.items() if k not in ("id", "asset_id", "created_at")}
     assert logged["digests"]["result"] == stored_json_digest(result)
     assert logged["data"]["p10"] == body["value"]["p10"]
+
+
+def test_an_application_may_cite_only_a_valuation_of_its_asset(client, registry, world, keys):
+    owner = world["asset"]["holder_ids"][0]
+    bank_party = registry.party("中国建设银行股份有限公司苏州分行")
+    bank = keys.header("bank", bank_party)
+    own = post(client, bank, {"asset_id": world["asset"]["id"]}).get_json()["id"]
+    other = post(client, bank, {"asset_id": world["foreign"]["id"]}).get_json()["id"]
+    someone_elses = post(client, world["bank"], {"asset_id": world["asset"]["id"]}).get_json()["id"]
+
+    def apply(valuation_id):
+        body = {
+            "pledgor_id": owner,
+            "pledgee_id": bank_party,
+            "asset_ids": [world["asset"]["id"]],
+            "secured_amount": "1000000.00",
+            "debt_start": "2026-12-01",
+            "debt_end": "2027-12-01",
+            "contract_number": "C-1",
+            "valuation_id": valuation_id,
+        }
+        return client.post("/api/v1/pledge-applications", json=body, headers=bank)
+
+    assert apply(own).status_code == 201
+    for wrong in (other, someone_elses, 99999):
+        response = apply(wrong)
+        assert response.status_code == 422, response.get_json()
+        assert "valuation_id" in response.get_json()["errors"]

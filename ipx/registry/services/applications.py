@@ -16,6 +16,7 @@ from ipx.registry.model import (
 from ipx.registry.orm import Asset, PledgeApplication
 from ipx.registry.services.common import emit, ensure_sees_application, get_or_404
 from ipx.uow import UnitOfWork
+from ipx.valuation.orm import Valuation
 
 APPLICATION_FIELDS = (
     "pledgor_id",
@@ -36,6 +37,7 @@ def submit_application(uow: UnitOfWork, principal: Principal, data: dict) -> Ple
     """File a joint application. A bank files only as the pledgee."""
     _check_applicant(principal, data)
     asset_ids = _known_asset_ids(uow, data["asset_ids"])
+    _check_valuation(uow, principal, data.get("valuation_id"), asset_ids)
     application = PledgeApplication(
         status=ApplicationStatus.SUBMITTED.value,
         asset_ids=asset_ids,
@@ -66,6 +68,7 @@ def correct_application(
         raise Forbidden("Only the applicant bank may correct this application.")
     _move(application, ApplicationStatus.SUBMITTED)
     application.asset_ids = _known_asset_ids(uow, data["asset_ids"])
+    _check_valuation(uow, principal, data.get("valuation_id"), application.asset_ids)
     for field in APPLICATION_FIELDS:
         setattr(application, field, _normal(field, data.get(field)))
     application.updated_at = uow.now
@@ -134,6 +137,29 @@ def _move(application: PledgeApplication, target: ApplicationStatus) -> None:
 def _check_applicant(principal: Principal, data: dict) -> None:
     if principal.role is Role.BANK and data["pledgee_id"] != principal.party_id:
         raise Forbidden("A bank files applications only as the pledgee.")
+
+
+def _check_valuation(
+    uow: UnitOfWork, principal: Principal, valuation_id: int | None, asset_ids: list[int]
+) -> None:
+    """A cited valuation must exist, be one the applicant may read, and value a pledged asset."""
+    if valuation_id is None:
+        return
+    valuation = uow.session.get(Valuation, valuation_id)
+    visible = valuation is not None and (
+        principal.sees_all() or valuation.party_id == principal.party_id
+    )
+    if not visible:
+        raise ValidationFailed({"valuation_id": [f"No valuation with id {valuation_id}."]})
+    if valuation.asset_id is not None and valuation.asset_id not in asset_ids:
+        raise ValidationFailed(
+            {
+                "valuation_id": [
+                    f"Valuation {valuation_id} is of asset {valuation.asset_id}, "
+                    "which this application does not pledge."
+                ]
+            }
+        )
 
 
 def _known_asset_ids(uow: UnitOfWork, asset_ids: list[int]) -> list[int]:
