@@ -59,3 +59,17 @@ def test_upgrading_twice_is_harmless(empty_engine):
     assert _differences(empty_engine) == []
     head = ScriptDirectory.from_config(alembic_config(empty_engine)).get_current_head()
     assert _revision(empty_engine) == head
+
+
+def test_a_database_url_with_percent_escapes_reaches_alembic_intact():
+    """A socket path or URL-encoded password renders with '%', which configparser interpolates."""
+    from ipx.db import create_db_engine
+    from ipx.migrate import alembic_config
+
+    engine = create_db_engine("postgresql+psycopg://ipx:p%40ss@/ipx?host=/var/run/postgresql")
+    try:
+        rendered = engine.url.render_as_string(hide_password=False)
+        assert "%" in rendered
+        assert alembic_config(engine).get_main_option("sqlalchemy.url") == rendered
+    finally:
+        engine.dispose()
