@@ -1,0 +1,5 @@
+"""WSGI entry point for servers other than ``ipx serve`` (e.g. ``gunicorn wsgi:app``)."""
+
+from ipx import create_app
+
+app = create_app()
