@@ -26,12 +26,13 @@ def unit_of_work(*, write: bool = True) -> UnitOfWork:
         database().sessions,
         actor=who.actor if who else "public",
         write=write,
-        id_digest_key=_id_digest_key(current_app.config["DIGEST_KEY_FILE"]),
+        digest_key=registry_digest_key(current_app.config["DIGEST_KEY_FILE"]),
     )
 
 
 @functools.cache
-def _id_digest_key(path: str) -> bytes:
+def registry_digest_key(path: str) -> bytes:
+    """The instance's digest key (created on first use), read once per process."""
     return load_or_create_secret(path)
 
 

@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from ipx.db_ext import database
+from ipx.http import registry_digest_key
 from ipx.registry.orm import Asset, Party
 from ipx.registry.samples import load_sample_assets, load_sample_parties, synthetic_assets
 from ipx.registry.services.assets import create_asset
@@ -36,8 +37,9 @@ def seed_samples(app: Flask) -> tuple[int, int]:
     """Add the sample parties and assets that are not there yet; return how many were added."""
     samples_dir = app.config["SAMPLES_DIR"]
     sessions = database(app).sessions
+    key = registry_digest_key(app.config["DIGEST_KEY_FILE"])
     added_parties = added_assets = 0
-    with UnitOfWork(sessions, actor="seed") as uow:
+    with UnitOfWork(sessions, actor="seed", digest_key=key) as uow:
         existing = set(uow.session.execute(select(Party.sample_key)).scalars())
         for party in load_sample_parties(samples_dir):
             if party["key"] not in existing:
@@ -59,6 +61,7 @@ def seed_samples(app: Flask) -> tuple[int, int]:
 def seed_synthetic(app: Flask, count: int, seed: int = 7) -> int:
     """Add ``count`` generated invention patents held by sample parties (seeded first)."""
     sessions = database(app).sessions
+    key = registry_digest_key(app.config["DIGEST_KEY_FILE"])
     with sessions() as session:
         ids = dict(
             session.execute(
@@ -72,15 +75,15 @@ def seed_synthetic(app: Flask, count: int, seed: int = 7) -> int:
             continue
         batch.append(asset)
         if len(batch) == BATCH:
-            added += _add_batch(sessions, batch, ids)
+            added += _add_batch(sessions, batch, ids, key)
             batch = []
     if batch:
-        added += _add_batch(sessions, batch, ids)
+        added += _add_batch(sessions, batch, ids, key)
     return added
 
 
-def _add_batch(sessions, batch: list[dict], ids: dict[str, int]) -> int:
-    with UnitOfWork(sessions, actor="seed") as uow:
+def _add_batch(sessions, batch: list[dict], ids: dict[str, int], key: bytes) -> int:
+    with UnitOfWork(sessions, actor="seed", digest_key=key) as uow:
         for asset in batch:
             create_asset(uow, _asset_fields(asset, ids))
         uow.commit()

@@ -34,13 +34,14 @@ class UnitOfWork:
         actor: str = "system",
         write: bool = True,
         clock: Callable[[], datetime] = utcnow,
-        id_digest_key: bytes = b"",
+        digest_key: bytes,
     ) -> None:
         self._sessions = sessions
         self.actor = actor
         self.write = write
         self.clock = clock
-        self.id_digest_key = id_digest_key
+        # The registry's secret: keys the digests of identity numbers and of record states.
+        self.digest_key = digest_key
         self.events: list[Event] = []
 
     def __enter__(self) -> UnitOfWork:

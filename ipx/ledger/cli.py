@@ -38,6 +38,7 @@ def verify(public_key: str | None) -> None:
     """Audit the ledger and every registry record against it; exit 1 on any mismatch."""
     from ipx import create_app
     from ipx.db_ext import database
+    from ipx.http import registry_digest_key
     from ipx.ledger.audit import audit_log
     from ipx.registry.state import STATE_OF, current_state_digests
 
@@ -50,7 +51,9 @@ def verify(public_key: str | None) -> None:
             raw_key,
             key_name=app.config["LEDGER_KEY_NAME"],
             origin=app.config["LEDGER_ORIGIN"],
-            registry_states=current_state_digests(session),
+            registry_states=current_state_digests(
+                session, registry_digest_key(app.config["DIGEST_KEY_FILE"])
+            ),
             state_kinds=STATE_OF.keys(),
         )
     for line in report.checked:

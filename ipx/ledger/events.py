@@ -8,6 +8,8 @@ enters the log.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -62,6 +64,13 @@ def leaf_bytes(event: Event, *, seq: int, time: datetime, actor: str) -> bytes:
     )
 
 
-def state_digest(state: dict) -> str:
-    """Digest of a record's state, as ``ipx verify`` recomputes it from the current row."""
-    return sha256_hex(canonical_json(state))
+def state_digest(state: dict, key: bytes) -> str:
+    """Keyed digest (HMAC-SHA256 under the registry's secret) of a record's state, as
+    ``ipx verify`` recomputes it from the current row.
+
+    Keyed because the log is public: a plain hash of a state whose other fields are known
+    (an individual's name, a default's amounts) could be recovered by guessing.
+    """
+    if len(key) < 16:
+        raise ValueError("the state digest key must be at least 16 random bytes")
+    return hmac.new(key, canonical_json(state), hashlib.sha256).hexdigest()

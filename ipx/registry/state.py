@@ -1,8 +1,10 @@
 """Canonical states of registry records, as their ledger events digest them.
 
-Each event that changes a record carries ``state:<kind>:<id>`` = SHA-256 of the record's state
-after the change; ``ipx verify`` recomputes the digest from the current row and compares it with
-the latest one in the log, so an edit made behind the registry's back is detected.
+Each event that changes a record carries ``state:<kind>:<id>`` = HMAC-SHA256, under the
+registry's digest key, of the record's state after the change (keyed, because the log is public
+and a state with few unknown fields could otherwise be guessed back). ``ipx verify`` recomputes
+the digest from the current row and compares it with the latest one in the log, so an edit made
+behind the registry's back is detected.
 """
 
 from __future__ import annotations
@@ -119,13 +121,13 @@ def state_key(kind: str, record_id: int) -> str:
     return f"state:{kind}:{record_id}"
 
 
-def digest_of(kind: str, record) -> dict[str, str]:
+def digest_of(kind: str, record, key: bytes) -> dict[str, str]:
     """The ``digests`` entry an event carries for a record it changed."""
-    return {state_key(kind, record.id): state_digest(STATE_OF[kind][1](record))}
+    return {state_key(kind, record.id): state_digest(STATE_OF[kind][1](record), key)}
 
 
-def current_state_digests(session: Session) -> Iterator[tuple[str, str]]:
+def current_state_digests(session: Session, key: bytes) -> Iterator[tuple[str, str]]:
     """Every registry record's current state digest, keyed as in the log (for ``ipx verify``)."""
     for kind, (model, state_fn) in STATE_OF.items():
         for record in session.execute(select(model).order_by(model.id)).scalars():
-            yield state_key(kind, record.id), state_digest(state_fn(record))
+            yield state_key(kind, record.id), state_digest(state_fn(record), key)

@@ -20,6 +20,7 @@ from ipx.registry.disposal_state import DISPOSAL_STATE_OF
 from ipx.registry.state import current_state_digests
 from ipx.uow import utcnow
 from tests.api.test_disposal_flow import Scene
+from tests.conftest import registry_key
 
 RACERS = 16
 
@@ -79,7 +80,7 @@ def test_every_disposal_record_matches_its_latest_logged_state(app, scene):
     with database(app).sessions() as session:
         current = {
             key: digest
-            for key, digest in current_state_digests(session)
+            for key, digest in current_state_digests(session, registry_key(app))
             if key.split(":")[1] in kinds
         }
         logged: dict[str, str] = {}

@@ -14,6 +14,7 @@ from ipx.ledger import merkle
 from ipx.ledger.audit import audit_log
 from ipx.ledger.signing import app_signer, current_checkpoint
 from ipx.registry.state import STATE_OF, current_state_digests
+from tests.conftest import registry_key
 
 
 def _audit(app, states=True):
@@ -24,7 +25,7 @@ def _audit(app, states=True):
             signer.public_key,
             key_name=signer.key_name,
             origin=signer.origin,
-            registry_states=current_state_digests(session) if states else None,
+            registry_states=current_state_digests(session, registry_key(app)) if states else None,
             state_kinds=STATE_OF.keys(),
         )
 
@@ -173,7 +174,7 @@ def test_a_pledge_row_edited_behind_the_registry_is_caught(app, log):
 
 def test_records_missing_from_either_side_are_mismatches(app, log):
     with database(app).sessions() as session:
-        states = list(current_state_digests(session))
+        states = list(current_state_digests(session, registry_key(app)))
     signer = app_signer(app)
     dropped, kept = states[0], states[1:] + [("state:party:999", "00" * 32)]
     with database(app).sessions() as session:

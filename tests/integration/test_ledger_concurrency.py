@@ -12,6 +12,7 @@ from ipx.ledger import merkle, store
 from ipx.ledger.audit import audit_log
 from ipx.ledger.signing import app_signer
 from ipx.registry.state import STATE_OF, current_state_digests
+from tests.conftest import registry_key
 from tests.registry_helpers import credit_code
 
 WRITERS, PARTIES_EACH = 8, 15
@@ -69,7 +70,7 @@ def test_concurrent_registry_writes_append_in_commit_order_without_gaps(app, cle
         report = audit_log(
             session,
             app_signer(app).public_key,
-            registry_states=current_state_digests(session),
+            registry_states=current_state_digests(session, registry_key(app)),
             state_kinds=STATE_OF.keys(),
         )
     assert report.ok, report.problems[:5]

@@ -40,6 +40,22 @@ def test_times_are_utc_whatever_zone_they_arrive_in():
     assert format_time(beijing) == "2026-03-01T08:30:15.123456Z"
 
 
+KEY = bytes(range(32))
+
+
 def test_state_digest_ignores_key_order_but_not_values():
-    assert state_digest({"a": 1, "b": "x"}) == state_digest({"b": "x", "a": 1})
-    assert state_digest({"a": 1}) != state_digest({"a": 2})
+    assert state_digest({"a": 1, "b": "x"}, KEY) == state_digest({"b": "x", "a": 1}, KEY)
+    assert state_digest({"a": 1}, KEY) != state_digest({"a": 2}, KEY)
+
+
+def test_state_digest_is_keyed_so_the_public_log_cannot_be_guessed_back():
+    import hashlib
+
+    from ipx.ledger.canonical import canonical_json
+
+    state = {"kind": "individual", "name": "张伟"}
+    plain = hashlib.sha256(canonical_json(state)).hexdigest()
+    assert state_digest(state, KEY) != plain
+    assert state_digest(state, KEY) != state_digest(state, bytes(32))
+    with pytest.raises(ValueError):
+        state_digest(state, b"")

@@ -36,7 +36,7 @@ def emit(
     all_digests = dict(digests or {})
     for kind, items in records.items():
         for record in items if isinstance(items, list | tuple) else [items]:
-            all_digests.update(digest_of(kind, record))
+            all_digests.update(digest_of(kind, record, uow.digest_key))
     uow.record(Event(type=type_, refs=refs, data=data or {}, digests=all_digests))
 
 

@@ -76,7 +76,7 @@ def _identifiers(uow: UnitOfWork, kind: PartyKind, data: dict) -> tuple[str | No
     except InvalidNumber as exc:
         field = "credit_code" if kind is PartyKind.ORGANIZATION else "id_number"
         raise ValidationFailed({field: [str(exc)]}) from None
-    return None, hmac.new(uow.id_digest_key, number.encode(), sha256).hexdigest()
+    return None, hmac.new(uow.digest_key, number.encode(), sha256).hexdigest()
 
 
 def get_party(uow: UnitOfWork, principal: Principal, party_id: int) -> Party:
