@@ -155,8 +155,12 @@ def test_applications_are_visible_to_their_parties_only(client, registry, keys):
 
 def test_parties_are_visible_to_themselves_and_counterparties(client, registry, keys):
     s = scene(registry, keys)
-    registry.application(s.owner, s.bank, [s.asset["id"]])
     bank = s.headers["bank"]
+    # Filing an application naming a party does not open that party's record to the bank...
+    registry.application(s.owner, s.bank, [s.asset["id"]], headers=bank)
+    assert_problem(client.get(f"/api/v1/parties/{s.owner}", headers=bank), 404, "not-found")
+    # ...a registered pledge between them does.
+    registry.pledge(s.owner, s.bank, [s.asset["id"]])
     for party in (s.bank, s.owner):
         assert client.get(f"/api/v1/parties/{party}", headers=bank).status_code == 200
     for party in (s.other_bank, s.other_owner):

@@ -87,23 +87,24 @@ def get_party(uow: UnitOfWork, principal: Principal, party_id: int) -> Party:
 
 
 def _related(uow: UnitOfWork, own_id: int | None, party_id: int) -> bool:
-    """Banks and owners see their own party and their counterparties."""
-    from ipx.registry.orm import Pledge, PledgeApplication
+    """Banks and owners see their own party and their counterparties in registered pledges.
+
+    Applications do not count: anyone can file one naming any party, so they would open every
+    party's record to every bank.
+    """
+    from ipx.registry.orm import Pledge
 
     if own_id == party_id:
         return True
-    for model in (Pledge, PledgeApplication):
-        row = uow.session.execute(
-            select(model.id)
-            .where(
-                ((model.pledgor_id == own_id) & (model.pledgee_id == party_id))
-                | ((model.pledgee_id == own_id) & (model.pledgor_id == party_id))
-            )
-            .limit(1)
-        ).first()
-        if row:
-            return True
-    return False
+    row = uow.session.execute(
+        select(Pledge.id)
+        .where(
+            ((Pledge.pledgor_id == own_id) & (Pledge.pledgee_id == party_id))
+            | ((Pledge.pledgee_id == own_id) & (Pledge.pledgor_id == party_id))
+        )
+        .limit(1)
+    ).first()
+    return row is not None
 
 
 def list_parties(uow: UnitOfWork, *, query: str | None, after: int | None, limit: int):
