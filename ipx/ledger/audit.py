@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ipx.ledger import merkle, note, store
-from ipx.ledger.canonical import parse_canonical_json
+from ipx.ledger.canonical import parse_canonical_json, sha256_hex
 from ipx.ledger.events import format_time
 from ipx.ledger.tables import LedgerCheckpoint, LedgerEntry, LedgerNode
 
@@ -93,7 +93,12 @@ def _check_entries(session: Session, report: AuditReport) -> tuple[bytearray, di
     hashes, states, bad = bytearray(), {}, set()
     expected, last_time = 0, None
     stmt = select(
-        LedgerEntry.seq, LedgerEntry.time, LedgerEntry.type, LedgerEntry.leaf, LedgerEntry.leaf_hash
+        LedgerEntry.seq,
+        LedgerEntry.time,
+        LedgerEntry.type,
+        LedgerEntry.leaf,
+        LedgerEntry.leaf_hash,
+        LedgerEntry.details,
     ).order_by(LedgerEntry.seq)
     for row in session.execute(stmt.execution_options(yield_per=STREAM_ROWS)):
         problems_before = len(report.problems)
@@ -135,6 +140,11 @@ def _check_entry(row, last_time: str | None, report: AuditReport) -> tuple[bytes
         report.add(seq, f"entry {seq}: stored type or time disagrees with its leaf")
     if last_time is not None and str(leaf.get("time")) < last_time:
         report.add(seq, f"entry {seq}: time {leaf.get('time')} is before the previous entry's")
+    sealed = (leaf.get("digests") or {}).get("details")
+    if (sealed is None) != (row.details is None) or (
+        sealed is not None and sha256_hex(row.details) != sealed
+    ):
+        report.add(seq, f"entry {seq}: its confidential details do not match the leaf's digest")
     return hashed, leaf
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -33,14 +34,24 @@ class Event:
     """One thing that happened in the registry.
 
     ``refs`` names the records it concerns (``{"pledge": 7, "assets": [3, 4]}``); ``data`` holds
-    non-personal facts in clear (status, amounts, dates); ``digests`` holds hex SHA-256 digests
-    (personal data, documents, and ``state:<kind>:<id>`` digests of record states).
+    public facts in clear (status, registration number, legal status); ``digests`` holds hex
+    digests (personal data, documents, and ``state:<kind>:<id>`` digests of record states).
+    ``private`` holds the confidential facts (amounts, debt terms, bids): they stay in the
+    registry's database next to the entry, and the leaf carries only their salted digest
+    (``digests.details``), which the parties who are shown them can recompute.
     """
 
     type: str
     refs: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
     digests: dict = field(default_factory=dict)
+    private: dict = field(default_factory=dict)
+
+
+def sealed_details(private: dict) -> tuple[str, str]:
+    """The stored text of an event's private facts (with a random salt) and its digest."""
+    text = canonical_json({"salt": secrets.token_hex(16), **private}).decode()
+    return text, sha256_hex(text)
 
 
 def format_time(moment: datetime) -> str:

@@ -10,13 +10,14 @@ lock is the only state an append depends on, so it is always the committed one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ipx.ledger import merkle
-from ipx.ledger.events import Event, leaf_bytes
+from ipx.ledger.events import Event, leaf_bytes, sealed_details
 from ipx.ledger.store import HEAD_ID, fetch_nodes, frontier_keys
 from ipx.ledger.tables import LedgerEntry, LedgerHead, LedgerNode, LedgerRef
 
@@ -46,6 +47,10 @@ def append(session: Session, events: list[Event], *, actor: str, now: datetime) 
     entries, new_nodes, refs = [], [], []
     for offset, event in enumerate(events):
         seq = size + offset
+        details = None
+        if event.private:
+            details, digest = sealed_details(event.private)
+            event = replace(event, digests={**event.digests, "details": digest})
         leaf = leaf_bytes(event, seq=seq, time=time, actor=actor)
         hashed = leaf_hash(leaf)
         entries.append(
@@ -55,6 +60,7 @@ def append(session: Session, events: list[Event], *, actor: str, now: datetime) 
                 "type": event.type,
                 "leaf": leaf.decode(),
                 "leaf_hash": hashed,
+                "details": details,
             }
         )
         for level, position, value in merkle.new_nodes_for_append(

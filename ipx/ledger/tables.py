@@ -46,6 +46,8 @@ class LedgerEntry(Base):
     type: Mapped[str] = mapped_column(String(64))
     leaf: Mapped[str] = mapped_column(Text)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # The event's confidential facts with their salt (see Event.private); never served publicly.
+    details: Mapped[str | None] = mapped_column(Text)
 
 
 class LedgerRef(Base):

@@ -239,6 +239,7 @@ class HistoryEventOut(Schema):
     actor = fields.String()
     refs = fields.Dict()
     changes = fields.Dict()
+    sealed_details = fields.String()
 
 
 class HistoryOut(Schema):

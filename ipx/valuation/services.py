@@ -238,9 +238,8 @@ def _event(row: Valuation) -> Event:
     return Event(
         type="valuation.created",
         refs={"valuation": row.id, **({"asset": row.asset_id} if row.asset_id else {})},
-        data={
-            "model_version": row.model_version,
-            "as_of": result["as_of"],
+        data={"model_version": row.model_version, "as_of": result["as_of"]},
+        private={
             "grade": result["grade"],
             "p10": result["value"]["p10"] if result["value"] else None,
         },

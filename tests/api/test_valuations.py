@@ -167,6 +167,7 @@ def test_the_model_card_is_public(client):
 
 
 def test_the_logged_digest_lets_anyone_recompute_the_stored_result(app, client, world):
+    import hashlib
     import json
 
     from sqlalchemy import select
@@ -178,14 +179,19 @@ def test_the_logged_digest_lets_anyone_recompute_the_stored_result(app, client, 
     made = post(client, world["bank"], {"asset_id": world["asset"]["id"], "economics": ECONOMICS})
     body = made.get_json()
     with database(app).sessions() as session:
-        leaf = session.execute(
-            select(LedgerEntry.leaf).where(LedgerEntry.type == "valuation.created")
-        ).scalar_one()
+        leaf, details = session.execute(
+            select(LedgerEntry.leaf, LedgerEntry.details).where(
+                LedgerEntry.type == "valuation.created"
+            )
+        ).one()
     logged = json.loads(leaf)
     assert logged["refs"]["valuation"] == body["id"]
     result = {k: v for k, v in body.items() if k not in ("id", "asset_id", "created_at")}
     assert logged["digests"]["result"] == stored_json_digest(result)
-    assert logged["data"]["p10"] == body["value"]["p10"]
+    # The value is confidential: sealed into the public leaf, kept in clear only in the registry.
+    assert "p10" not in logged["data"]
+    assert json.loads(details)["p10"] == body["value"]["p10"]
+    assert logged["digests"]["details"] == hashlib.sha256(details.encode()).hexdigest()
 
 
 def test_an_application_may_cite_only_a_valuation_of_its_asset(client, registry, world, keys):

@@ -216,3 +216,18 @@ def _column(table: str) -> str:
         "ledger_checkpoints": "note = note",
         "ledger_refs": "kind = kind",
     }[table]
+
+
+def test_edited_confidential_details_are_caught_by_the_leaf_digest(app, log):
+    with database(app).sessions() as session:
+        seq, details = session.execute(
+            text(
+                "SELECT seq, details FROM ledger_entries "
+                "WHERE type = 'pledge.registered' ORDER BY seq LIMIT 1"
+            )
+        ).one()
+    edited = details.replace('"secured_amount":"5000000.00"', '"secured_amount":"50.00"')
+    assert edited != details
+    _tamper(app, ("UPDATE ledger_entries SET details = :d WHERE seq = :s", {"d": edited, "s": seq}))
+    first = _audit(app).first_problem()
+    assert first.entry == seq and "confidential details" in first.message

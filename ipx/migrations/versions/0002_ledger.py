@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=64), nullable=False),
         sa.Column("leaf", sa.Text(), nullable=False),
         sa.Column("leaf_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("details", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_ledger_entries")),
     )
     op.create_table(

@@ -93,7 +93,7 @@ class AssetHistory(MethodView):
         with unit_of_work(write=False) as uow:
             ensure_sees_asset(uow.session, principal(), asset_id)
             assets.require_asset(uow, asset_id)
-            return {"items": queries.history(uow, "asset", asset_id)}
+            return {"items": queries.history(uow, principal(), "asset", asset_id)}
 
 
 @blp.route("/assets/<int:asset_id>/freezes")

@@ -68,7 +68,7 @@ class PledgeHistory(MethodView):
         """Every logged event concerning the pledge, oldest first."""
         with unit_of_work(write=False) as uow:
             service.get_pledge(uow, principal(), pledge_id)
-            return {"items": queries.history(uow, "pledge", pledge_id)}
+            return {"items": queries.history(uow, principal(), "pledge", pledge_id)}
 
 
 @blp.route("/<int:pledge_id>/changes")

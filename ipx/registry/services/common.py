@@ -37,7 +37,34 @@ def emit(
     for kind, items in records.items():
         for record in items if isinstance(items, list | tuple) else [items]:
             all_digests.update(digest_of(kind, record, uow.digest_key))
-    uow.record(Event(type=type_, refs=refs, data=data or {}, digests=all_digests))
+    public = {k: v for k, v in (data or {}).items() if k in PUBLIC_FACTS}
+    private = {k: v for k, v in (data or {}).items() if k not in PUBLIC_FACTS}
+    uow.record(Event(type=type_, refs=refs, data=public, digests=all_digests, private=private))
+
+
+#: Facts an event may publish in clear in the public log: those of the public notice and the
+#: legal status. Everything else (amounts, debt terms, contract numbers, bids, statements)
+#: is confidential and only sealed into the leaf (see ``Event.private``).
+PUBLIC_FACTS = frozenset(
+    {
+        "status",
+        "registration_number",
+        "kind",
+        "number",
+        "expiry_date",
+        "reason",
+        "grounds",
+        "court",
+        "order_number",
+        "frozen",
+        "invalidation_pending",
+        "fees_paid_until",
+        "credit_code",
+        "method",
+        "final",
+        "released_assets",
+    }
+)
 
 
 # --- visibility ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from ipx.auth import Principal
 from ipx.ledger.tables import LedgerEntry, LedgerRef
 from ipx.registry.numbers import InvalidNumber, parse_patent_number
 from ipx.registry.orm import Asset, Party, Pledge, PledgeAsset
@@ -63,25 +64,32 @@ def _number_spellings(number: str) -> list[str]:
     return list(dict.fromkeys(spellings))
 
 
-def history(uow: UnitOfWork, kind: str, record_id: int) -> list[dict]:
-    """Every logged event concerning a record, oldest first (actor, time, what changed)."""
+def history(uow: UnitOfWork, who: Principal, kind: str, record_id: int) -> list[dict]:
+    """Every logged event concerning a record, oldest first (actor, time, what changed).
+
+    An event's confidential facts are shown to clerks and auditors, and to the parties the event
+    names; others see its public facts only.
+    """
     rows = uow.session.execute(
-        select(LedgerEntry.seq, LedgerEntry.leaf)
+        select(LedgerEntry.seq, LedgerEntry.leaf, LedgerEntry.details)
         .join(LedgerRef, LedgerRef.seq == LedgerEntry.seq)
         .where(LedgerRef.kind == kind, LedgerRef.ref_id == record_id)
         .order_by(LedgerEntry.seq)
     )
     events = []
-    for seq, leaf_text in rows:
+    for seq, leaf_text, details in rows:
         leaf = json.loads(leaf_text)
-        events.append(
-            {
-                "seq": seq,
-                "time": leaf["time"],
-                "type": leaf["type"],
-                "actor": leaf["actor"],
-                "refs": leaf["refs"],
-                "changes": leaf["data"],
-            }
-        )
+        event = {
+            "seq": seq,
+            "time": leaf["time"],
+            "type": leaf["type"],
+            "actor": leaf["actor"],
+            "refs": leaf["refs"],
+            "changes": dict(leaf["data"]),
+        }
+        if details and (who.sees_all() or who.party_id in leaf["refs"].get("parties", [])):
+            event["changes"].update({k: v for k, v in json.loads(details).items() if k != "salt"})
+            # The exact text the leaf's digests.details seals, so the party can check it.
+            event["sealed_details"] = details
+        events.append(event)
     return events
