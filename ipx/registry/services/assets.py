@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ipx.errors import Conflict, NotFound, ValidationFailed
 from ipx.registry.model import AssetKind, LegalStatus
@@ -70,7 +71,12 @@ def create_asset(uow: UnitOfWork, data: dict, *, sample_key: str | None = None) 
         holders=[AssetHolder(party_id=h) for h in sorted(holder_ids)],
     )
     session.add(asset)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent request registered the same number first
+        raise Conflict(
+            f"The {kind.value} {number} was registered meanwhile.", code="asset-exists"
+        ) from None
     emit(
         uow,
         "asset.registered",

@@ -6,6 +6,7 @@ import hmac
 from hashlib import sha256
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ipx.auth import Principal
 from ipx.errors import Conflict, NotFound, ValidationFailed
@@ -42,7 +43,10 @@ def create_party(uow: UnitOfWork, data: dict, *, sample_key: str | None = None) 
         created_at=uow.now,
     )
     session.add(party)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent request registered the same party first
+        raise Conflict("This party was registered meanwhile.", code="party-exists") from None
     # Organizations' names and codes are public registry facts; an individual's are personal.
     personal = kind is PartyKind.INDIVIDUAL
     data_out = {"kind": kind.value}
