@@ -41,7 +41,9 @@ def close_disposal(uow: UnitOfWork, disposal_id: int) -> Disposal:
     ).scalar_one_or_none()
     if pledge_id is None:
         raise NotFound(f"No disposal with id {disposal_id}.")
+    # Locks in the order every pledge operation takes them: pledge, default, disposal, assets.
     pledge = get_or_404(uow.session, Pledge, pledge_id, lock=True, what="pledge")
+    default = default_of(uow, pledge.id, lock=True)
     disposal = get_or_404(uow.session, Disposal, disposal_id, lock=True, what="disposal")
     if disposal.status != DisposalStatus.OPEN:
         return disposal
@@ -49,7 +51,6 @@ def close_disposal(uow: UnitOfWork, disposal_id: int) -> Disposal:
         raise Conflict("The announcement period has not ended yet.", code="bidding-not-open")
     bids = uow.session.execute(select(Bid).where(Bid.disposal_id == disposal.id)).scalars()
     best = winning_bid([BidFacts(b.id, b.bidder_id, b.amount, b.placed_at) for b in bids])
-    default = default_of(uow, pledge.id, lock=True)
     disposal.closed_at = uow.now
     for link in disposal.assets:
         link.open = False

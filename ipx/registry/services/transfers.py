@@ -90,6 +90,7 @@ def _lock_asset_and_its_pledge(uow: UnitOfWork, asset_id: int) -> Asset:
     if pledge is not None:
         uow.session.execute(select(Pledge.id).where(Pledge.id == pledge.id).with_for_update())
         uow.session.refresh(pledge)  # what it says now that we hold the lock
+        default_of(uow, pledge.id, lock=True)  # before the asset, as sales take them
     asset = get_or_404(uow.session, Asset, asset_id, lock=True, what="asset")
     current = encumbering_pledge(uow, asset_id)
     if (current and current.id) != (pledge and pledge.id):
