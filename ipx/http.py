@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import json
+from datetime import date, datetime
 
 from flask import current_app
 from marshmallow import Schema, fields
@@ -89,3 +91,22 @@ def _json_has_nul(body: bytes) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
+
+
+def plain_json(body: dict, status: int = 200):
+    """Answer a body that is already plain JSON (dates as ISO 8601) without a marshmallow pass.
+
+    For large answers whose fields need no conversion; the route's schema stays for the OpenAPI
+    document.
+    """
+
+    def iso(value):
+        if isinstance(value, date | datetime):
+            return value.isoformat()
+        raise TypeError(f"{type(value).__name__} is not JSON")
+
+    return current_app.response_class(
+        json.dumps(body, default=iso, ensure_ascii=False),
+        status=status,
+        mimetype="application/json",
+    )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
-from datetime import date, datetime
 
 from flask import Flask, current_app
 from flask.views import MethodView
@@ -13,7 +11,7 @@ from flask_smorest import Blueprint
 from ipx.api import API_PREFIX
 from ipx.auth import Role, require
 from ipx.errors import ValidationFailed
-from ipx.http import principal, unit_of_work
+from ipx.http import plain_json, principal, unit_of_work
 from ipx.idempotency import idempotent
 from ipx.valuation import services
 from ipx.valuation.predictor import Valuer
@@ -55,20 +53,6 @@ def _value(items: list[dict]) -> list[dict]:
     return [services.valuation_json(row) for row in rows]
 
 
-def _created(body: dict):
-    # Stored results are plain JSON already: answering them directly (the schemas stay for the
-    # OpenAPI document) saves a marshmallow pass that cost as much as valuing a batch.
-    return current_app.response_class(
-        json.dumps(body, default=_iso, ensure_ascii=False), status=201, mimetype="application/json"
-    )
-
-
-def _iso(value):
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
 @blp.route("/valuations")
 class Valuations(MethodView):
     @require(*VALUERS)
@@ -77,7 +61,7 @@ class Valuations(MethodView):
     @blp.response(201, ValuationOut)
     def post(self, data):
         """Value a patent (registered asset_id, or features given directly); stored and logged."""
-        return _created(_value([data])[0])
+        return plain_json(_value([data])[0], 201)
 
 
 @blp.route("/valuations/batch")
@@ -91,7 +75,7 @@ class ValuationBatch(MethodView):
         limit = current_app.config["MAX_BATCH_ITEMS"]
         if len(data["items"]) > limit:
             raise ValidationFailed({"items": [f"At most {limit} items per batch."]})
-        return _created({"items": _value(data["items"])})
+        return plain_json({"items": _value(data["items"])}, 201)
 
 
 @blp.route("/valuations/<int:valuation_id>")

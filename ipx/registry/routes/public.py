@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ipx.api import API_PREFIX
-from ipx.http import unit_of_work
+from ipx.http import plain_json, unit_of_work
 from ipx.ledger.checkpoints import checkpoint_reference
 from ipx.registry.schemas import EncumbrancesOut, PublicQuery
 from ipx.registry.services import queries
@@ -33,10 +30,5 @@ class Encumbrances(MethodView):
             items = queries.public_encumbrances(
                 uow, number=query.get("number"), pledgor=query.get("pledgor")
             )
-        # The items are already plain public fields: serialising them here instead of through
-        # the schema (kept for the OpenAPI document) halves the time of a 200-item answer.
-        return jsonify({"checkpoint": checkpoint, "items": [_public(item) for item in items]})
-
-
-def _public(item: dict) -> dict:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in item.items()}
+        # Plain public fields: skipping the schema's pass halves the time of a 200-item answer.
+        return plain_json({"checkpoint": checkpoint, "items": items})
