@@ -30,10 +30,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def create_db_engine(url: str, **kwargs) -> Engine:
     """Create an engine with the project's settings for SQLite or PostgreSQL."""
     if url.startswith("postgresql://"):
