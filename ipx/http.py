@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 
 from ipx.auth import Principal, current_principal
 from ipx.db_ext import database
+from ipx.idempotency import current_claim
 from ipx.instance_keys import load_or_create_secret
 from ipx.uow import UnitOfWork
 
@@ -23,12 +24,15 @@ def principal() -> Principal:
 
 
 def unit_of_work(*, write: bool = True) -> UnitOfWork:
+    """The request's unit of work; a writing one on an ``Idempotency-Key`` route runs in the
+    key's transaction (see ``ipx.idempotency``)."""
     who = current_principal()
     return UnitOfWork(
         database().sessions,
         actor=who.actor if who else "public",
         write=write,
         digest_key=registry_digest_key(current_app.config["DIGEST_KEY_FILE"]),
+        held=current_claim() if write else None,
     )
 
 

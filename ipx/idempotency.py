@@ -1,30 +1,32 @@
 """``Idempotency-Key`` on POSTs that create something.
 
 Same key + same body returns the first answer (status and body); same key + another body is
-422 ``idempotency-mismatch``. The key is reserved in its own short transaction before the work
-runs, so two concurrent retries cannot both create: the second sees the reservation and gets
-409 ``idempotency-in-progress``. A request that fails releases the key, leaving nothing behind.
+422 ``idempotency-mismatch``. The key, the work and the answer share one transaction: the
+request's unit of work starts by inserting the key, and the answer is stored just before the
+commit. So a crash at any point leaves either everything (the work and its answer) or nothing,
+and a retry never meets a key whose answer was lost. A concurrent retry with the same key
+waits at that first insert (PostgreSQL's unique index; SQLite's single writer) until the first
+request ends, then replays its answer, or does the work itself if the first one failed. A
+request that fails stores nothing.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import Response, current_app, request
-from sqlalchemy import Integer, String, Text, delete, update
+from flask import Response, current_app, g, request
+from sqlalchemy import Integer, String, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from ipx.auth import current_principal
-from ipx.db import Base, UTCDateTime
-from ipx.db_ext import database
+from ipx.db import Base, UTCDateTime, begin_write
 from ipx.errors import Conflict, IdempotencyMismatch, ValidationFailed
-from ipx.uow import utcnow
+from ipx.uow import UnitOfWork, utcnow
 
 MAX_KEY_LENGTH = 200
-ABANDONED_AFTER = timedelta(minutes=2)
 
 
 class IdempotencyRecord(Base):
@@ -38,11 +40,105 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+_TABLE = IdempotencyRecord.__table__
+
+
+class _Replay(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """The key was used before: answer with what the first request answered."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
 def _request_hash() -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
     digest.update(request.get_data(cache=True))
     return digest.hexdigest()
+
+
+class Claim:
+    """One request's hold on its Idempotency-Key; owns the request's write transaction."""
+
+    def __init__(self, who: str, key: str, fingerprint: str) -> None:
+        self.who, self.key, self.fingerprint = who, key, fingerprint
+        self.session: Session | None = None
+        self.uow: UnitOfWork | None = None
+
+    def begin(self, sessions: sessionmaker[Session]) -> Session:
+        """Open the transaction with the key's row; replay if the key is already taken."""
+        if self.session is not None:
+            raise RuntimeError("an idempotent route opens one writing unit of work")
+        session = sessions()
+        try:
+            begin_write(session)
+            session.execute(
+                insert(_TABLE).values(
+                    principal=self.who,
+                    key=self.key,
+                    request_hash=self.fingerprint,
+                    created_at=utcnow(),
+                )
+            )
+        except IntegrityError:
+            session.close()
+            raise _Replay(self._first_answer(sessions)) from None
+        except BaseException:
+            session.close()
+            raise
+        self.session = session
+        return session
+
+    def ready(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    def finish(self, response: Response) -> None:
+        """Store a successful answer with the work, append the events, commit."""
+        if self.session is None:
+            return
+        if self.uow is None or response.status_code >= 400:
+            return  # the work did not complete: close() rolls it back, key included
+        self.session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.principal == self.who, _TABLE.c.key == self.key)
+            .values(status=response.status_code, body=response.get_data(as_text=True))
+        )
+        self.uow.append_events()
+        self.session.commit()
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+    def _first_answer(self, sessions: sessionmaker[Session]) -> Response:
+        with sessions() as session:
+            record = session.execute(
+                select(_TABLE.c.request_hash, _TABLE.c.status, _TABLE.c.body).where(
+                    _TABLE.c.principal == self.who, _TABLE.c.key == self.key
+                )
+            ).first()
+        if record is None or record.status is None:
+            # Only an operator deleting the row between our insert and this read, or a row
+            # from before answers were stored with the work, gets here.
+            raise Conflict(
+                "The request with this Idempotency-Key did not finish; send it again.",
+                code="idempotency-in-progress",
+            )
+        if record.request_hash != self.fingerprint:
+            raise IdempotencyMismatch(
+                "This Idempotency-Key was used with a different request body or path."
+            )
+        return Response(
+            record.body,
+            status=record.status,
+            mimetype="application/json",
+            headers={"Idempotent-Replayed": "true"},
+        )
+
+
+def current_claim() -> Claim | None:
+    """The Idempotency-Key claim of this request, if its route honours one."""
+    return g.get("idempotency_claim")
 
 
 def idempotent(view):
@@ -56,77 +152,15 @@ def idempotent(view):
             return view(*args, **kwargs)
         if len(key) > MAX_KEY_LENGTH:
             raise ValidationFailed({"Idempotency-Key": [f"At most {MAX_KEY_LENGTH} characters."]})
-        who, fingerprint = principal.actor, _request_hash()
-        replay = _reserve(who, key, fingerprint)
-        if replay is not None:
-            return replay
+        claim = g.idempotency_claim = Claim(principal.actor, key, _request_hash())
         try:
             response = current_app.make_response(view(*args, **kwargs))
-        except Exception:
-            _release(who, key)
-            raise
-        if response.status_code < 400:
-            _store(who, key, response)
-        else:
-            _release(who, key)
-        return response
+            claim.finish(response)
+            return response
+        except _Replay as replay:
+            return replay.response
+        finally:
+            claim.close()
+            g.pop("idempotency_claim", None)
 
     return wrapper
-
-
-def _reserve(who: str, key: str, fingerprint: str) -> Response | None:
-    sessions = database().sessions
-    with sessions() as session:
-        session.add(
-            IdempotencyRecord(principal=who, key=key, request_hash=fingerprint, created_at=utcnow())
-        )
-        try:
-            session.commit()
-            return None
-        except IntegrityError:
-            session.rollback()
-        record = session.get(IdempotencyRecord, (who, key))
-    if record is None:  # released between our insert and read: the caller may retry
-        raise Conflict(
-            "The request with this Idempotency-Key is in progress.", code="idempotency-in-progress"
-        )
-    if record.request_hash != fingerprint:
-        raise IdempotencyMismatch(
-            "This Idempotency-Key was used with a different request body or path."
-        )
-    if record.status is None:
-        if utcnow() - record.created_at > ABANDONED_AFTER:
-            # The process that reserved the key died before answering. Almost always its
-            # transaction died with it and nothing was created; the exception is a crash in the
-            # instant between its commit and storing the answer, which this retry cannot see.
-            _release(who, key)
-            return _reserve(who, key, fingerprint)
-        raise Conflict(
-            "The request with this Idempotency-Key is in progress.", code="idempotency-in-progress"
-        )
-    return Response(
-        record.body,
-        status=record.status,
-        mimetype="application/json",
-        headers={"Idempotent-Replayed": "true"},
-    )
-
-
-def _store(who: str, key: str, response: Response) -> None:
-    with database().sessions() as session:
-        session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.principal == who, IdempotencyRecord.key == key)
-            .values(status=response.status_code, body=response.get_data(as_text=True))
-        )
-        session.commit()
-
-
-def _release(who: str, key: str) -> None:
-    with database().sessions() as session:
-        session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.principal == who, IdempotencyRecord.key == key
-            )
-        )
-        session.commit()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,11 +21,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class HeldTransaction(Protocol):
+    """Someone around the unit of work who owns its transaction (the ``Idempotency-Key``
+    claim): it opens the session and, once the route's answer is stored too, appends the
+    events (``UnitOfWork.append_events``), commits and closes."""
+
+    def begin(self, sessions: sessionmaker[Session]) -> Session: ...
+
+    def ready(self, uow: UnitOfWork) -> None: ...
+
+
 class UnitOfWork:
     """Context manager around one database transaction.
 
     ``write=True`` takes SQLite's write lock at the start (PostgreSQL relies on row locks).
     Leaving the block without ``commit()`` rolls everything back, events included.
+
+    With ``held``, the transaction belongs to the caller around the route: ``commit()`` writes
+    the changes and hands the events over; the holder stores the route's answer, appends the
+    events and commits, so the answer is kept in the same transaction as what it answers, and
+    the ledger's lock is still taken last.
     """
 
     def __init__(
@@ -35,6 +51,7 @@ class UnitOfWork:
         write: bool = True,
         clock: Callable[[], datetime] = utcnow,
         digest_key: bytes,
+        held: HeldTransaction | None = None,
     ) -> None:
         self._sessions = sessions
         self.actor = actor
@@ -43,11 +60,15 @@ class UnitOfWork:
         # The registry's secret: keys the digests of identity numbers and of record states.
         self.digest_key = digest_key
         self.events: list[Event] = []
+        self._held = held
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self._sessions()
         self.events = []
         self.now = self.clock()
+        if self._held is not None:
+            self.session = self._held.begin(self._sessions)
+            return self
+        self.session = self._sessions()
         if self.write:
             begin_write(self.session)
         return self
@@ -55,19 +76,24 @@ class UnitOfWork:
     def __exit__(self, *exc_info) -> None:
         # close() rolls back whatever was not committed and detaches the loaded objects without
         # expiring them, so routes can still serialise what a read returned.
-        self.session.close()
+        if self._held is None:
+            self.session.close()
 
     def record(self, event: Event) -> None:
         """Collect an event; it reaches the ledger only if the unit of work commits."""
         self.events.append(event)
 
-    def commit(self) -> list[int]:
-        """Flush the changes, append the collected events to the ledger, commit.
-
-        Returns the ledger sequence numbers given to the events.
-        """
+    def commit(self) -> None:
+        """Flush the changes, append the collected events to the ledger, commit."""
         self.session.flush()
-        seqs = append(self.session, self.events, actor=self.actor, now=self.now)
+        if self._held is not None:
+            self._held.ready(self)
+            return
+        self.append_events()
         self.session.commit()
+
+    def append_events(self) -> list[int]:
+        """Append the collected events to the ledger (in this transaction); their seqs."""
+        seqs = append(self.session, self.events, actor=self.actor, now=self.now)
         self.events = []
         return seqs
