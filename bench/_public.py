@@ -184,7 +184,8 @@ def bench_public(setup: dict, url: str, args, server_cls) -> None:
         f"\nPublic query: {added} GENERATED assets bulk-loaded by COPY in {seconds:.1f} s "
         f"(synthetic_assets, titles marked [合成 synthetic]; no ledger events for them)"
     )
-    with server_cls(setup["env"], args.workers_now) as server:
+    workers, threads = args.workers_now
+    with server_cls(setup["env"], workers, threads=threads) as server:
         pledged = pledge_some(server.port, setup, url, args.pledges)
         inputs = query_inputs(url, pledged, args.queries)
         rows = []
@@ -196,7 +197,7 @@ def bench_public(setup: dict, url: str, args, server_cls) -> None:
         n_pledges = conn.execute("SELECT count(*) FROM pledges").fetchone()[0]
     print(
         f"{n_assets} assets, {n_pledges} pledges; {len(pledged)} pledged in this phase; "
-        f"{args.clients} client processes; {args.workers_now} workers"
+        f"{args.clients} client processes; {workers} workers x {threads} threads"
     )
     print(f"{'query':<26}{'n':>7}{'q/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'5xx':>5}")
     for r in rows:

@@ -83,8 +83,10 @@ def free_port() -> int:
 class Server:
     """``ipx serve`` as a subprocess; use as a context manager so it is always stopped."""
 
-    def __init__(self, env: dict, workers: int, log_path: Path | None = None) -> None:
-        self.env, self.workers, self.port = env, workers, free_port()
+    def __init__(
+        self, env: dict, workers: int, log_path: Path | None = None, threads: int = 4
+    ) -> None:
+        self.env, self.workers, self.threads, self.port = env, workers, threads, free_port()
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
 
@@ -101,7 +103,8 @@ class Server:
 
     def start(self, timeout: float = 60) -> None:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        args = ["serve", "--host", HOST, "--port", str(self.port), "--workers", str(self.workers)]
+        args = ["serve", "--host", HOST, "--port", str(self.port)]
+        args += ["--workers", str(self.workers), "--threads", str(self.threads)]
         self.proc = subprocess.Popen(
             [*ipx_command(self.env), *args],
             env=self.env,

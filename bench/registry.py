@@ -132,7 +132,8 @@ def lifecycle_rows(setup: dict, args, run_no: int, label: str) -> list[dict]:
     """Lifecycles, then the register-only burst, against one running server."""
     rows = []
     log = Path(setup["env"]["IPX_DIGEST_KEY_FILE"]).parent / "serve.log"
-    with Server(setup["env"], args.workers_now, log_path=log) as server:
+    workers, threads = args.workers_now
+    with Server(setup["env"], workers, log_path=log, threads=threads) as server:
         work = jobs(
             setup,
             server.port,
@@ -162,17 +163,23 @@ def lifecycle_rows(setup: dict, args, run_no: int, label: str) -> list[dict]:
     return rows
 
 
+def server_shape(text: str) -> tuple[int, int]:
+    """``"2"`` -> (2 workers, 4 threads); ``"4x1"`` -> (4 workers, 1 thread)."""
+    workers, _, threads = text.partition("x")
+    return int(workers), int(threads or 4)
+
+
 def main_pg(args) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="ipx-bench-"))
     url, raw_url = fresh_pg_database("ipx_bench"), fresh_pg_database("ipx_bench_raw")
     setup = prepare(url, workdir / "instance", args.tree)
     raw_setup = prepare(raw_url, workdir / "instance-raw", args.tree)
     rows, run_no = [], 0
-    for workers in args.workers:
+    for shape in args.workers:
         for name, tree in _trees(args):
-            args.workers_now = workers
+            args.workers_now = shape
             env = instance_env(setup["url"], setup["instance"], tree)
-            label = f"HTTP{name}, {workers} workers x 4 thr"
+            label = f"HTTP{name}, {shape[0]} workers x {shape[1]} thr"
             rows += lifecycle_rows({**setup, "env": env}, args, run_no, label)
             run_no += 2
     dsn = raw_url.replace("postgresql+psycopg", "postgresql")
@@ -190,7 +197,7 @@ def main_pg(args) -> None:
         rows,
     )
     if args.assets:
-        args.workers_now = args.workers[-1] if len(args.workers) == 1 else 2
+        args.workers_now = args.workers[-1] if len(args.workers) == 1 else (2, 4)
         _public.bench_public(setup, url, args, Server)
 
 
@@ -206,9 +213,10 @@ def main_sqlite(args) -> None:
     url = f"sqlite:///{workdir / 'ipx.sqlite3'}"
     setup = _prepare_sqlite(url, workdir / "instance", args.tree)
     rows, run_no = [], 0
-    for workers in args.workers:
-        args.workers_now = workers
-        rows += lifecycle_rows(setup, args, run_no, f"SQLite, {workers} workers x 4 thr")
+    for shape in args.workers:
+        args.workers_now = shape
+        label = f"SQLite, {shape[0]} workers x {shape[1]} thr"
+        rows += lifecycle_rows(setup, args, run_no, label)
         run_no += 2
     print_table(
         f"Lifecycles on embedded SQLite (WAL, busy timeout, BEGIN IMMEDIATE), "
@@ -238,7 +246,13 @@ def _prepare_sqlite(url: str, instance: Path, tree: Path | None) -> dict:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sqlite", action="store_true", help="embedded SQLite instead of PG")
-    parser.add_argument("--workers", type=int, nargs="+", default=[2])
+    parser.add_argument(
+        "--workers",
+        type=server_shape,
+        nargs="+",
+        default=[(2, 4)],
+        help="gunicorn settings to run, each W (W workers x 4 threads) or WxT",
+    )
     parser.add_argument("--clients", type=int, default=8, help="client processes")
     parser.add_argument("--lifecycles", type=int, default=800, help="per run, all clients")
     parser.add_argument("--burst", type=int, default=800, help="registrations in the burst")

@@ -96,14 +96,21 @@ def seed(synthetic: int) -> None:
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
-@click.option("--workers", type=int, default=None)
-def serve(host: str | None, port: int | None, workers: int | None) -> None:
+@click.option("--workers", type=int, default=None, help="gunicorn worker processes")
+@click.option("--threads", type=int, default=None, help="threads per worker")
+def serve(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Run the production server (gunicorn)."""
     from ipx.config import server_settings
     from ipx.server import run
 
     settings = server_settings()
-    run(host or settings["host"], port or settings["port"], workers or settings["workers"])
+    run(
+        host or settings["host"],
+        port or settings["port"],
+        workers or settings["workers"],
+        threads=threads or settings["threads"],
+        access_log=settings["access_log"],
+    )
 
 
 def _register_package_commands() -> None:

@@ -53,4 +53,6 @@ def server_settings() -> dict:
         "host": _env("HOST", "127.0.0.1"),
         "port": int(_env("PORT", "8000")),
         "workers": int(_env("WORKERS", "2")),
+        "threads": int(_env("THREADS", "4")),
+        "access_log": _env("ACCESS_LOG", "1") != "0",
     }

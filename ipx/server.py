@@ -20,14 +20,14 @@ class _Server(BaseApplication):
         return create_app()
 
 
-def run(host: str, port: int, workers: int) -> None:
+def run(host: str, port: int, workers: int, *, threads: int = 4, access_log: bool = True) -> None:
     _Server(
         {
             "bind": f"{host}:{port}",
             "workers": workers,
             "worker_class": "gthread",
-            "threads": 4,
-            "accesslog": "-",
+            "threads": threads,
+            "accesslog": "-" if access_log else None,
             "timeout": 60,
         }
     ).run()
