@@ -4,9 +4,10 @@ Each client process holds one psycopg connection and, per lifecycle, writes the 
 the same tables as the service, in the same transactions (idempotency key reserved and stored
 in transactions of their own, like ``ipx.idempotency``), takes the same row locks (application,
 assets, pledge, counter, ledger head) and appends the same kind of ledger leaves (canonical JSON
-from ``ipx.ledger.events``, leaf hash, record refs, the Merkle nodes an append completes when
-the schema has ``ledger_nodes``, the head update). What it leaves out is everything that is not
-SQL: HTTP, Flask, marshmallow, the ORM, authentication, examination rules in Python.
+from ``ipx.ledger.events``, leaf hash, record refs, the Merkle nodes an append completes, the
+head with its frontier) with the service's own write statement. What it leaves out is
+everything that is not SQL: HTTP, Flask, marshmallow, the ORM, authentication, examination
+rules in Python.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import psycopg
 
 from bench._clients import TODAY, Job
 from ipx.ledger.events import Event, canonical_json, leaf_bytes
+from ipx.ledger.log import PG_WRITE
+from ipx.ledger.store import frontier_keys
 from ipx.registry.numbers import make_patent_number
 
 
@@ -29,76 +32,77 @@ def _h(prefix: bytes, *parts: bytes) -> bytes:
 
 
 class RawLedger:
-    """Appends leaves under the head row lock, as the service's ``append`` does."""
+    """Appends leaves under the head row lock, as the service's ``append`` does: the locking
+    read of the head with its frontier, then the same single write statement."""
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
-        cols = {
-            r[0]
-            for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name='ledger_head'"
-            )
-        }
-        self.has_last_time = "last_time" in cols
-        self.has_nodes = bool(
-            conn.execute(
-                "SELECT 1 FROM information_schema.tables WHERE table_name='ledger_nodes'"
-            ).fetchone()
-        )
-        conn.rollback()
 
     def append(self, events: list[Event], now: datetime) -> None:
         cur = self.conn.cursor()
-        size = cur.execute("SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE").fetchone()[0]
-        entries, refs, nodes = [], [], []
+        size, frontier = cur.execute(
+            "SELECT size, frontier FROM ledger_head WHERE id = 1 FOR UPDATE"
+        ).fetchone()
+        keys = frontier_keys(size)
+        if frontier is None or len(frontier) != 32 * len(keys):
+            nodes = self._nodes(cur, keys)
+        else:
+            nodes = {k: bytes(frontier[i * 32 : (i + 1) * 32]) for i, k in enumerate(keys)}
+        entries, refs, new_nodes = [], [], []
         for offset, event in enumerate(events):
             seq = size + offset
             leaf = leaf_bytes(event, seq=seq, time=now, actor="key:raw")
             hashed = _h(b"\x00", leaf)
-            entries.append((seq, now, event.type, leaf.decode(), hashed))
+            entries.append((seq, event.type, leaf.decode(), hashed, None))
             for kind, ids in event.refs.items():
                 for ref_id in ids if isinstance(ids, list) else [ids]:
                     refs.append((seq, kind.rstrip("s"), ref_id))
-            if self.has_nodes:
-                nodes += self._completed_nodes(cur, seq, hashed)
-        cur.executemany(
-            "INSERT INTO ledger_entries (seq, time, type, leaf, leaf_hash) VALUES (%s,%s,%s,%s,%s)",
-            entries,
-        )
-        if nodes:
-            cur.executemany(
-                "INSERT INTO ledger_nodes (level, position, hash) VALUES (%s,%s,%s)", nodes
-            )
-        cur.executemany(
-            "INSERT INTO ledger_refs (seq, kind, ref_id) VALUES (%s,%s,%s) ON CONFLICT DO NOTHING",
-            refs,
-        )
-        if self.has_last_time:
-            cur.execute(
-                "UPDATE ledger_head SET size = %s, last_time = %s WHERE id = 1",
-                (size + len(events), now),
-            )
-        else:
-            cur.execute("UPDATE ledger_head SET size = %s WHERE id = 1", (size + len(events),))
+            level, index, value = 0, seq, hashed
+            nodes[(0, seq)] = hashed
+            while index & 1:
+                value = _h(b"\x01", nodes[(level, index - 1)], value)
+                index, level = index >> 1, level + 1
+                nodes[(level, index)] = value
+                new_nodes.append((level, index, value))
+        new_size = size + len(events)
 
-    def _completed_nodes(self, cur, seq: int, hashed: bytes) -> list[tuple[int, int, bytes]]:
-        """Nodes (level >= 1) completed by the leaf at ``seq``, reading their left halves."""
-        out, value, level = [], hashed, 0
-        while (seq + 1) % (2 ** (level + 1)) == 0:
-            left_pos = ((seq + 1) >> level) - 2
+        def columns(rows, width):
+            return [list(c) for c in zip(*rows, strict=True)] if rows else [[]] * width
+
+        seqs, types, leaves, hashes, details = columns(entries, 5)
+        levels, positions, values = columns(new_nodes, 3)
+        ref_seqs, kinds, ids = columns(refs, 3)
+        cur.execute(
+            PG_WRITE,
+            {
+                "time": now,
+                "seqs": seqs,
+                "types": types,
+                "leaves": leaves,
+                "hashes": hashes,
+                "details": details,
+                "levels": levels,
+                "positions": positions,
+                "nodes": values,
+                "ref_seqs": ref_seqs,
+                "ref_kinds": kinds,
+                "ref_ids": ids,
+                "size": new_size,
+                "frontier": b"".join(nodes[k] for k in frontier_keys(new_size)),
+            },
+        )
+
+    @staticmethod
+    def _nodes(cur, keys) -> dict:
+        out = {}
+        for level, position in keys:
             if level == 0:
-                row = cur.execute(
-                    "SELECT leaf_hash FROM ledger_entries WHERE seq = %s", (left_pos,)
-                ).fetchone()
+                sql = "SELECT leaf_hash FROM ledger_entries WHERE seq = %s"
+                row = cur.execute(sql, (position,)).fetchone()
             else:
-                row = cur.execute(
-                    "SELECT hash FROM ledger_nodes WHERE level = %s AND position = %s",
-                    (level, left_pos),
-                ).fetchone()
-            left = row[0] if row else bytes(32)  # same-batch halves are not re-read here
-            value = _h(b"\x01", bytes(left), value)
-            level += 1
-            out.append((level, ((seq + 1) >> level) - 1, value))
+                sql = "SELECT hash FROM ledger_nodes WHERE level = %s AND position = %s"
+                row = cur.execute(sql, (level, position)).fetchone()
+            out[(level, position)] = bytes(row[0])
         return out
 
 
@@ -121,24 +125,24 @@ class RawLifecycle:
         return result
 
     def idempotent(self, fn, *args):
-        """Reserve the key, do the work, store the answer: three transactions, as the service."""
+        """Insert the key, do the work, store the answer, append, commit: one transaction."""
         key, now = uuid.uuid4().hex, datetime.now(UTC)
         self.conn.execute(
             "INSERT INTO idempotency_keys (principal, key, request_hash, created_at) "
             "VALUES ('key:raw', %s, %s, %s)",
             (key, hashlib.sha256(key.encode()).hexdigest(), now),
         )
-        self.conn.commit()
-        result = fn(now)
+        result, event = fn(now)
         self.conn.execute(
             "UPDATE idempotency_keys SET status = 201, body = %s "
             "WHERE principal = 'key:raw' AND key = %s",
             (json.dumps({"id": result}), key),
         )
+        self.ledger.append([event], now)
         self.conn.commit()
         return result
 
-    def create_asset(self, holder: int, year: int, serial: int, now: datetime) -> int:
+    def create_asset(self, holder: int, year: int, serial: int, now: datetime) -> tuple:
         number, filing = make_patent_number(year, 1, serial), date(year, 3, 1)
         row = (
             "invention",
@@ -169,11 +173,9 @@ class RawLifecycle:
             data={"kind": "invention", "number": number, "status": "granted"},
             digests={f"state:asset:{asset_id}": _digest({"id": asset_id, "number": number})},
         )
-        self.ledger.append([event], now)
-        self.conn.commit()
-        return asset_id
+        return asset_id, event
 
-    def apply(self, pledgor: int, pledgee: int, asset_id: int, now: datetime) -> int:
+    def apply(self, pledgor: int, pledgee: int, asset_id: int, now: datetime) -> tuple:
         app_id = self.conn.execute(
             "INSERT INTO pledge_applications (status, pledgor_id, pledgee_id, secured_amount, "
             "currency, debt_start, debt_end, contract_number, asset_ids, co_owner_consent_ids, "
@@ -183,10 +185,7 @@ class RawLifecycle:
             (pledgor, pledgee, TODAY, TODAY + timedelta(days=730), f"[{asset_id}]", now, now),
         ).fetchone()[0]
         refs = {"application": app_id, "assets": [asset_id], "parties": [pledgor, pledgee]}
-        event = Event("application.submitted", refs=refs, data={"status": "submitted"})
-        self.ledger.append([event], now)
-        self.conn.commit()
-        return app_id
+        return app_id, Event("application.submitted", refs=refs, data={"status": "submitted"})
 
     def register(self, app_id: int) -> int:
         now, cur = datetime.now(UTC), self.conn.cursor()

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ipx.ledger import merkle, note, store
 from ipx.ledger.canonical import parse_canonical_json, sha256_hex
 from ipx.ledger.events import format_time
-from ipx.ledger.tables import LedgerCheckpoint, LedgerEntry, LedgerNode
+from ipx.ledger.tables import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
 
 STREAM_ROWS = 10_000
 H = merkle.HASH_SIZE
@@ -81,6 +81,7 @@ def audit_log(
     report = AuditReport()
     leaves, latest_states, bad_leaves = _check_entries(session, report)
     tree = _check_tree(session, leaves, bad_leaves, report)
+    _check_frontier(session, tree, report)
     _check_checkpoints(session, tree, public_key, key_name, origin, report)
     if registry_states is not None:
         _check_registry(registry_states, latest_states, state_kinds, report)
@@ -183,6 +184,21 @@ def _check_tree(session: Session, leaves: bytearray, bad: set[int], report: Audi
         f"{stored_total} stored nodes compared"
     )
     return _Levels(levels)
+
+
+def _check_frontier(session: Session, tree: _Levels, report: AuditReport) -> None:
+    """The head's frontier (what the next append builds on) must be the rebuilt tree's."""
+    size = len(tree.levels[0]) // H
+    stored = session.execute(
+        select(LedgerHead.frontier).where(LedgerHead.id == store.HEAD_ID)
+    ).scalar_one_or_none()
+    if stored is None:
+        report.checked.append("head: no frontier stored yet (the next append stores it)")
+        return
+    expected = b"".join(tree.get_node(lv, pos) for lv, pos in store.frontier_keys(size))
+    if bytes(stored) != expected:
+        report.add(None, f"the log head's frontier is not that of the {size} stored entries")
+    report.checked.append("head: frontier matches the rebuilt tree")
 
 
 def _compare_level(

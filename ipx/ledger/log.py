@@ -2,10 +2,12 @@
 
 The head row is locked (``FOR UPDATE``) only here, at the very end of a unit of work, so
 concurrent appenders are serialised and the log's order is the commit order with neither gaps
-nor duplicates. Under the lock the append reads the few frontier nodes it builds on (one
-query), then writes its entries, the subtree nodes they complete and their record refs in
-three batched inserts. Nothing is cached between transactions: the frontier read under the
-lock is the only state an append depends on, so it is always the committed one.
+nor duplicates. Everything done under that lock is kept to two statements: the locking read of
+the head, which also carries the Merkle frontier (the complete subtrees the next leaves build
+on), and one write of the entries, the subtree nodes they complete, their record refs and the
+new head (on PostgreSQL a single statement; SQLite, in process and with one writer, runs them
+as separate inserts). Nothing is cached between transactions: the head read under the lock is
+the only state an append depends on, so it is always the committed one.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ipx.ledger import merkle
@@ -22,6 +24,7 @@ from ipx.ledger.store import HEAD_ID, fetch_nodes, frontier_keys
 from ipx.ledger.tables import LedgerEntry, LedgerHead, LedgerNode, LedgerRef
 
 leaf_hash = merkle.leaf_hash
+H = merkle.HASH_SIZE
 
 _INSERT_ENTRIES = insert(LedgerEntry.__table__)
 _INSERT_NODES = insert(LedgerNode.__table__)
@@ -29,8 +32,26 @@ _INSERT_REFS = insert(LedgerRef.__table__)
 _UPDATE_HEAD = (
     update(LedgerHead.__table__)
     .where(LedgerHead.__table__.c.id == HEAD_ID)
-    .values(size=bindparam("size"), last_time=bindparam("last_time"))
+    .values(size=bindparam("size"), last_time=bindparam("last_time"), frontier=bindparam("fr"))
 )
+# PostgreSQL: the whole write in one statement and one round trip, the same text every time
+# (so psycopg prepares it once), whatever the number of entries, nodes and refs.
+PG_WRITE = f"""
+WITH entries AS (
+    INSERT INTO ledger_entries (seq, time, type, leaf, leaf_hash, details)
+    SELECT e.seq, %(time)s, e.type, e.leaf, e.leaf_hash, e.details
+    FROM unnest(%(seqs)s::bigint[], %(types)s::text[], %(leaves)s::text[],
+                %(hashes)s::bytea[], %(details)s::text[]) AS e(seq, type, leaf, leaf_hash, details)
+), nodes AS (
+    INSERT INTO ledger_nodes (level, position, hash)
+    SELECT * FROM unnest(%(levels)s::smallint[], %(positions)s::bigint[], %(nodes)s::bytea[])
+), refs AS (
+    INSERT INTO ledger_refs (seq, kind, ref_id)
+    SELECT * FROM unnest(%(ref_seqs)s::bigint[], %(ref_kinds)s::text[], %(ref_ids)s::bigint[])
+)
+UPDATE ledger_head SET size = %(size)s, last_time = %(time)s, frontier = %(frontier)s
+WHERE id = {HEAD_ID}
+"""
 
 
 def append(session: Session, events: list[Event], *, actor: str, now: datetime) -> list[int]:
@@ -41,9 +62,8 @@ def append(session: Session, events: list[Event], *, actor: str, now: datetime) 
     """
     if not events:
         return []
-    size, last_time = _lock_head(session)
+    size, last_time, nodes = _lock_head(session)
     time = max(now, last_time) if last_time is not None else now
-    nodes = fetch_nodes(session, frontier_keys(size))
     entries, new_nodes, refs = [], [], []
     for offset, event in enumerate(events):
         seq = size + offset
@@ -53,47 +73,83 @@ def append(session: Session, events: list[Event], *, actor: str, now: datetime) 
             event = replace(event, digests={**event.digests, "details": digest})
         leaf = leaf_bytes(event, seq=seq, time=time, actor=actor)
         hashed = leaf_hash(leaf)
-        entries.append(
-            {
-                "seq": seq,
-                "time": time,
-                "type": event.type,
-                "leaf": leaf.decode(),
-                "leaf_hash": hashed,
-                "details": details,
-            }
-        )
+        entries.append((seq, event.type, leaf.decode(), hashed, details))
         for level, position, value in merkle.new_nodes_for_append(
             seq, hashed, lambda lv, pos: nodes[(lv, pos)]
         ):
             nodes[(level, position)] = value
             if level:
-                new_nodes.append({"level": level, "position": position, "hash": value})
-        refs.extend({"seq": seq, "kind": k, "ref_id": i} for k, i in _flatten_refs(event.refs))
-    # Core statements on the session's connection: the ORM's bulk machinery costs more than
-    # the inserts themselves at one event per transaction, and these rows have no objects.
-    connection = session.connection()
-    connection.execute(_INSERT_ENTRIES, entries)
-    if new_nodes:
-        connection.execute(_INSERT_NODES, new_nodes)
-    if refs:
-        connection.execute(_INSERT_REFS, refs)
+                new_nodes.append((level, position, value))
+        refs.extend((seq, kind, ref_id) for kind, ref_id in _flatten_refs(event.refs))
     new_size = size + len(events)
-    connection.execute(_UPDATE_HEAD, {"size": new_size, "last_time": time})
+    frontier = b"".join(nodes[key] for key in frontier_keys(new_size))
+    connection = session.connection()
+    write = _write_postgresql if connection.dialect.name == "postgresql" else _write_core
+    write(connection, time, entries, new_nodes, refs, new_size, frontier)
     return list(range(size, new_size))
 
 
-def _lock_head(session: Session) -> tuple[int, datetime | None]:
+def _lock_head(session: Session) -> tuple[int, datetime | None, dict]:
+    """Lock the head; its size, last time and frontier nodes keyed ``(level, position)``."""
     row = session.execute(
-        select(LedgerHead.size, LedgerHead.last_time)
+        select(LedgerHead.size, LedgerHead.last_time, LedgerHead.frontier)
         .where(LedgerHead.id == HEAD_ID)
         .with_for_update()
     ).first()
     if row is None:  # a database created without migration 0002's head row
         session.add(LedgerHead(id=HEAD_ID, size=0))
         session.flush()
-        return 0, None
-    return row.size, row.last_time
+        return 0, None, {}
+    keys = frontier_keys(row.size)
+    if row.frontier is not None and len(row.frontier) == H * len(keys):
+        stored = bytes(row.frontier)
+        return row.size, row.last_time, {k: stored[i * H : (i + 1) * H] for i, k in enumerate(keys)}
+    # No frontier yet (a log from before migration 0006): read it from the nodes once.
+    return row.size, row.last_time, fetch_nodes(session, keys)
+
+
+def _write_postgresql(connection: Connection, time, entries, nodes, refs, size, frontier) -> None:
+    seqs, types, leaves, hashes, details = (list(c) for c in zip(*entries, strict=True))
+    levels, positions, values = (list(c) for c in zip(*nodes, strict=True)) if nodes else ([],) * 3
+    ref_seqs, kinds, ids = (list(c) for c in zip(*refs, strict=True)) if refs else ([],) * 3
+    connection.exec_driver_sql(
+        PG_WRITE,
+        {
+            "time": time,
+            "seqs": seqs,
+            "types": types,
+            "leaves": leaves,
+            "hashes": hashes,
+            "details": details,
+            "levels": levels,
+            "positions": positions,
+            "nodes": values,
+            "ref_seqs": ref_seqs,
+            "ref_kinds": kinds,
+            "ref_ids": ids,
+            "size": size,
+            "frontier": frontier,
+        },
+    )
+
+
+def _write_core(connection: Connection, time, entries, nodes, refs, size, frontier) -> None:
+    # Core statements on the session's connection: the ORM's bulk machinery costs more than
+    # the inserts themselves at one event per transaction, and these rows have no objects.
+    connection.execute(
+        _INSERT_ENTRIES,
+        [
+            {"seq": s, "time": time, "type": t, "leaf": leaf, "leaf_hash": h, "details": d}
+            for s, t, leaf, h, d in entries
+        ],
+    )
+    if nodes:
+        connection.execute(
+            _INSERT_NODES, [{"level": lv, "position": p, "hash": h} for lv, p, h in nodes]
+        )
+    if refs:
+        connection.execute(_INSERT_REFS, [{"seq": s, "kind": k, "ref_id": i} for s, k, i in refs])
+    connection.execute(_UPDATE_HEAD, {"size": size, "last_time": time, "fr": frontier})
 
 
 def _flatten_refs(refs: dict):

@@ -27,13 +27,16 @@ from ipx.db import Base, UTCDateTime
 
 
 class LedgerHead(Base):
-    """A single row: the log's size and last leaf time. Appenders lock it (commit order)."""
+    """A single row: the log's size, last leaf time and Merkle frontier (the hashes of the
+    complete subtrees making up the tree, lowest level first; NULL until the next append
+    stores it). Appenders lock it, which makes the log's order the commit order."""
 
     __tablename__ = "ledger_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     last_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    frontier: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class LedgerEntry(Base):

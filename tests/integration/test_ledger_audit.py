@@ -66,10 +66,29 @@ def test_a_clean_log_passes_and_says_what_it_checked(app, log):
     assert [line.split(":")[0] for line in report.checked] == [
         "entries",
         "tree",
+        "head",
         "checkpoints",
         "registry",
     ]
     assert f"{log['size']} read" in report.checked[0]
+
+
+def test_a_wrong_frontier_in_the_head_is_caught(app, log):
+    _tamper(app, ("UPDATE ledger_head SET frontier = :f", {"f": bytes(32) * 3}))
+    report = _audit(app)
+    assert [p.message for p in report.problems] == [
+        f"the log head's frontier is not that of the {log['size']} stored entries"
+    ]
+
+
+def test_a_log_without_a_stored_frontier_reads_its_nodes_once_and_stores_it(app, log, registry):
+    _tamper(app, ("UPDATE ledger_head SET frontier = NULL", {}))
+    report = _audit(app)
+    assert report.ok and "no frontier stored yet" in " ".join(report.checked)
+    registry.party()  # the next append rebuilds the frontier from the stored nodes
+    report = _audit(app)
+    assert report.ok, report.problems
+    assert "head: frontier matches the rebuilt tree" in report.checked
 
 
 def test_an_edited_leaf_is_named(app, log):
