@@ -7,7 +7,7 @@ pledged (R09). The partial unique index on active pledge assets backs this up in
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from ipx.auth import Principal
@@ -26,7 +26,15 @@ from ipx.registry.model import (
     can_move,
     examine,
 )
-from ipx.registry.orm import Asset, Counter, Party, Pledge, PledgeApplication, PledgeAsset
+from ipx.registry.orm import (
+    Asset,
+    AssetHolder,
+    Counter,
+    Party,
+    Pledge,
+    PledgeApplication,
+    PledgeAsset,
+)
 from ipx.registry.services.applications import application_refs, locked_application, public_terms
 from ipx.registry.services.common import emit
 from ipx.uow import UnitOfWork
@@ -113,29 +121,34 @@ def _next_registration_number(uow: UnitOfWork) -> str:
 
 
 def _facts(uow: UnitOfWork, application: PledgeApplication) -> ApplicationFacts:
+    """What examination needs, in two statements: the assets (locked, in id order), then their
+    holders, their registered pledges and which of the two parties exist, as one union."""
     session = uow.session
     ids = sorted(application.asset_ids)
-    assets = (
-        session.execute(select(Asset).where(Asset.id.in_(ids)).order_by(Asset.id).with_for_update())
-        .scalars()
-        .all()
-    )
-    pledged: dict[int, set[int]] = {}
-    for asset_id, pledge_id in session.execute(
-        select(PledgeAsset.asset_id, PledgeAsset.pledge_id)
-        .join(Pledge, Pledge.id == PledgeAsset.pledge_id)
-        .where(
-            PledgeAsset.asset_id.in_(ids),
-            PledgeAsset.active,
-            Pledge.status.in_([s.value for s in ENCUMBERING]),
+    parties = [application.pledgor_id, application.pledgee_id]
+    assets = session.execute(
+        select(
+            Asset.id,
+            Asset.kind,
+            Asset.status,
+            Asset.expiry_date,
+            Asset.fees_paid_until,
+            Asset.frozen,
+            Asset.invalidation_pending,
         )
-    ):
-        pledged.setdefault(asset_id, set()).add(pledge_id)
-    known = set(
-        session.execute(
-            select(Party.id).where(Party.id.in_([application.pledgor_id, application.pledgee_id]))
-        ).scalars()
-    )
+        .where(Asset.id.in_(ids))
+        .order_by(Asset.id)
+        .with_for_update()
+    ).all()
+    holders: dict[int, set[int]] = {}
+    pledged: dict[int, set[int]] = {}
+    known: set[int] = set()
+    found = {"holder": holders, "pledge": pledged}
+    for what, key, value in session.execute(_related_facts(ids, parties)):
+        if what == "party":
+            known.add(value)
+        else:
+            found[what].setdefault(key, set()).add(value)
     return ApplicationFacts(
         pledgor_id=application.pledgor_id,
         pledgee_id=application.pledgee_id,
@@ -152,7 +165,7 @@ def _facts(uow: UnitOfWork, application: PledgeApplication) -> ApplicationFacts:
             AssetFacts(
                 id=a.id,
                 kind=AssetKind(a.kind),
-                holder_ids=frozenset(a.holder_ids),
+                holder_ids=frozenset(holders.get(a.id, ())),
                 status=LegalStatus(a.status),
                 expiry_date=a.expiry_date,
                 fees_paid_until=a.fees_paid_until,
@@ -163,3 +176,22 @@ def _facts(uow: UnitOfWork, application: PledgeApplication) -> ApplicationFacts:
             for a in assets
         ),
     )
+
+
+def _related_facts(asset_ids: list[int], party_ids: list[int]):
+    """``(what, key, value)`` rows: ("holder", asset, party), ("pledge", asset, pledge) for the
+    encumbering pledges on the assets, ("party", party, party) for the parties that exist."""
+    holders = select(
+        literal("holder").label("what"), AssetHolder.asset_id, AssetHolder.party_id
+    ).where(AssetHolder.asset_id.in_(asset_ids))
+    pledges = (
+        select(literal("pledge"), PledgeAsset.asset_id, PledgeAsset.pledge_id)
+        .join(Pledge, Pledge.id == PledgeAsset.pledge_id)
+        .where(
+            PledgeAsset.asset_id.in_(asset_ids),
+            PledgeAsset.active,
+            Pledge.status.in_([s.value for s in ENCUMBERING]),
+        )
+    )
+    parties = select(literal("party"), Party.id, Party.id).where(Party.id.in_(party_ids))
+    return union_all(holders, pledges, parties)

@@ -1,0 +1,37 @@
+"""Connections are not pinged before use: one the server dropped fails its request with 503
+and Retry-After, changes nothing, and the pool is replaced so the next request succeeds."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from ipx.db_ext import database
+from tests.registry_helpers import assert_problem, credit_code, row_counts
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no server to drop us
+def test_a_dropped_connection_is_a_503_then_the_pool_recovers(app, client, clerk, db_url):
+    body = {"kind": "organization", "name": "江南精密机械有限公司", "credit_code": credit_code()}
+    assert client.post("/api/v1/parties", json=body, headers=clerk).status_code == 201
+    before = row_counts(app)
+    name = database(app).engine.url.database
+    admin = create_engine(db_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        dropped = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        ).scalar_one()
+    admin.dispose()
+    assert dropped >= 1
+    other = {**body, "name": "江南精密机械二厂", "credit_code": credit_code()}
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    failed = client.post("/api/v1/parties", json=other, headers=clerk)
+    assert_problem(failed, 503, "service-unavailable")
+    assert failed.headers["Retry-After"] == "1"
+    assert row_counts(app) == before
+    retried = client.post("/api/v1/parties", json=other, headers=clerk)
+    assert retried.status_code == 201, retried.get_json()
