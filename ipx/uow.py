@@ -14,7 +14,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from ipx.db import begin_write
-from ipx.ledger import Event, append
+from ipx.ledger import Event, Head, append, lock_head
 
 
 def utcnow() -> datetime:
@@ -61,9 +61,11 @@ class UnitOfWork:
         self.digest_key = digest_key
         self.events: list[Event] = []
         self._held = held
+        self._sequenced: list[Callable[[UnitOfWork], None]] = []
+        self._head: Head | None = None
 
     def __enter__(self) -> UnitOfWork:
-        self.events = []
+        self.events, self._sequenced, self._head = [], [], None
         self.now = self.clock()
         if self._held is not None:
             self.session = self._held.begin(self._sessions)
@@ -83,10 +85,23 @@ class UnitOfWork:
         """Collect an event; it reaches the ledger only if the unit of work commits."""
         self.events.append(event)
 
+    def when_sequenced(self, step: Callable[[UnitOfWork], None]) -> None:
+        """Run ``step(uow)`` at commit, once this transaction holds the log's head lock.
+
+        Every writer takes that lock last and keeps it to its commit, so a step runs when the
+        transaction's place in the commit order is fixed, one transaction at a time: the place
+        for numbers that must be gapless and in order (registration numbers) without holding a
+        lock of their own through the rest of the work. Steps may write and ``record``.
+        """
+        self._sequenced.append(step)
+
     def commit(self) -> None:
         """Flush the changes, append the collected events to the ledger, commit."""
         self.session.flush()
         if self._held is not None:
+            # The holder renders the answer before appending: sequenced steps must run first,
+            # so the answer shows what they assigned.
+            self._run_sequenced()
             self._held.ready(self)
             return
         self.append_events()
@@ -94,6 +109,16 @@ class UnitOfWork:
 
     def append_events(self) -> list[int]:
         """Append the collected events to the ledger (in this transaction); their seqs."""
-        seqs = append(self.session, self.events, actor=self.actor, now=self.now)
+        self._run_sequenced()
+        seqs = append(self.session, self.events, actor=self.actor, now=self.now, head=self._head)
         self.events = []
         return seqs
+
+    def _run_sequenced(self) -> None:
+        if not self._sequenced:
+            return
+        self._head = lock_head(self.session)
+        steps, self._sequenced = self._sequenced, []
+        for step in steps:
+            step(self)
+        self.session.flush()

@@ -12,7 +12,7 @@ the only state an append depends on, so it is always the committed one.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -54,15 +54,34 @@ WHERE id = {HEAD_ID}
 """
 
 
-def append(session: Session, events: list[Event], *, actor: str, now: datetime) -> list[int]:
+@dataclass
+class Head:
+    """The locked head: size, last leaf time and frontier nodes keyed ``(level, position)``."""
+
+    size: int
+    last_time: datetime | None
+    nodes: dict
+
+
+def append(
+    session: Session,
+    events: list[Event],
+    *,
+    actor: str,
+    now: datetime,
+    head: Head | None = None,
+) -> list[int]:
     """Append events to the log in the caller's transaction; return their sequence numbers.
 
-    A leaf's time is ``now``, raised to the previous leaf's time when a transaction that started
-    later committed first, so times never go backwards along the log.
+    ``head`` is what ``lock_head`` returned when the caller took the lock itself, earlier in
+    the same transaction. A leaf's time is ``now``, raised to the previous leaf's time when a
+    transaction that started later committed first, so times never go backwards along the log.
     """
     if not events:
         return []
-    size, last_time, nodes = _lock_head(session)
+    if head is None:
+        head = lock_head(session)
+    size, last_time, nodes = head.size, head.last_time, dict(head.nodes)
     time = max(now, last_time) if last_time is not None else now
     entries, new_nodes, refs = [], [], []
     for offset, event in enumerate(events):
@@ -89,8 +108,10 @@ def append(session: Session, events: list[Event], *, actor: str, now: datetime) 
     return list(range(size, new_size))
 
 
-def _lock_head(session: Session) -> tuple[int, datetime | None, dict]:
-    """Lock the head; its size, last time and frontier nodes keyed ``(level, position)``."""
+def lock_head(session: Session) -> Head:
+    """Lock the head row until the transaction ends: from here on this transaction holds its
+    place in the log's order, and so everything done under the lock is serialised with every
+    other writer (``UnitOfWork.when_sequenced`` relies on this)."""
     row = session.execute(
         select(LedgerHead.size, LedgerHead.last_time, LedgerHead.frontier)
         .where(LedgerHead.id == HEAD_ID)
@@ -99,13 +120,14 @@ def _lock_head(session: Session) -> tuple[int, datetime | None, dict]:
     if row is None:  # a database created without migration 0002's head row
         session.add(LedgerHead(id=HEAD_ID, size=0))
         session.flush()
-        return 0, None, {}
+        return Head(0, None, {})
     keys = frontier_keys(row.size)
     if row.frontier is not None and len(row.frontier) == H * len(keys):
         stored = bytes(row.frontier)
-        return row.size, row.last_time, {k: stored[i * H : (i + 1) * H] for i, k in enumerate(keys)}
-    # No frontier yet (a log from before migration 0006): read it from the nodes once.
-    return row.size, row.last_time, fetch_nodes(session, keys)
+        nodes = {k: stored[i * H : (i + 1) * H] for i, k in enumerate(keys)}
+    else:  # no frontier yet (a log from before migration 0006): read it from the nodes once
+        nodes = fetch_nodes(session, keys)
+    return Head(row.size, row.last_time, nodes)
 
 
 def _write_postgresql(connection: Connection, time, entries, nodes, refs, size, frontier) -> None:

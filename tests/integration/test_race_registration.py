@@ -108,3 +108,34 @@ def test_one_registration_wins_the_race_for_an_asset(app, registry, clerk):
     # Nothing half-written: the log is gapless and holds exactly one registration.
     assert seqs == list(range(size))
     assert event_types(app).count("pledge.registered") == 1
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.postgres]),
+        "sqlite",
+    ],
+)
+def test_concurrent_registrations_are_numbered_without_gaps_in_log_order(app, registry, clerk):
+    owner, bank = registry.party(), registry.party("中国农业银行股份有限公司")
+    application_ids = [
+        registry.application(owner, bank, [registry.asset([owner])["id"]])["id"]
+        for _ in range(RACERS)
+    ]
+
+    with serving(app) as port:
+        results = _race(port, clerk, application_ids)
+
+    assert [status for status, _ in results] == [201] * RACERS
+    with database(app).sessions() as session:
+        leaves = session.execute(
+            select(LedgerEntry.leaf)
+            .where(LedgerEntry.type == "pledge.registered")
+            .order_by(LedgerEntry.seq)
+        ).scalars()
+        in_log_order = [json.loads(leaf)["data"]["registration_number"] for leaf in leaves]
+    year = in_log_order[0][6:10]
+    # Gapless and in the order the registrations were committed to the log.
+    assert in_log_order == [f"IPX-P-{year}-{n:06d}" for n in range(1, RACERS + 1)]
+    assert sorted(body["registration_number"] for _, body in results) == in_log_order
