@@ -96,7 +96,11 @@ class UnitOfWork:
         self._sequenced.append(step)
 
     def commit(self) -> None:
-        """Flush the changes, append the collected events to the ledger, commit."""
+        """Flush the changes, append the collected events to the ledger, commit.
+
+        Held (see the class): flush and run the sequenced steps, then leave appending and the
+        commit to the holder.
+        """
         self.session.flush()
         if self._held is not None:
             # The holder renders the answer before appending: sequenced steps must run first,
@@ -111,7 +115,7 @@ class UnitOfWork:
         """Append the collected events to the ledger (in this transaction); their seqs."""
         self._run_sequenced()
         seqs = append(self.session, self.events, actor=self.actor, now=self.now, head=self._head)
-        self.events = []
+        self.events, self._head = [], None
         return seqs
 
     def _run_sequenced(self) -> None:

@@ -1,13 +1,15 @@
 """Appending to the log inside the caller's transaction.
 
-The head row is locked (``FOR UPDATE``) only here, at the very end of a unit of work, so
-concurrent appenders are serialised and the log's order is the commit order with neither gaps
-nor duplicates. Everything done under that lock is kept to two statements: the locking read of
+The head row is locked (``FOR UPDATE``) at the end of a unit of work and held to its commit,
+so concurrent appenders are serialised and the log's order is the commit order with neither
+gaps nor duplicates. The append itself is two statements under that lock: the locking read of
 the head, which also carries the Merkle frontier (the complete subtrees the next leaves build
 on), and one write of the entries, the subtree nodes they complete, their record refs and the
 new head (on PostgreSQL a single statement; SQLite, in process and with one writer, runs them
-as separate inserts). Nothing is cached between transactions: the head read under the lock is
-the only state an append depends on, so it is always the committed one.
+as separate inserts). A unit of work may take the lock a little earlier, with ``lock_head``,
+to do work that must happen in commit order (``UnitOfWork.when_sequenced``). Nothing is cached
+between transactions: the head read under the lock is the only state an append depends on, so
+it is always the committed one.
 """
 
 from __future__ import annotations
