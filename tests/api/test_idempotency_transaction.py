@@ -7,15 +7,19 @@ with the same key waits for the first request and then replays its answer.
 
 from __future__ import annotations
 
+import json
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
+from ipx import create_app
 from ipx.db_ext import database
 from ipx.idempotency import IdempotencyRecord
+from ipx.ledger.tables import LedgerEntry
 from ipx.registry.services import parties
 from ipx.uow import UnitOfWork
-from tests.registry_helpers import credit_code, row_counts
+from tests.registry_helpers import assert_problem, credit_code, row_counts
 
 
 def _keys_stored(app) -> int:
@@ -127,4 +131,65 @@ def test_a_concurrent_retry_runs_the_work_itself_when_the_first_fails(
     assert answers["first"].status_code == 500
     assert answers["second"].status_code == 201
     assert answers["second"].headers.get("Idempotent-Replayed") is None
+    assert row_counts(app)["parties"] == 1
+
+
+def test_a_registration_retried_with_its_key_replays_the_final_number(app, client, registry):
+    owner, bank = registry.party(), registry.party("中国建设银行股份有限公司")
+    application = registry.application(owner, bank, [registry.asset([owner])["id"]])
+    path = f"/api/v1/pledge-applications/{application['id']}/register"
+    headers = {**registry.clerk, "Idempotency-Key": "register-once"}
+    first = client.post(path, headers=headers)
+    again = client.post(path, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.get_json() == first.get_json()
+    number = first.get_json()["registration_number"]
+    # Numbered under the log's lock before the answer was rendered and stored: never the
+    # provisional number, and the same number the log holds.
+    assert number.startswith("IPX-P-") and "pending" not in again.get_data(as_text=True)
+    with database(app).sessions() as session:
+        record = session.execute(select(IdempotencyRecord)).scalars().all()[-1]
+    assert number in record.body
+    with database(app).sessions() as session:
+        (leaf,) = session.execute(
+            select(LedgerEntry.leaf).where(LedgerEntry.type == "pledge.registered")
+        ).scalars()
+    assert json.loads(leaf)["data"]["registration_number"] == number
+    without_key = client.post(path, headers=registry.clerk)
+    assert without_key.status_code == 409  # a retry without the key meets the registered state
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite bounds the wait by busy_timeout
+def test_a_retry_waits_no_longer_than_the_lock_timeout(app, client, clerk, monkeypatch):
+    impatient = create_app({**app.config, "DB_LOCK_TIMEOUT_MS": 300})
+    body = {"kind": "organization", "name": "东海船舶重工有限公司", "credit_code": credit_code()}
+    headers = {**clerk, "Idempotency-Key": "slow"}
+    inside, release = threading.Event(), threading.Event()
+    create = parties.create_party
+
+    def slow_create(uow, data):
+        party = create(uow, data)
+        inside.set()
+        assert release.wait(timeout=20)
+        return party
+
+    monkeypatch.setattr(parties, "create_party", slow_create)
+    answers: dict[str, object] = {}
+    first = threading.Thread(
+        target=lambda: answers.update(
+            first=client.post("/api/v1/parties", json=body, headers=headers)
+        )
+    )
+    first.start()
+    try:
+        assert inside.wait(timeout=20)
+        monkeypatch.setattr(parties, "create_party", create)
+        retry = impatient.test_client().post("/api/v1/parties", json=body, headers=headers)
+        assert_problem(retry, 409, "idempotency-in-progress")
+    finally:
+        release.set()
+        first.join(timeout=30)
+        database(impatient).engine.dispose()
+    assert answers["first"].status_code == 201
     assert row_counts(app)["parties"] == 1

@@ -84,6 +84,7 @@ class ApplicationById(MethodView):
 @blp.route("/<int:application_id>/register")
 class Register(MethodView):
     @require(Role.CLERK)
+    @idempotent
     @blp.response(201, PledgeOut)
     @blp.alt_response(409, description="registration-refused with every applicable ground")
     def post(self, application_id):

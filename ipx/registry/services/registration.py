@@ -109,6 +109,11 @@ def _create_pledge(uow: UnitOfWork, application: PledgeApplication) -> Pledge:
 
 
 def _next_registration_number(uow: UnitOfWork) -> str:
+    """The next number of the registration's year (the year of ``registered_at``).
+
+    Called only under the log's head lock, so no two transactions reach the counter at once
+    and creating a year's row cannot collide.
+    """
     year = uow.now.year
     name = f"pledge-number-{year}"
     session = uow.session
@@ -119,17 +124,8 @@ def _next_registration_number(uow: UnitOfWork) -> str:
         .returning(Counter.value)
     ).scalar_one_or_none()
     if value is None:
-        try:
-            with session.begin_nested():
-                session.add(Counter(name=name, value=1))
-            value = 1
-        except IntegrityError:  # another transaction created this year's counter
-            value = session.execute(
-                update(Counter)
-                .where(Counter.name == name)
-                .values(value=Counter.value + 1)
-                .returning(Counter.value)
-            ).scalar_one()
+        session.add(Counter(name=name, value=1))
+        value = 1
     return f"IPX-P-{year}-{value:06d}"
 
 
