@@ -29,6 +29,10 @@ def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping from defaults and ``IPX_*`` variables."""
     return {
         "DATABASE_URL": _env("DATABASE_URL") or default_database_url(instance_path),
+        # PostgreSQL: the longest a statement waits for a row lock before giving up (503, or
+        # 409 idempotency-in-progress for a duplicate Idempotency-Key); SQLite's busy timeout
+        # plays this part there.
+        "DB_LOCK_TIMEOUT_MS": int(_env("DB_LOCK_TIMEOUT_MS", "10000")),
         "SIGNING_KEY_FILE": _env("SIGNING_KEY_FILE") or str(instance_path / "ledger-signing.key"),
         "DIGEST_KEY_FILE": _env("DIGEST_KEY_FILE") or str(instance_path / "ledger-digest.key"),
         "MODEL_DIR": _env("MODEL_DIR"),

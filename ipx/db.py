@@ -30,8 +30,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_db_engine(url: str, **kwargs) -> Engine:
-    """Create an engine with the project's settings for SQLite or PostgreSQL."""
+def create_db_engine(url: str, *, lock_timeout_ms: int | None = None, **kwargs) -> Engine:
+    """Create an engine with the project's settings for SQLite or PostgreSQL.
+
+    ``lock_timeout_ms`` bounds every lock wait of the service's PostgreSQL sessions, so no
+    request waits forever behind another (migrations run without it).
+    """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
@@ -46,6 +50,10 @@ def create_db_engine(url: str, **kwargs) -> Engine:
     # registration's CPU). A connection the server dropped fails its request instead, answered
     # 503 with Retry-After, and SQLAlchemy then replaces every pooled connection at once.
     kwargs.setdefault("pool_pre_ping", False)
+    # Recycled well before the usual idle-connection timeouts of servers and firewalls.
+    kwargs.setdefault("pool_recycle", 1800)
+    if lock_timeout_ms:
+        kwargs.setdefault("connect_args", {"options": f"-c lock_timeout={int(lock_timeout_ms)}"})
     return create_engine(url, **kwargs)
 
 

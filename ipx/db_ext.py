@@ -18,7 +18,9 @@ class Database:
 
 
 def init_app(app: Flask) -> Database:
-    engine = create_db_engine(app.config["DATABASE_URL"])
+    engine = create_db_engine(
+        app.config["DATABASE_URL"], lock_timeout_ms=app.config.get("DB_LOCK_TIMEOUT_MS")
+    )
     database = Database(engine=engine, sessions=make_session_factory(engine))
     app.extensions["ipx.db"] = database
     return database

@@ -6,8 +6,9 @@ request's unit of work starts by inserting the key, and the answer is stored jus
 commit. So a crash at any point leaves either everything (the work and its answer) or nothing,
 and a retry never meets a key whose answer was lost. A concurrent retry with the same key
 waits at that first insert (PostgreSQL's unique index; SQLite's single writer) until the first
-request ends, then replays its answer, or does the work itself if the first one failed. A
-request that fails stores nothing.
+request ends, then replays its answer, or does the work itself if the first one failed; if
+the first runs longer than the lock timeout (``IPX_DB_LOCK_TIMEOUT_MS``), the retry gets 409
+``idempotency-in-progress`` instead of waiting on. A request that fails stores nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import datetime
 
 from flask import Response, current_app, g, request
 from sqlalchemy import Integer, String, Text, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from ipx.auth import current_principal
@@ -27,6 +28,7 @@ from ipx.errors import Conflict, IdempotencyMismatch, ValidationFailed
 from ipx.uow import UnitOfWork, utcnow
 
 MAX_KEY_LENGTH = 200
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_timeout expired
 
 
 class IdempotencyRecord(Base):
@@ -83,6 +85,16 @@ class Claim:
         except IntegrityError:
             session.close()
             raise _Replay(self._first_answer(sessions)) from None
+        except OperationalError as exc:
+            session.close()
+            if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                # The first request has run longer than the lock timeout: do not hold this
+                # worker and connection any longer; the client retries later.
+                raise Conflict(
+                    "A request with this Idempotency-Key is still running; retry later.",
+                    code="idempotency-in-progress",
+                ) from None
+            raise
         except BaseException:
             session.close()
             raise

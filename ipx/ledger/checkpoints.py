@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ipx.db import begin_write
-from ipx.ledger import note, store
+from ipx.ledger import merkle, note, store
 from ipx.ledger.tables import LedgerCheckpoint
 
 
@@ -98,10 +98,27 @@ def checkpoint_at(session: Session, tree_size: int) -> SignedCheckpoint | None:
     return _signed(session.get(LedgerCheckpoint, tree_size))
 
 
+class TreeNotConsistent(RuntimeError):
+    """The stored tree does not extend the last signed one: refuse to sign it (fail closed)."""
+
+
 def sign_current_tree(session: Session, signer: LogSigner, now: datetime) -> SignedCheckpoint:
-    """Sign the tree as committed now and add the checkpoint to ``session`` (caller commits)."""
+    """Sign the tree as committed now and add the checkpoint to ``session`` (caller commits).
+
+    First proves, from the stored nodes, that the tree extends the latest signed checkpoint:
+    whatever went wrong in the nodes since (a damaged store, a bad frontier in the head), the
+    log never signs a tree that forks from what it signed before.
+    """
     size = store.log_size(session)
     root = store.root_at(session, size)
+    latest = latest_checkpoint(session)
+    if latest is not None and latest.tree_size <= size:
+        proof = store.consistency_proof(session, latest.tree_size, size)
+        if not merkle.verify_consistency(latest.tree_size, size, latest.root_hash, root, proof):
+            raise TreeNotConsistent(
+                f"the stored tree of {size} entries does not extend checkpoint "
+                f"{latest.tree_size}; run ipx verify"
+            )
     row = LedgerCheckpoint(
         tree_size=size, root_hash=root, note=signer.sign(size, root), signed_at=now
     )

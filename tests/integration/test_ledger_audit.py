@@ -250,3 +250,20 @@ def test_edited_confidential_details_are_caught_by_the_leaf_digest(app, log):
     _tamper(app, ("UPDATE ledger_entries SET details = :d WHERE seq = :s", {"d": edited, "s": seq}))
     first = _audit(app).first_problem()
     assert first.entry == seq and "confidential details" in first.message
+
+
+def test_a_tree_grown_from_a_bad_frontier_is_never_signed(app, log, registry):
+    from ipx.db_ext import database as db
+    from ipx.ledger.checkpoints import TreeNotConsistent
+    from ipx.ledger.tables import LedgerHead
+
+    with db(app).sessions() as session:
+        frontier = bytes(session.get(LedgerHead, 1).frontier)
+    # Same length, wrong hashes: appends trust it, so the nodes they complete are wrong.
+    _tamper(app, ("UPDATE ledger_head SET frontier = :f", {"f": bytes(len(frontier))}))
+    size = log["size"]
+    for _ in range((1 << size.bit_length()) - size):  # up to the next power of two
+        registry.party()
+    with pytest.raises(TreeNotConsistent, match=f"does not extend checkpoint {size}"):
+        current_checkpoint(database(app).engine, force=True, app=app)
+    assert not _audit(app).ok

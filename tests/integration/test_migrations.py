@@ -73,3 +73,21 @@ def test_a_database_url_with_percent_escapes_reaches_alembic_intact():
         assert alembic_config(engine).get_main_option("sqlalchemy.url") == rendered
     finally:
         engine.dispose()
+
+
+def test_0007_frees_keys_left_without_an_answer(empty_engine):
+    from sqlalchemy import text
+
+    upgrade(empty_engine, "0006")
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO idempotency_keys (principal, key, request_hash, status, body, "
+                "created_at) VALUES ('key:a', 'answered', 'h', 201, '{}', CURRENT_TIMESTAMP), "
+                "('key:a', 'abandoned', 'h', NULL, NULL, CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        keys = conn.execute(text("SELECT key FROM idempotency_keys")).scalars().all()
+    assert keys == ["answered"]
