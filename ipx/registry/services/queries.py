@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from ipx.auth import Principal
@@ -20,8 +20,20 @@ def public_encumbrances(uow: UnitOfWork, *, number: str | None, pledgor: str | N
     """Public-notice fields of every pledge (cancelled ones too) on an asset or by a pledgor.
 
     Only the public columns are selected: loading whole ``Pledge`` and ``Asset`` rows would also
-    load their assets and holders (select-in relationships), two more queries per answer.
+    load their assets and holders (select-in relationships), two more queries per answer. The
+    two statements are built once (the query is the registry's hottest read).
     """
+    if number is not None:
+        params = {"numbers": _number_spellings(number)}
+        stmt = _BY_NUMBER
+    else:
+        text = (pledgor or "").strip()
+        params = {"name": text, "credit_code": text.upper()}
+        stmt = _BY_PLEDGOR
+    return [dict(row._mapping) for row in uow.session.execute(stmt, params)]
+
+
+def _public_query(by_number: bool):
     pledgor_party, pledgee_party = aliased(Party), aliased(Party)
     stmt = (
         select(
@@ -44,14 +56,15 @@ def public_encumbrances(uow: UnitOfWork, *, number: str | None, pledgor: str | N
         .order_by(Pledge.registered_at.desc(), Pledge.id.desc(), Asset.id)
         .limit(PUBLIC_LIMIT)
     )
-    if number is not None:
-        stmt = stmt.where(Asset.number.in_(_number_spellings(number)))
-    if pledgor is not None:
-        text = pledgor.strip()
-        stmt = stmt.where(
-            (pledgor_party.name == text) | (pledgor_party.credit_code == text.upper())
-        )
-    return [dict(row._mapping) for row in uow.session.execute(stmt)]
+    if by_number:
+        return stmt.where(Asset.number.in_(bindparam("numbers", expanding=True)))
+    return stmt.where(
+        (pledgor_party.name == bindparam("name"))
+        | (pledgor_party.credit_code == bindparam("credit_code"))
+    )
+
+
+_BY_NUMBER, _BY_PLEDGOR = _public_query(by_number=True), _public_query(by_number=False)
 
 
 def _number_spellings(number: str) -> list[str]:
