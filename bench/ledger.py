@@ -92,7 +92,7 @@ def reset(engine) -> None:
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(update(LedgerHead).values(size=0, last_time=None))
+        conn.execute(update(LedgerHead).values(size=0, last_time=None, frontier=None))
 
 
 # --- appends -----------------------------------------------------------------------------------
@@ -173,8 +173,11 @@ def bulk_load(engine, tree: merkle.MemoryTree, target: int) -> None:
         raw.commit()
     finally:
         raw.close()
+    frontier = b"".join(tree.get_node(lv, pos) for lv, pos in store.frontier_keys(target))
     with engine.begin() as conn:
-        conn.execute(update(LedgerHead).values(size=target, last_time=entries[-1][1]))
+        conn.execute(
+            update(LedgerHead).values(size=target, last_time=entries[-1][1], frontier=frontier)
+        )
 
 
 def _copy_pg(conn, entries, nodes) -> None:
