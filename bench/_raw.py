@@ -22,7 +22,7 @@ import psycopg
 
 from bench._clients import TODAY, Job
 from ipx.ledger.events import Event, canonical_json, leaf_bytes
-from ipx.ledger.log import PG_WRITE
+from ipx.ledger.log import PG_WRITE, pg_write_params
 from ipx.ledger.store import frontier_keys
 from ipx.registry.numbers import make_patent_number
 
@@ -65,32 +65,8 @@ class RawLedger:
                 nodes[(level, index)] = value
                 new_nodes.append((level, index, value))
         new_size = size + len(events)
-
-        def columns(rows, width):
-            return [list(c) for c in zip(*rows, strict=True)] if rows else [[]] * width
-
-        seqs, types, leaves, hashes, details = columns(entries, 5)
-        levels, positions, values = columns(new_nodes, 3)
-        ref_seqs, kinds, ids = columns(refs, 3)
-        cur.execute(
-            PG_WRITE,
-            {
-                "time": now,
-                "seqs": seqs,
-                "types": types,
-                "leaves": leaves,
-                "hashes": hashes,
-                "details": details,
-                "levels": levels,
-                "positions": positions,
-                "nodes": values,
-                "ref_seqs": ref_seqs,
-                "ref_kinds": kinds,
-                "ref_ids": ids,
-                "size": new_size,
-                "frontier": b"".join(nodes[k] for k in frontier_keys(new_size)),
-            },
-        )
+        frontier = b"".join(nodes[k] for k in frontier_keys(new_size))
+        cur.execute(PG_WRITE, pg_write_params(now, entries, new_nodes, refs, new_size, frontier))
 
     @staticmethod
     def _nodes(cur, keys) -> dict:

@@ -133,28 +133,37 @@ def lock_head(session: Session) -> Head:
 
 
 def _write_postgresql(connection: Connection, time, entries, nodes, refs, size, frontier) -> None:
-    seqs, types, leaves, hashes, details = (list(c) for c in zip(*entries, strict=True))
-    levels, positions, values = (list(c) for c in zip(*nodes, strict=True)) if nodes else ([],) * 3
-    ref_seqs, kinds, ids = (list(c) for c in zip(*refs, strict=True)) if refs else ([],) * 3
     connection.exec_driver_sql(
-        PG_WRITE,
-        {
-            "time": time,
-            "seqs": seqs,
-            "types": types,
-            "leaves": leaves,
-            "hashes": hashes,
-            "details": details,
-            "levels": levels,
-            "positions": positions,
-            "nodes": values,
-            "ref_seqs": ref_seqs,
-            "ref_kinds": kinds,
-            "ref_ids": ids,
-            "size": size,
-            "frontier": frontier,
-        },
+        PG_WRITE, pg_write_params(time, entries, nodes, refs, size, frontier)
     )
+
+
+def pg_write_params(time, entries, nodes, refs, size: int, frontier: bytes) -> dict:
+    """``PG_WRITE``'s parameters: entries ``(seq, type, leaf, leaf_hash, details)``, nodes
+    ``(level, position, hash)`` and refs ``(seq, kind, ref_id)`` as column arrays."""
+
+    def columns(rows: list[tuple], width: int) -> list[list]:
+        return [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+    seqs, types, leaves, hashes, details = columns(entries, 5)
+    levels, positions, values = columns(nodes, 3)
+    ref_seqs, kinds, ids = columns(refs, 3)
+    return {
+        "time": time,
+        "seqs": seqs,
+        "types": types,
+        "leaves": leaves,
+        "hashes": hashes,
+        "details": details,
+        "levels": levels,
+        "positions": positions,
+        "nodes": values,
+        "ref_seqs": ref_seqs,
+        "ref_kinds": kinds,
+        "ref_ids": ids,
+        "size": size,
+        "frontier": frontier,
+    }
 
 
 def _write_core(connection: Connection, time, entries, nodes, refs, size, frontier) -> None:

@@ -60,36 +60,57 @@ def test_the_answer_is_stored_with_the_work(app, client, clerk):
     assert (record.status, record.body) == (201, created.get_data(as_text=True))
 
 
+class PausedFirst:
+    """POST a party in a thread whose work stops inside its transaction (key row inserted,
+    party written) until ``resume()``; then optionally fails instead of returning."""
+
+    def __init__(self, client, body: dict, headers: dict, monkeypatch, *, fail: bool = False):
+        self.inside, self.release = threading.Event(), threading.Event()
+        self.answer = None
+        create = parties.create_party
+
+        def paused_create(uow, data):
+            party = create(uow, data)
+            self.inside.set()
+            assert self.release.wait(timeout=20)
+            if fail:
+                raise RuntimeError("the first request dies after its work")
+            return party
+
+        monkeypatch.setattr(parties, "create_party", paused_create)
+        self.thread = threading.Thread(target=self._post, args=(client, body, headers))
+        self.thread.start()
+        assert self.inside.wait(timeout=20)
+        monkeypatch.setattr(parties, "create_party", create)  # later requests run normally
+
+    def _post(self, client, body, headers):
+        self.answer = client.post("/api/v1/parties", json=body, headers=headers)
+
+    def resume(self):
+        self.release.set()
+        self.thread.join(timeout=30)
+        return self.answer
+
+
+def _retry_in_thread(client, body, headers):
+    answer = {}
+    thread = threading.Thread(
+        target=lambda: answer.update(r=client.post("/api/v1/parties", json=body, headers=headers))
+    )
+    thread.start()
+    thread.join(timeout=1.0)
+    assert thread.is_alive(), "the retry must wait for the first request, not run beside it"
+    return thread, answer
+
+
 def test_a_concurrent_retry_waits_for_the_first_and_replays_it(app, client, clerk, monkeypatch):
     body = {"kind": "organization", "name": "西部材料股份有限公司", "credit_code": credit_code()}
     headers = {**clerk, "Idempotency-Key": "same"}
-    inside, release = threading.Event(), threading.Event()
-    create = parties.create_party
-
-    def slow_create(uow, data):
-        party = create(uow, data)
-        inside.set()
-        assert release.wait(timeout=20)
-        return party
-
-    monkeypatch.setattr(parties, "create_party", slow_create)
-    answers: dict[str, object] = {}
-
-    def post(name):
-        answers[name] = client.post("/api/v1/parties", json=body, headers=headers)
-
-    first = threading.Thread(target=post, args=("first",))
-    first.start()
-    assert inside.wait(timeout=20)
-    monkeypatch.setattr(parties, "create_party", create)
-    second = threading.Thread(target=post, args=("second",))
-    second.start()
-    second.join(timeout=1.0)
-    assert second.is_alive(), "the retry must wait for the first request, not run beside it"
-    release.set()
-    first.join(timeout=30)
-    second.join(timeout=30)
-    one, two = answers["first"], answers["second"]
+    first = PausedFirst(client, body, headers, monkeypatch)
+    retry, answer = _retry_in_thread(client, body, headers)
+    one = first.resume()
+    retry.join(timeout=30)
+    two = answer["r"]
     assert (one.status_code, two.status_code) == (201, 201)
     assert two.headers.get("Idempotent-Replayed") == "true"
     assert two.get_json() == one.get_json()
@@ -101,36 +122,13 @@ def test_a_concurrent_retry_runs_the_work_itself_when_the_first_fails(
 ):
     body = {"kind": "organization", "name": "北方重工集团", "credit_code": credit_code()}
     headers = {**clerk, "Idempotency-Key": "again"}
-    inside, release = threading.Event(), threading.Event()
-    create = parties.create_party
-
-    def failing_create(uow, data):
-        create(uow, data)
-        inside.set()
-        assert release.wait(timeout=20)
-        raise RuntimeError("the first request dies after its work")
-
-    monkeypatch.setattr(parties, "create_party", failing_create)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    answers: dict[str, object] = {}
-
-    def post(name):
-        answers[name] = client.post("/api/v1/parties", json=body, headers=headers)
-
-    first = threading.Thread(target=post, args=("first",))
-    first.start()
-    assert inside.wait(timeout=20)
-    monkeypatch.setattr(parties, "create_party", create)
-    second = threading.Thread(target=post, args=("second",))
-    second.start()
-    second.join(timeout=1.0)
-    assert second.is_alive()
-    release.set()
-    first.join(timeout=30)
-    second.join(timeout=30)
-    assert answers["first"].status_code == 500
-    assert answers["second"].status_code == 201
-    assert answers["second"].headers.get("Idempotent-Replayed") is None
+    first = PausedFirst(client, body, headers, monkeypatch, fail=True)
+    retry, answer = _retry_in_thread(client, body, headers)
+    assert first.resume().status_code == 500
+    retry.join(timeout=30)
+    assert answer["r"].status_code == 201
+    assert answer["r"].headers.get("Idempotent-Replayed") is None
     assert row_counts(app)["parties"] == 1
 
 
@@ -165,31 +163,12 @@ def test_a_retry_waits_no_longer_than_the_lock_timeout(app, client, clerk, monke
     impatient = create_app({**app.config, "DB_LOCK_TIMEOUT_MS": 300})
     body = {"kind": "organization", "name": "东海船舶重工有限公司", "credit_code": credit_code()}
     headers = {**clerk, "Idempotency-Key": "slow"}
-    inside, release = threading.Event(), threading.Event()
-    create = parties.create_party
-
-    def slow_create(uow, data):
-        party = create(uow, data)
-        inside.set()
-        assert release.wait(timeout=20)
-        return party
-
-    monkeypatch.setattr(parties, "create_party", slow_create)
-    answers: dict[str, object] = {}
-    first = threading.Thread(
-        target=lambda: answers.update(
-            first=client.post("/api/v1/parties", json=body, headers=headers)
-        )
-    )
-    first.start()
+    first = PausedFirst(client, body, headers, monkeypatch)
     try:
-        assert inside.wait(timeout=20)
-        monkeypatch.setattr(parties, "create_party", create)
         retry = impatient.test_client().post("/api/v1/parties", json=body, headers=headers)
         assert_problem(retry, 409, "idempotency-in-progress")
     finally:
-        release.set()
-        first.join(timeout=30)
+        answer = first.resume()
         database(impatient).engine.dispose()
-    assert answers["first"].status_code == 201
+    assert answer.status_code == 201
     assert row_counts(app)["parties"] == 1
