@@ -13,6 +13,7 @@ the first runs longer than the lock timeout (``IPX_DB_LOCK_TIMEOUT_MS``), the re
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 from datetime import datetime
@@ -28,6 +29,17 @@ from ipx.errors import Conflict, IdempotencyMismatch, ValidationFailed
 from ipx.uow import UnitOfWork, utcnow
 
 MAX_KEY_LENGTH = 200
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+    "description": (
+        "Repeat the request with the same key to get the first answer again (status and body, "
+        "with Idempotent-Replayed: true) instead of acting twice; another body with the same "
+        "key is 422 idempotency-mismatch."
+    ),
+}
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_timeout expired
 
 
@@ -175,4 +187,8 @@ def idempotent(view):
             claim.close()
             g.pop("idempotency_claim", None)
 
+    # Document the header in the route's OpenAPI operation (flask-smorest's manual doc).
+    wrapper._apidoc = copy.deepcopy(getattr(wrapper, "_apidoc", {}))
+    manual = wrapper._apidoc.setdefault("manual_doc", {})
+    manual["parameters"] = [*manual.get("parameters", []), IDEMPOTENCY_KEY_PARAMETER]
     return wrapper

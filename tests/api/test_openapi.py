@@ -65,3 +65,25 @@ def test_registry_operations_carry_summaries_and_schemas(client):
     application = next(s for name, s in schemas.items() if name.startswith("Application"))
     for field in ("pledgor_id", "pledgee_id", "asset_ids", "secured_amount", "debt_end"):
         assert field in application["properties"], field
+
+
+def test_creating_posts_document_the_idempotency_key_header(client):
+    document = _document(client)
+    with_header = {
+        (method, path)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict)
+        and any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))
+    }
+    # DESIGN: every POST that creates something (register creates the pledge).
+    assert {
+        ("post", "/api/v1/parties"),
+        ("post", "/api/v1/assets"),
+        ("post", "/api/v1/assets/{asset_id}/freezes"),
+        ("post", "/api/v1/pledge-applications"),
+        ("post", "/api/v1/pledge-applications/{application_id}/register"),
+        ("post", "/api/v1/transfers"),
+        ("post", "/api/v1/valuations"),
+    } <= with_header
+    assert all(method == "post" for method, _ in with_header)
