@@ -10,6 +10,9 @@ Choices where the brief left room:
   the asset uses appropriation at an agreed price (Civil Code Art. 436), not the auction.
 - an auction bid must beat the best bid so far; a listing accepts any bid at or above the
   reserve, and the highest wins, the earliest among equals.
+- an open disposal can be withdrawn (debt paid, a court's stay, the parties' agreement): no bid
+  wins, the pledge returns to ``defaulted`` and the disposal's costs stay owed, as after a
+  failed disposal.
 """
 
 from __future__ import annotations
@@ -31,13 +34,29 @@ class DisposalStatus(enum.StrEnum):
     OPEN = "open"
     SOLD = "sold"
     FAILED = "failed"
+    WITHDRAWN = "withdrawn"
 
 
 DISPOSAL_TRANSITIONS: dict[DisposalStatus, set[DisposalStatus]] = {
-    DisposalStatus.OPEN: {DisposalStatus.SOLD, DisposalStatus.FAILED},
+    DisposalStatus.OPEN: {DisposalStatus.SOLD, DisposalStatus.FAILED, DisposalStatus.WITHDRAWN},
     DisposalStatus.SOLD: set(),
     DisposalStatus.FAILED: set(),
+    DisposalStatus.WITHDRAWN: set(),
 }
+
+
+class WithdrawalReason(enum.StrEnum):
+    """Why an open disposal is called off before it closes.
+
+    ``debt_paid``: the pledgor (or a third party) paid what is due, which ends the right to sell
+    (the pledge is then cancelled as repaid); ``court_order``: a court stays the sale;
+    ``parties_agreement``: pledgor and pledgee settle otherwise (say, appropriation at an
+    agreed price under Civil Code Art. 436).
+    """
+
+    DEBT_PAID = "debt_paid"
+    COURT_ORDER = "court_order"
+    PARTIES_AGREEMENT = "parties_agreement"
 
 
 class BidRefusal(enum.StrEnum):

@@ -79,6 +79,7 @@ class Disposal(Base):
     shortfall: Mapped[Decimal | None] = mapped_column(Money())
     # True when the sale ended the pledge (all assets sold or the debt settled).
     final: Mapped[bool | None] = mapped_column(Boolean)
+    withdrawal_reason: Mapped[str | None] = mapped_column(String(32))
 
     assets: Mapped[list[DisposalAsset]] = relationship(
         cascade="all, delete-orphan", order_by="DisposalAsset.asset_id", lazy="selectin"

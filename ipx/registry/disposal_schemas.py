@@ -7,7 +7,12 @@ from decimal import Decimal
 from marshmallow import Schema, fields, validate
 
 from ipx.fields import Id, Money, PageQuery, Text
-from ipx.registry.disposal_model import DEFAULT_ANNOUNCEMENT_DAYS, DisposalMethod, DisposalStatus
+from ipx.registry.disposal_model import (
+    DEFAULT_ANNOUNCEMENT_DAYS,
+    DisposalMethod,
+    DisposalStatus,
+    WithdrawalReason,
+)
 from ipx.registry.model import AssetKind
 from ipx.registry.schemas import TransferIn, TransferOut
 
@@ -86,11 +91,19 @@ class DisposalOut(Schema):
     winning_bid_id = fields.Integer(allow_none=True)
     shortfall = Money(allow_none=True)
     final = fields.Boolean(allow_none=True)
+    withdrawal_reason = fields.String(allow_none=True)
 
 
 class DisposalQuery(PageQuery):
     status = fields.String(validate=validate.OneOf([s.value for s in DisposalStatus]))
     pledge_id = Id()
+
+
+class WithdrawIn(Schema):
+    reason = fields.String(
+        required=True, validate=validate.OneOf([r.value for r in WithdrawalReason])
+    )
+    note = Text(2000, load_default=None)
 
 
 class BidIn(Schema):

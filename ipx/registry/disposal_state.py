@@ -57,6 +57,8 @@ def disposal_state(d: Disposal) -> dict:
             [line.kind, line.payee_id, _money(line.amount)]
             for line in sorted(d.lines, key=lambda x: x.position)
         ],
+        # Only when set, so the digests of disposals logged before withdrawals existed hold.
+        **({"withdrawal_reason": d.withdrawal_reason} if d.withdrawal_reason else {}),
     }
 
 

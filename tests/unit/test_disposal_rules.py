@@ -44,7 +44,12 @@ def facts(**overrides) -> DisposalFacts:
 def test_a_closed_disposal_stays_closed():
     assert DISPOSAL_TRANSITIONS[DisposalStatus.SOLD] == set()
     assert DISPOSAL_TRANSITIONS[DisposalStatus.FAILED] == set()
-    assert DISPOSAL_TRANSITIONS[DisposalStatus.OPEN] == {DisposalStatus.SOLD, DisposalStatus.FAILED}
+    assert DISPOSAL_TRANSITIONS[DisposalStatus.WITHDRAWN] == set()
+    assert DISPOSAL_TRANSITIONS[DisposalStatus.OPEN] == {
+        DisposalStatus.SOLD,
+        DisposalStatus.FAILED,
+        DisposalStatus.WITHDRAWN,
+    }
 
 
 def test_the_pledge_path_through_disposal():

@@ -25,6 +25,7 @@ from ipx.registry.disposal_schemas import (
     StatementOut,
     TransactionOut,
     TransactionQuery,
+    WithdrawIn,
 )
 from ipx.registry.orm import Pledge
 from ipx.registry.services import defaults, disposals, realization
@@ -170,6 +171,21 @@ class DisposalClose(MethodView):
         """Close: the best bid wins (sold) or none came (failed); closing again is harmless."""
         with unit_of_work() as uow:
             disposal = realization.close_disposal(uow, disposal_id)
+            uow.commit()
+        return disposal
+
+
+@blp.route("/disposals/<int:disposal_id>/withdraw")
+class DisposalWithdraw(MethodView):
+    @require(Role.CLERK)
+    @blp.arguments(WithdrawIn)
+    @blp.response(200, DisposalOut)
+    @blp.alt_response(409, description="invalid-transition: the disposal is sold or failed")
+    def post(self, data, disposal_id):
+        """Withdraw an open disposal (debt paid, a court's stay, the parties' agreement): no bid
+        wins, the pledge is defaulted again and the costs stay owed; repeating is harmless."""
+        with unit_of_work() as uow:
+            disposal = realization.withdraw_disposal(uow, disposal_id, data["reason"], data["note"])
             uow.commit()
         return disposal
 

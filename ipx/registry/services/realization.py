@@ -13,8 +13,14 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from ipx.auth import Principal
-from ipx.errors import Conflict, NotFound
-from ipx.registry.disposal_model import BidFacts, DisposalStatus, is_final_sale, winning_bid
+from ipx.errors import Conflict, InvalidTransition, NotFound
+from ipx.registry.disposal_model import (
+    BidFacts,
+    DisposalStatus,
+    WithdrawalReason,
+    is_final_sale,
+    winning_bid,
+)
 from ipx.registry.disposal_orm import (
     Bid,
     Disposal,
@@ -35,16 +41,10 @@ from ipx.uow import UnitOfWork
 
 
 def close_disposal(uow: UnitOfWork, disposal_id: int) -> Disposal:
-    """Close: the best bid wins, or the disposal failed. Closing again answers the same."""
-    pledge_id = uow.session.execute(
-        select(Disposal.pledge_id).where(Disposal.id == disposal_id)
-    ).scalar_one_or_none()
-    if pledge_id is None:
-        raise NotFound(f"No disposal with id {disposal_id}.")
+    """Close: the best bid wins, or the disposal failed. Closing again answers the same (and a
+    withdrawn disposal stays withdrawn)."""
     # Locks in the order every pledge operation takes them: pledge, default, disposal, assets.
-    pledge = get_or_404(uow.session, Pledge, pledge_id, lock=True, what="pledge")
-    default = default_of(uow, pledge.id, lock=True)
-    disposal = get_or_404(uow.session, Disposal, disposal_id, lock=True, what="disposal")
+    pledge, default, disposal = _locked_disposal(uow, disposal_id)
     if disposal.status != DisposalStatus.OPEN:
         return disposal
     if uow.now < disposal.bids_open_at:
@@ -61,11 +61,55 @@ def close_disposal(uow: UnitOfWork, disposal_id: int) -> Disposal:
     return disposal
 
 
-def _fail(uow: UnitOfWork, disposal: Disposal, pledge: Pledge, default: PledgeDefault) -> None:
-    disposal.status = DisposalStatus.FAILED.value
+def withdraw_disposal(uow: UnitOfWork, disposal_id: int, reason: str, note: str | None):
+    """Call off an open disposal: no bid wins, its assets are free for another disposal, the
+    pledge is ``defaulted`` again and the disposal's costs stay owed. Withdrawing again
+    answers the same; a sold or failed disposal is 409 ``invalid-transition``."""
+    pledge, default, disposal = _locked_disposal(uow, disposal_id)
+    if disposal.status == DisposalStatus.WITHDRAWN:
+        return disposal
+    if disposal.status != DisposalStatus.OPEN:
+        raise InvalidTransition(f"A disposal that is {disposal.status} cannot be withdrawn.")
+    disposal.status = DisposalStatus.WITHDRAWN.value
+    disposal.withdrawal_reason = WithdrawalReason(reason).value
+    disposal.closed_at = uow.now
+    for link in disposal.assets:
+        link.open = False
+    _carry_costs(uow, disposal, default)
+    move_pledge(pledge, PledgeStatus.DEFAULTED)
+    pledge.updated_at = uow.now
+    emit(
+        uow,
+        "disposal.withdrawn",
+        refs={**pledge_refs(pledge), "disposal": disposal.id, "default": default.id},
+        records={"disposal": disposal, "pledge": pledge, "default": default},
+        data={"status": disposal.status, "reason": disposal.withdrawal_reason, "note": note},
+    )
+    return disposal
+
+
+def _locked_disposal(uow: UnitOfWork, disposal_id: int):
+    """Pledge, default and disposal, locked in the order every pledge operation takes them."""
+    pledge_id = uow.session.execute(
+        select(Disposal.pledge_id).where(Disposal.id == disposal_id)
+    ).scalar_one_or_none()
+    if pledge_id is None:
+        raise NotFound(f"No disposal with id {disposal_id}.")
+    pledge = get_or_404(uow.session, Pledge, pledge_id, lock=True, what="pledge")
+    default = default_of(uow, pledge.id, lock=True)
+    disposal = get_or_404(uow.session, Disposal, disposal_id, lock=True, what="disposal")
+    return pledge, default, disposal
+
+
+def _carry_costs(uow: UnitOfWork, disposal: Disposal, default: PledgeDefault) -> None:
     # The costs were spent all the same; they stay secured and are paid first at the next sale.
     due = debt_due(default)
     set_debt_due(uow, default, Debt(due.costs + disposal.costs, *_rest(due)))
+
+
+def _fail(uow: UnitOfWork, disposal: Disposal, pledge: Pledge, default: PledgeDefault) -> None:
+    disposal.status = DisposalStatus.FAILED.value
+    _carry_costs(uow, disposal, default)
     move_pledge(pledge, PledgeStatus.DEFAULTED)
     pledge.updated_at = uow.now
     emit(
