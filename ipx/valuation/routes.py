@@ -6,9 +6,8 @@ import functools
 
 from flask import Flask, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from ipx.api import API_PREFIX
+from ipx.api import API_PREFIX, Blueprint
 from ipx.auth import Role, require
 from ipx.errors import ValidationFailed
 from ipx.http import plain_json, principal, unit_of_work

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from ipx.api import API_PREFIX
+from ipx.api import API_PREFIX, Blueprint
 from ipx.auth import Role, require
 from ipx.fields import decode_cursor, page
 from ipx.http import page_schema, principal, unit_of_work

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from ipx.api import API_PREFIX
+from ipx.api import API_PREFIX, Blueprint
 from ipx.http import plain_json, unit_of_work
 from ipx.ledger.checkpoints import checkpoint_reference
 from ipx.registry.schemas import EncumbrancesOut, PublicQuery

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from ipx.api import API_PREFIX
+from ipx.api import API_PREFIX, Blueprint
 from ipx.auth import Role, require
 from ipx.http import unit_of_work
 from ipx.idempotency import idempotent
