@@ -33,8 +33,10 @@ class Base(DeclarativeBase):
 def create_db_engine(url: str, *, lock_timeout_ms: int | None = None, **kwargs) -> Engine:
     """Create an engine with the project's settings for SQLite or PostgreSQL.
 
-    ``lock_timeout_ms`` bounds every lock wait of the service's PostgreSQL sessions, so no
-    request waits forever behind another (migrations run without it).
+    ``lock_timeout_ms`` bounds every lock wait of the engine's PostgreSQL sessions, so no
+    request waits forever behind another. The app's engine has it, so ``ipx init``'s migrations
+    do too: one waiting longer for a lock fails and rolls back whole (PostgreSQL's DDL is
+    transactional) and can simply be run again.
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -52,9 +54,23 @@ def create_db_engine(url: str, *, lock_timeout_ms: int | None = None, **kwargs) 
     kwargs.setdefault("pool_pre_ping", False)
     # Recycled well before the usual idle-connection timeouts of servers and firewalls.
     kwargs.setdefault("pool_recycle", 1800)
+    engine = create_engine(url, **kwargs)
     if lock_timeout_ms:
-        kwargs.setdefault("connect_args", {"options": f"-c lock_timeout={int(lock_timeout_ms)}"})
-    return create_engine(url, **kwargs)
+        _set_lock_timeout(engine, int(lock_timeout_ms))
+    return engine
+
+
+def _set_lock_timeout(engine: Engine, milliseconds: int) -> None:
+    """``SET lock_timeout`` once on every new connection (a session setting, so it leaves any
+    ``options`` of the URL alone and passes through connection poolers in session mode)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {milliseconds}")
+        dbapi_connection.autocommit = autocommit
 
 
 def _configure_sqlite(engine: Engine) -> None:

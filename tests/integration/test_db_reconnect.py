@@ -35,3 +35,18 @@ def test_a_dropped_connection_is_a_503_then_the_pool_recovers(app, client, clerk
     assert row_counts(app) == before
     retried = client.post("/api/v1/parties", json=other, headers=clerk)
     assert retried.status_code == 201, retried.get_json()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_the_lock_timeout_is_set_per_connection_and_keeps_the_urls_options(db_url):
+    from ipx.db import create_db_engine
+
+    engine = create_db_engine(
+        db_url + "?options=-c%20statement_timeout%3D5000", lock_timeout_ms=1234
+    )
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW lock_timeout")).scalar_one() == "1234ms"
+            assert conn.execute(text("SHOW statement_timeout")).scalar_one() == "5s"
+    finally:
+        engine.dispose()
