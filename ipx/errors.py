@@ -9,6 +9,8 @@ from flask import Flask, Response, json
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from ipx.ledger.checkpoints import TreeNotConsistent
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,10 @@ class RegistrationRefused(Conflict):
 
 class ServiceUnavailable(IpxError):
     status, code, title = 503, "service-unavailable", "Service unavailable"
+
+
+class LedgerInconsistent(IpxError):
+    status, code, title = 503, "ledger-inconsistent", "The log cannot be vouched for"
 
 
 class InternalError(IpxError):
@@ -187,6 +193,12 @@ def register_error_handlers(app: Flask) -> None:
         return problem_response(
             MalformedRequest("The JSON body is nested too deeply.").to_problem()
         )
+
+    @app.errorhandler(TreeNotConsistent)
+    def _ledger_inconsistent(exc: TreeNotConsistent):
+        # Logged where it was found; no Retry-After: it lasts until an operator repairs it.
+        problem = LedgerInconsistent(f"The log cannot be vouched for: {exc}.")
+        return problem_response(problem.to_problem())
 
     @app.errorhandler(OperationalError)
     def _operational_error(exc: OperationalError):

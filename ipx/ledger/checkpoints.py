@@ -12,6 +12,7 @@ and the loser reads the winner's row.
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +25,8 @@ from sqlalchemy.orm import Session
 from ipx.db import begin_write
 from ipx.ledger import merkle, note, store
 from ipx.ledger.tables import LedgerCheckpoint
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,10 @@ def checkpoint_at(session: Session, tree_size: int) -> SignedCheckpoint | None:
 
 
 class TreeNotConsistent(RuntimeError):
-    """The stored tree does not extend the last signed one: refuse to sign it (fail closed)."""
+    """The stored tree does not extend the last signed one: refuse to sign it (fail closed).
+
+    Every answer that needs a fresh checkpoint is then 503 ``ledger-inconsistent`` (see
+    ``ipx.errors``) until an operator has found the damage with ``ipx verify``."""
 
 
 def sign_current_tree(session: Session, signer: LogSigner, now: datetime) -> SignedCheckpoint:
@@ -109,16 +115,18 @@ def sign_current_tree(session: Session, signer: LogSigner, now: datetime) -> Sig
     whatever went wrong in the nodes since (a damaged store, a bad frontier in the head), the
     log never signs a tree that forks from what it signed before.
     """
+    latest = latest_checkpoint(session)  # first: the log only grows, so size >= its size
     size = store.log_size(session)
     root = store.root_at(session, size)
-    latest = latest_checkpoint(session)
-    if latest is not None and latest.tree_size <= size:
+    if latest is not None:
         proof = store.consistency_proof(session, latest.tree_size, size)
         if not merkle.verify_consistency(latest.tree_size, size, latest.root_hash, root, proof):
-            raise TreeNotConsistent(
+            message = (
                 f"the stored tree of {size} entries does not extend checkpoint "
                 f"{latest.tree_size}; run ipx verify"
             )
+            log.error("refusing to sign: %s", message)
+            raise TreeNotConsistent(message)
     row = LedgerCheckpoint(
         tree_size=size, root_hash=root, note=signer.sign(size, root), signed_at=now
     )

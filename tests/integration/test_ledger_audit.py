@@ -267,3 +267,8 @@ def test_a_tree_grown_from_a_bad_frontier_is_never_signed(app, log, registry):
     with pytest.raises(TreeNotConsistent, match=f"does not extend checkpoint {size}"):
         current_checkpoint(database(app).engine, force=True, app=app)
     assert not _audit(app).ok
+    # Answers that carry a checkpoint fail closed, with a code that says why.
+    app.config["CHECKPOINT_EVERY_SECONDS"] = 0
+    public = app.test_client().get("/api/v1/public/encumbrances?number=ZL201010000001")
+    assert public.status_code == 503
+    assert public.get_json()["code"] == "ledger-inconsistent"
