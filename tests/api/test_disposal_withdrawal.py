@@ -21,7 +21,7 @@ def _withdraw(scene, disposal, reason="debt_paid", status=200, headers=None):
     return scene.post(f"/disposals/{disposal['id']}/withdraw", body, headers, status)
 
 
-def test_the_debt_paid_withdraws_the_disposal_and_the_pledge_is_then_cancelled(scene, app):
+def test_the_debt_paid_withdraws_the_disposal_and_ends_the_pledge(scene, app):
     scene.default()
     disposal = scene.open()
     scene.bid(disposal, scene.buyers[0], "900000.00")
@@ -35,10 +35,16 @@ def test_the_debt_paid_withdraws_the_disposal_and_the_pledge_is_then_cancelled(s
     )
     assert withdrawn["closed_at"] is not None
     pledge = scene.get(f"/pledges/{scene.pledge['id']}")
-    assert pledge["status"] == "defaulted"
-    # The disposal's costs stay owed with the debt, as after a failed disposal.
-    default = scene.get(f"/pledges/{scene.pledge['id']}/default", scene.bank_key)
-    assert Decimal(default["outstanding"]["costs"]) == Decimal("20000.00")
+    assert (pledge["status"], pledge["closing_reason"]) == ("cancelled", "repaid")
+    # Paid means paid: no disposal can be opened against it, and the asset is free again.
+    reopen = scene.client.post(
+        f"/api/v1/pledges/{scene.pledge['id']}/disposals",
+        json={"method": "auction", "reserve_price": "1.00", "costs": "0.00"},
+        headers=scene.clerk,
+    )
+    assert_problem(reopen, 409, "invalid-transition")
+    public = scene.client.get(f"/api/v1/public/encumbrances?number={scene.assets[0]['number']}")
+    assert [i["status"] for i in public.get_json()["items"]] == ["cancelled"]
     # Closed to bids; closing now answers the withdrawn disposal unchanged.
     rejected = scene.client.post(
         f"/api/v1/disposals/{disposal['id']}/bids",
@@ -47,16 +53,21 @@ def test_the_debt_paid_withdraws_the_disposal_and_the_pledge_is_then_cancelled(s
     )
     assert_problem(rejected, 409, "disposal-closed")
     assert scene.close(disposal) == withdrawn
-    # Repaid: the clerk cancels the pledge and the asset is free.
-    cancelled = scene.post(
-        f"/pledges/{scene.pledge['id']}/cancel", {"reason": "repaid"}, status=200
-    )
-    assert cancelled["status"] == "cancelled"
     types = [e["type"] for e in scene.get(f"/pledges/{scene.pledge['id']}/history")["items"]]
     assert types[-2:] == ["disposal.withdrawn", "pledge.cancelled"]
     # Every record, the withdrawn disposal included, matches the state the log holds for it.
     report = _audit(app)
     assert report.ok, report.problems
+
+
+def test_a_stay_returns_the_pledge_to_default_with_the_costs_still_owed(scene):
+    scene.default()
+    disposal = scene.open()
+    withdrawn = _withdraw(scene, disposal, reason="court_order")
+    assert withdrawn["withdrawal_reason"] == "court_order"
+    assert scene.get(f"/pledges/{scene.pledge['id']}")["status"] == "defaulted"
+    default = scene.get(f"/pledges/{scene.pledge['id']}/default", scene.bank_key)
+    assert Decimal(default["outstanding"]["costs"]) == Decimal("20000.00")
 
 
 def test_after_a_court_stay_is_lifted_a_new_disposal_can_sell_the_same_assets(scene):
@@ -77,9 +88,16 @@ def test_after_a_court_stay_is_lifted_a_new_disposal_can_sell_the_same_assets(sc
 def test_withdrawing_again_is_harmless_and_a_closed_disposal_cannot_be_withdrawn(scene, app):
     scene.default()
     disposal = scene.open()
-    first = _withdraw(scene, disposal)
+    first = _withdraw(scene, disposal, reason="parties_agreement")
     before = row_counts(app)
-    assert _withdraw(scene, disposal, reason="court_order") == first  # the first reason stays
+    assert _withdraw(scene, disposal, reason="parties_agreement") == first
+    assert row_counts(app) == before
+    other = scene.client.post(
+        f"/api/v1/disposals/{disposal['id']}/withdraw",
+        json={"reason": "court_order"},
+        headers=scene.clerk,
+    )
+    assert "parties_agreement" in assert_problem(other, 409, "invalid-transition")["detail"]
     assert row_counts(app) == before
     second = scene.open()
     scene.bid(second, scene.buyers[0], "900000.00")
@@ -129,6 +147,8 @@ def test_the_note_is_sealed_out_of_the_public_log(scene, client, app):
     public = client.get(f"/api/v1/ledger/entries/{seq}").get_json()
     leaf = json.loads(public["leaf"])
     assert leaf["data"] == {"status": "withdrawn", "reason": "debt_paid"}
+    assert leaf["refs"]["disposal"] == disposal["id"]
     assert "债务人" not in public["leaf"] and "details" in leaf["digests"]
     history = scene.get(f"/pledges/{scene.pledge['id']}/history", scene.bank_key)["items"]
-    assert history[-1]["changes"]["note"] == "债务人已全额清偿"  # the pledgee sees it
+    (withdrawal,) = [e for e in history if e["type"] == "disposal.withdrawn"]
+    assert withdrawal["changes"]["note"] == "债务人已全额清偿"  # the pledgee sees it

@@ -62,29 +62,52 @@ def close_disposal(uow: UnitOfWork, disposal_id: int) -> Disposal:
 
 
 def withdraw_disposal(uow: UnitOfWork, disposal_id: int, reason: str, note: str | None):
-    """Call off an open disposal: no bid wins, its assets are free for another disposal, the
-    pledge is ``defaulted`` again and the disposal's costs stay owed. Withdrawing again
-    answers the same; a sold or failed disposal is 409 ``invalid-transition``."""
+    """Call off an open disposal: no bid wins and its assets leave the disposal.
+
+    ``debt_paid``: the debt, the disposal's costs included, was paid, so the pledge ends here
+    (cancelled as repaid, its assets released). Otherwise (a court's stay, the parties'
+    agreement) the pledge is ``defaulted`` again and the disposal's costs stay owed, as after a
+    failed disposal; a court's stay should also be recorded as a freeze on the assets, which
+    keeps a new disposal from opening. Withdrawing again for the same reason answers the same;
+    a sold or failed disposal, or another reason, is 409 ``invalid-transition``.
+    """
+    why = WithdrawalReason(reason)
     pledge, default, disposal = _locked_disposal(uow, disposal_id)
-    if disposal.status == DisposalStatus.WITHDRAWN:
+    if disposal.status == DisposalStatus.WITHDRAWN and disposal.withdrawal_reason == why:
         return disposal
     if disposal.status != DisposalStatus.OPEN:
-        raise InvalidTransition(f"A disposal that is {disposal.status} cannot be withdrawn.")
+        already = f" ({disposal.withdrawal_reason})" if disposal.withdrawal_reason else ""
+        raise InvalidTransition(
+            f"A disposal that is {disposal.status}{already} cannot be withdrawn {why.value}."
+        )
     disposal.status = DisposalStatus.WITHDRAWN.value
-    disposal.withdrawal_reason = WithdrawalReason(reason).value
+    disposal.withdrawal_reason = why.value
     disposal.closed_at = uow.now
     for link in disposal.assets:
         link.open = False
-    _carry_costs(uow, disposal, default)
     move_pledge(pledge, PledgeStatus.DEFAULTED)
     pledge.updated_at = uow.now
+    if why is not WithdrawalReason.DEBT_PAID:
+        _carry_costs(uow, disposal, default)
+    refs = {**pledge_refs(pledge), "disposal": disposal.id, "default": default.id}
     emit(
         uow,
         "disposal.withdrawn",
-        refs={**pledge_refs(pledge), "disposal": disposal.id, "default": default.id},
+        refs=refs,
         records={"disposal": disposal, "pledge": pledge, "default": default},
-        data={"status": disposal.status, "reason": disposal.withdrawal_reason, "note": note},
+        data={"status": disposal.status, "reason": why.value, **({"note": note} if note else {})},
     )
+    if why is WithdrawalReason.DEBT_PAID:
+        move_pledge(pledge, PledgeStatus.CANCELLED)
+        release_assets(pledge)
+        pledge.closed_at, pledge.closing_reason = uow.now, CancellationReason.REPAID.value
+        emit(
+            uow,
+            "pledge.cancelled",
+            refs=refs,
+            records={"pledge": pledge},
+            data={"status": pledge.status, "reason": pledge.closing_reason},
+        )
     return disposal
 
 
