@@ -113,3 +113,20 @@ def test_an_overlong_key_is_refused(client, app, cast):
     )
     assert "Idempotency-Key" in assert_problem(response, 422, "validation-failed")["errors"]
     assert row_counts(app) == before
+
+
+def test_an_idempotent_route_with_query_arguments_is_refused_at_definition():
+    from flask.views import MethodView
+
+    from ipx.api import Blueprint
+    from ipx.fields import PageQuery
+    from ipx.idempotency import idempotent
+
+    blp = Blueprint("scratch", __name__)
+    with pytest.raises(TypeError, match="arguments in the body"):
+
+        class Scratch(MethodView):
+            @idempotent
+            @blp.arguments(PageQuery, location="query")
+            def post(self, query):
+                return {}

@@ -14,10 +14,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("disposals") as batch:
-        batch.add_column(sa.Column("withdrawal_reason", sa.String(length=32), nullable=True))
+    op.add_column("disposals", sa.Column("withdrawal_reason", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("disposals") as batch:
+    # recreate="never": SQLite (3.35+) drops the column itself, instead of rebuilding a table
+    # that bids and distribution lines refer to.
+    with op.batch_alter_table("disposals", recreate="never") as batch:
         batch.drop_column("withdrawal_reason")
