@@ -32,6 +32,7 @@ from bench import _public  # noqa: E402
 from bench._clients import Job, busy_seconds, percentile, run_lifecycles, run_pool, run_registers  # noqa: E402
 from bench._raw import run_raw_lifecycles  # noqa: E402
 from bench._server import Server, create_key, instance_env, run_ipx  # noqa: E402
+from ipx.config import SERVER_SHAPES  # noqa: E402
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 CALLS = ("asset", "apply", "register", "cancel")
@@ -197,7 +198,7 @@ def main_pg(args) -> None:
         rows,
     )
     if args.assets:
-        args.workers_now = args.workers[-1] if len(args.workers) == 1 else (2, 4)
+        args.workers_now = args.workers[0]
         _public.bench_public(setup, url, args, Server)
 
 
@@ -250,8 +251,9 @@ def parse_args(argv=None):
         "--workers",
         type=server_shape,
         nargs="+",
-        default=[(2, 4)],
-        help="gunicorn settings to run, each W (W workers x 4 threads) or WxT",
+        default=None,
+        help="gunicorn settings to run, each W (W workers x 4 threads) or WxT; "
+        "default: ipx serve's for the backend (4x1 PostgreSQL, 2x4 SQLite)",
     )
     parser.add_argument("--clients", type=int, default=8, help="client processes")
     parser.add_argument("--lifecycles", type=int, default=800, help="per run, all clients")
@@ -271,4 +273,6 @@ def parse_args(argv=None):
 
 if __name__ == "__main__":
     arguments = parse_args()
+    if arguments.workers is None:
+        arguments.workers = [SERVER_SHAPES["sqlite" if arguments.sqlite else "postgresql"]]
     (main_sqlite if arguments.sqlite else main_pg)(arguments)

@@ -96,8 +96,10 @@ def seed(synthetic: int) -> None:
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
-@click.option("--workers", type=int, default=None, help="gunicorn worker processes")
-@click.option("--threads", type=int, default=None, help="threads per worker")
+@click.option(
+    "--workers", type=int, default=None, help="gunicorn processes (default: 4 on PostgreSQL, 2)"
+)
+@click.option("--threads", type=int, default=None, help="per process (default: 1 on PostgreSQL, 4)")
 def serve(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Run the production server (gunicorn)."""
     from ipx.config import server_settings

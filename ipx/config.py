@@ -51,12 +51,23 @@ def load_config(instance_path: Path) -> dict:
     }
 
 
+#: gunicorn workers x threads when neither flags nor IPX_WORKERS/IPX_THREADS say, by backend
+#: (bench/README.md, session 2). PostgreSQL: a thread holding the log's head lock must win its
+#: process's GIL back after every round trip, so single-threaded processes keep that lock
+#: shortest (register burst 205-307/s against 185-223/s for 2x4). SQLite: writers queue on one
+#: file lock whose busy handler sleeps, so fewer processes do better (4x2: 148/s, 2x4: 239/s).
+SERVER_SHAPES = {"postgresql": (4, 1), "sqlite": (2, 4)}
+
+
 def server_settings() -> dict:
-    """Settings of ``ipx serve`` that come from the environment."""
+    """Settings of ``ipx serve`` from the environment, with the backend's default shape."""
+    url = _env("DATABASE_URL") or ""
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+    workers, threads = SERVER_SHAPES[backend]
     return {
         "host": _env("HOST", "127.0.0.1"),
         "port": int(_env("PORT", "8000")),
-        "workers": int(_env("WORKERS", "2")),
-        "threads": int(_env("THREADS", "4")),
+        "workers": int(_env("WORKERS", str(workers))),
+        "threads": int(_env("THREADS", str(threads))),
         "access_log": _env("ACCESS_LOG", "1") != "0",
     }
