@@ -98,16 +98,7 @@ def withdraw_disposal(uow: UnitOfWork, disposal_id: int, reason: str, note: str 
         data={"status": disposal.status, "reason": why.value, **({"note": note} if note else {})},
     )
     if why is WithdrawalReason.DEBT_PAID:
-        move_pledge(pledge, PledgeStatus.CANCELLED)
-        release_assets(pledge)
-        pledge.closed_at, pledge.closing_reason = uow.now, CancellationReason.REPAID.value
-        emit(
-            uow,
-            "pledge.cancelled",
-            refs=refs,
-            records={"pledge": pledge},
-            data={"status": pledge.status, "reason": pledge.closing_reason},
-        )
+        _cancel_pledge(uow, pledge, refs, CancellationReason.REPAID)
     return disposal
 
 
@@ -265,16 +256,20 @@ def _settle_pledge(uow: UnitOfWork, pledge: Pledge, disposal: Disposal, final: b
         return
     move_pledge(pledge, PledgeStatus.REALIZED)
     emit(uow, "pledge.realized", refs=refs, records={"pledge": pledge}, data={"status": "realized"})
+    _cancel_pledge(uow, pledge, refs, CancellationReason.REALIZED)
+
+
+def _cancel_pledge(uow: UnitOfWork, pledge: Pledge, refs: dict, reason: CancellationReason):
+    """End the pledge: cancelled for ``reason``, its assets released, the change logged."""
     move_pledge(pledge, PledgeStatus.CANCELLED)
     release_assets(pledge)
-    reason = CancellationReason.REALIZED.value
-    pledge.closed_at, pledge.closing_reason = uow.now, reason
+    pledge.closed_at, pledge.closing_reason = uow.now, reason.value
     emit(
         uow,
         "pledge.cancelled",
         refs=refs,
         records={"pledge": pledge},
-        data={"status": pledge.status, "reason": reason},
+        data={"status": pledge.status, "reason": reason.value},
     )
 
 
