@@ -92,6 +92,14 @@ class ServiceUnavailable(IpxError):
     status, code, title = 503, "service-unavailable", "Service unavailable"
 
 
+class LockTimeout(IpxError):
+    status, code, title = 503, "lock-timeout", "A record is busy"
+
+
+#: PostgreSQL's SQLSTATE when lock_timeout expires.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
 class LedgerInconsistent(IpxError):
     status, code, title = 503, "ledger-inconsistent", "The log cannot be vouched for"
 
@@ -202,6 +210,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _operational_error(exc: OperationalError):
+        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            # Another request held a row this one needs for longer than the lock timeout:
+            # a busy record, not a fault. Nothing was written (the transaction rolled back).
+            log.warning("lock wait timed out: %s", exc.orig)
+            problem = LockTimeout("A record this request needs is busy; retry shortly.")
+            return problem_response(problem.to_problem(), {"Retry-After": "1"})
         log.exception("database unavailable")
         problem = ServiceUnavailable("The database is busy or unavailable; retry later.")
         return problem_response(problem.to_problem(), {"Retry-After": "1"})

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from ipx.auth import current_principal
 from ipx.db import Base, UTCDateTime, begin_write
-from ipx.errors import Conflict, IdempotencyMismatch, ValidationFailed
+from ipx.errors import LOCK_NOT_AVAILABLE, Conflict, IdempotencyMismatch, ValidationFailed
 from ipx.uow import UnitOfWork, utcnow
 
 MAX_KEY_LENGTH = 200
@@ -40,7 +40,6 @@ IDEMPOTENCY_KEY_PARAMETER = {
         "key is 422 idempotency-mismatch."
     ),
 }
-LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_timeout expired
 
 
 class IdempotencyRecord(Base):

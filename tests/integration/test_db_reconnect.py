@@ -50,3 +50,32 @@ def test_the_lock_timeout_is_set_per_connection_and_keeps_the_urls_options(db_ur
             assert conn.execute(text("SHOW statement_timeout")).scalar_one() == "5s"
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite waits on its busy timeout instead
+def test_a_record_locked_longer_than_the_lock_timeout_is_a_503_lock_timeout(
+    app, client, clerk, registry, db_url
+):
+    from ipx import create_app
+
+    owner = registry.party()
+    asset = registry.asset([owner])
+    impatient = create_app({**app.config, "DB_LOCK_TIMEOUT_MS": 200})
+    impatient.config["PROPAGATE_EXCEPTIONS"] = False
+    holder = create_engine(db_url)
+    try:
+        with holder.begin() as conn:  # another transaction holds the asset's row
+            conn.execute(
+                text("SELECT id FROM assets WHERE id = :id FOR UPDATE"), {"id": asset["id"]}
+            )
+            before = row_counts(app)
+            body = {"court": "上海市浦东新区人民法院", "order_number": "(2026)沪0115执保1号"}
+            response = impatient.test_client().post(
+                f"/api/v1/assets/{asset['id']}/freezes", json=body, headers=clerk
+            )
+            assert_problem(response, 503, "lock-timeout")
+            assert response.headers["Retry-After"] == "1"
+            assert row_counts(app) == before
+    finally:
+        holder.dispose()
+        database(impatient).engine.dispose()
