@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.serving import make_server
 
 from ipx.db_ext import database
 from ipx.ledger.tables import LedgerEntry
@@ -21,6 +18,7 @@ from ipx.registry.state import current_state_digests
 from ipx.uow import utcnow
 from tests.api.test_disposal_flow import Scene
 from tests.conftest import registry_key
+from tests.http_race import race, serving
 
 RACERS = 16
 
@@ -90,47 +88,6 @@ def test_every_disposal_record_matches_its_latest_logged_state(app, scene):
     assert {k: logged.get(k) for k in current} == current
 
 
-@contextmanager
-def serving(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-def _race(port: int, clerk: dict, path: str, bodies: list[dict]) -> list[tuple[int, dict]]:
-    barrier = threading.Barrier(len(bodies))
-    results: list = [None] * len(bodies)
-
-    def post(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        try:
-            connection.connect()
-            barrier.wait(timeout=60)
-            connection.request(
-                "POST",
-                path,
-                body=json.dumps(bodies[index]).encode(),
-                headers={**clerk, "Content-Type": "application/json"},
-            )
-            response = connection.getresponse()
-            results[index] = (response.status, json.loads(response.read()))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert all(r is not None for r in results), "a racer did not finish"
-    return results
-
-
 @pytest.mark.parametrize(
     "backend",
     [pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.postgres]), "sqlite"],
@@ -142,9 +99,8 @@ def test_one_disposal_wins_the_race_to_open_on_a_pledge(app, scene):
         for n in range(RACERS)
     ]
     with serving(app) as port:
-        results = _race(
-            port, scene.clerk, f"/api/v1/pledges/{scene.pledge['id']}/disposals", bodies
-        )
+        path = f"/api/v1/pledges/{scene.pledge['id']}/disposals"
+        results = race(port, scene.clerk, [(path, body) for body in bodies])
     assert sorted(s for s, _ in results) == [201] + [409] * (RACERS - 1)
     assert {b["code"] for s, b in results if s == 409} <= {
         "invalid-transition",

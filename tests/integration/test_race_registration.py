@@ -1,70 +1,28 @@
 """32 clients race to register 32 different applications on the same asset, over real HTTP.
 
-Each thread has its own connection to a real server thread (werkzeug, threaded), so the
-requests really run concurrently in separate database transactions. Exactly one may win.
+Each racer has its own connection to a real server thread (tests/http_race.py), so the requests
+really run concurrently in separate database transactions. Exactly one may win.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import threading
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from ipx.db_ext import database
 from ipx.ledger.tables import LedgerEntry, LedgerHead
 from ipx.registry.orm import Pledge, PledgeApplication, PledgeAsset
+from tests.http_race import race, serving
 from tests.registry_helpers import event_types
 
 RACERS = 32
 
 
-@contextmanager
-def serving(app):
-    """The app on 127.0.0.1 (a free port) in a background thread; yields the port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-def _race(port: int, clerk: dict, application_ids: list[int]) -> list[tuple[int, dict]]:
-    barrier = threading.Barrier(len(application_ids))
-    results: list[tuple[int, dict] | None] = [None] * len(application_ids)
-
-    def register(index: int, application_id: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        try:
-            connection.connect()  # connect first, so the barrier releases requests, not handshakes
-            barrier.wait(timeout=60)
-            connection.request(
-                "POST",
-                f"/api/v1/pledge-applications/{application_id}/register",
-                body=b"{}",
-                headers={**clerk, "Content-Type": "application/json"},
-            )
-            response = connection.getresponse()
-            results[index] = (response.status, json.loads(response.read()))
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=register, args=(i, a)) for i, a in enumerate(application_ids)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert all(r is not None for r in results), "a racer did not finish"
-    return results  # type: ignore[return-value]
+def _register_all(port: int, clerk: dict, application_ids: list[int]) -> list[tuple[int, dict]]:
+    paths = [f"/api/v1/pledge-applications/{a}/register" for a in application_ids]
+    return race(port, clerk, [(path, {}) for path in paths])
 
 
 @pytest.mark.parametrize(
@@ -83,7 +41,7 @@ def test_one_registration_wins_the_race_for_an_asset(app, registry, clerk):
     ]
 
     with serving(app) as port:
-        results = _race(port, clerk, application_ids)
+        results = _register_all(port, clerk, application_ids)
 
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] + [409] * (RACERS - 1), statuses
@@ -125,7 +83,7 @@ def test_concurrent_registrations_are_numbered_without_gaps_in_log_order(app, re
     ]
 
     with serving(app) as port:
-        results = _race(port, clerk, application_ids)
+        results = _register_all(port, clerk, application_ids)
 
     assert [status for status, _ in results] == [201] * RACERS
     with database(app).sessions() as session:
