@@ -7,8 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.api.test_disposal_flow import Scene
-from tests.integration.test_ledger_audit import _audit
-from tests.registry_helpers import assert_problem, row_counts
+from tests.registry_helpers import assert_problem, audit, row_counts
 
 
 @pytest.fixture
@@ -56,7 +55,7 @@ def test_the_debt_paid_withdraws_the_disposal_and_ends_the_pledge(scene, app):
     types = [e["type"] for e in scene.get(f"/pledges/{scene.pledge['id']}/history")["items"]]
     assert types[-2:] == ["disposal.withdrawn", "pledge.cancelled"]
     # Every record, the withdrawn disposal included, matches the state the log holds for it.
-    report = _audit(app)
+    report = audit(app)
     assert report.ok, report.problems
 
 

@@ -13,21 +13,9 @@ from ipx.db_ext import database
 from ipx.ledger import merkle
 from ipx.ledger.audit import audit_log
 from ipx.ledger.signing import app_signer, current_checkpoint
-from ipx.registry.state import STATE_OF, current_state_digests
+from ipx.registry.state import current_state_digests
 from tests.conftest import registry_key
-
-
-def _audit(app, states=True):
-    signer = app_signer(app)
-    with database(app).sessions() as session:
-        return audit_log(
-            session,
-            signer.public_key,
-            key_name=signer.key_name,
-            origin=signer.origin,
-            registry_states=current_state_digests(session, registry_key(app)) if states else None,
-            state_kinds=STATE_OF.keys(),
-        )
+from tests.registry_helpers import audit
 
 
 def _tamper(app, *statements: tuple[str, dict]) -> None:
@@ -61,7 +49,7 @@ def log(app, registry):
 
 
 def test_a_clean_log_passes_and_says_what_it_checked(app, log):
-    report = _audit(app)
+    report = audit(app)
     assert report.ok, report.problems
     assert [line.split(":")[0] for line in report.checked] == [
         "entries",
@@ -75,7 +63,7 @@ def test_a_clean_log_passes_and_says_what_it_checked(app, log):
 
 def test_a_wrong_frontier_in_the_head_is_caught(app, log):
     _tamper(app, ("UPDATE ledger_head SET frontier = :f", {"f": bytes(32) * 3}))
-    report = _audit(app)
+    report = audit(app)
     assert [p.message for p in report.problems] == [
         f"the log head's frontier is not that of the {log['size']} stored entries"
     ]
@@ -83,10 +71,10 @@ def test_a_wrong_frontier_in_the_head_is_caught(app, log):
 
 def test_a_log_without_a_stored_frontier_reads_its_nodes_once_and_stores_it(app, log, registry):
     _tamper(app, ("UPDATE ledger_head SET frontier = NULL", {}))
-    report = _audit(app)
+    report = audit(app)
     assert report.ok and "no frontier stored yet" in " ".join(report.checked)
     registry.party()  # the next append rebuilds the frontier from the stored nodes
-    report = _audit(app)
+    report = audit(app)
     assert report.ok, report.problems
     assert "head: frontier matches the rebuilt tree" in report.checked
 
@@ -94,7 +82,7 @@ def test_a_log_without_a_stored_frontier_reads_its_nodes_once_and_stores_it(app,
 def test_an_edited_leaf_is_named(app, log):
     leaf = _leaf(app, 2).replace('"v":1', '"v":2')
     _tamper(app, ("UPDATE ledger_entries SET leaf = :l WHERE seq = 2", {"l": leaf}))
-    first = _audit(app).first_problem()
+    first = audit(app).first_problem()
     assert first.entry == 2 and "leaf hash" in first.message
 
 
@@ -108,7 +96,7 @@ def test_an_edited_leaf_with_its_hash_recomputed_is_caught_by_the_tree(app, log)
             {"l": leaf, "h": new_hash},
         ),
     )
-    report = _audit(app)
+    report = audit(app)
     first = report.first_problem()
     assert first.entry == 2 and "entries 2..3 differs" in first.message
     assert any("not what checkpoint 4 signed" in p.message for p in report.problems)
@@ -135,7 +123,7 @@ def test_a_rewrite_with_every_node_rebuilt_still_fails_the_signed_checkpoints(ap
                 )
             )
     _tamper(app, *rebuilt)
-    report = _audit(app)
+    report = audit(app)
     first = report.first_problem()
     assert first.entry == 0 and "not what checkpoint 4 signed" in first.message
     assert all("differs" not in p.message for p in report.problems)  # the nodes are consistent
@@ -147,7 +135,7 @@ def test_a_deleted_entry_is_named(app, log):
         ("DELETE FROM ledger_refs WHERE seq = 3", {}),
         ("DELETE FROM ledger_entries WHERE seq = 3", {}),
     )
-    first = _audit(app).first_problem()
+    first = audit(app).first_problem()
     assert first.entry == 3 and "missing" in first.message
 
 
@@ -158,7 +146,7 @@ def test_a_deleted_last_entry_is_caught(app, log):
         ("DELETE FROM ledger_refs WHERE seq = :s", {"s": last}),
         ("DELETE FROM ledger_entries WHERE seq = :s", {"s": last}),
     )
-    report = _audit(app)
+    report = audit(app)
     assert not report.ok
     assert any("head says" in p.message for p in report.problems)
     assert any("signs entries the log lacks" in p.message for p in report.problems)
@@ -172,13 +160,13 @@ def test_reordered_entries_are_named(app, log):
         ("UPDATE ledger_entries SET leaf = :l, leaf_hash = :h WHERE seq = 1", {"l": b, "h": hb}),
         ("UPDATE ledger_entries SET leaf = :l, leaf_hash = :h WHERE seq = 4", {"l": a, "h": ha}),
     )
-    first = _audit(app).first_problem()
+    first = audit(app).first_problem()
     assert first.entry == 1 and "leaf says seq 4" in first.message
 
 
 def test_an_edited_registry_row_is_named_by_the_entry_that_logged_it(app, log):
     _tamper(app, ("UPDATE parties SET name = 'someone else' WHERE id = :i", {"i": log["owner"]}))
-    report = _audit(app)
+    report = audit(app)
     (problem,) = report.problems
     assert problem.message.startswith(f"state:party:{log['owner']}:")
     assert problem.entry == 0  # the owner's registration, its last logged state
@@ -187,7 +175,7 @@ def test_an_edited_registry_row_is_named_by_the_entry_that_logged_it(app, log):
 def test_a_pledge_row_edited_behind_the_registry_is_caught(app, log):
     pledge_id = log["pledge"]["id"]
     _tamper(app, ("UPDATE pledges SET status = 'cancelled' WHERE id = :i", {"i": pledge_id}))
-    (problem,) = _audit(app).problems
+    (problem,) = audit(app).problems
     assert problem.message.startswith(f"state:pledge:{pledge_id}:")
 
 
@@ -211,7 +199,7 @@ def test_a_forged_checkpoint_note_is_refused(app, log):
             {"a": "\n4\n", "b": "\n3\n"},
         ),
     )
-    problems = _audit(app, states=False).problems
+    problems = audit(app, states=False).problems
     assert any(p.message.startswith("checkpoint 4:") for p in problems)
 
 
@@ -225,7 +213,7 @@ def test_the_trigger_refuses_update_and_delete_on_the_log_tables(app, log, backe
         for sql in (f"UPDATE {table} SET {_column(table)}", f"DELETE FROM {table}"):
             with pytest.raises(DBAPIError, match="append-only"), database(app).engine.begin() as c:
                 c.execute(text(sql))
-    assert _audit(app).ok
+    assert audit(app).ok
 
 
 def _column(table: str) -> str:
@@ -248,7 +236,7 @@ def test_edited_confidential_details_are_caught_by_the_leaf_digest(app, log):
     edited = details.replace('"secured_amount":"5000000.00"', '"secured_amount":"50.00"')
     assert edited != details
     _tamper(app, ("UPDATE ledger_entries SET details = :d WHERE seq = :s", {"d": edited, "s": seq}))
-    first = _audit(app).first_problem()
+    first = audit(app).first_problem()
     assert first.entry == seq and "confidential details" in first.message
 
 
@@ -266,7 +254,7 @@ def test_a_tree_grown_from_a_bad_frontier_is_never_signed(app, log, registry):
         registry.party()
     with pytest.raises(TreeNotConsistent, match=f"does not extend checkpoint {size}"):
         current_checkpoint(database(app).engine, force=True, app=app)
-    assert not _audit(app).ok
+    assert not audit(app).ok
     # Answers that carry a checkpoint fail closed, with a code that says why.
     app.config["CHECKPOINT_EVERY_SECONDS"] = 0
     public = app.test_client().get("/api/v1/public/encumbrances?number=ZL201010000001")
