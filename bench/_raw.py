@@ -21,14 +21,11 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 
 from bench._clients import TODAY, Job
+from ipx.ledger import merkle
 from ipx.ledger.events import Event, canonical_json, leaf_bytes
 from ipx.ledger.log import PG_WRITE, pg_write_params
 from ipx.ledger.store import frontier_keys
 from ipx.registry.numbers import make_patent_number
-
-
-def _h(prefix: bytes, *parts: bytes) -> bytes:
-    return hashlib.sha256(prefix + b"".join(parts)).digest()
 
 
 class RawLedger:
@@ -45,41 +42,26 @@ class RawLedger:
         ).fetchone()
         keys = frontier_keys(size)
         if frontier is None or len(frontier) != 32 * len(keys):
-            nodes = self._nodes(cur, keys)
-        else:
-            nodes = {k: bytes(frontier[i * 32 : (i + 1) * 32]) for i, k in enumerate(keys)}
+            raise RuntimeError("the baseline needs a log whose head carries its frontier")
+        nodes = {k: bytes(frontier[i * 32 : (i + 1) * 32]) for i, k in enumerate(keys)}
         entries, refs, new_nodes = [], [], []
         for offset, event in enumerate(events):
             seq = size + offset
             leaf = leaf_bytes(event, seq=seq, time=now, actor="key:raw")
-            hashed = _h(b"\x00", leaf)
+            hashed = merkle.leaf_hash(leaf)
             entries.append((seq, event.type, leaf.decode(), hashed, None))
             for kind, ids in event.refs.items():
                 for ref_id in ids if isinstance(ids, list) else [ids]:
                     refs.append((seq, kind.rstrip("s"), ref_id))
-            level, index, value = 0, seq, hashed
-            nodes[(0, seq)] = hashed
-            while index & 1:
-                value = _h(b"\x01", nodes[(level, index - 1)], value)
-                index, level = index >> 1, level + 1
+            for level, index, value in merkle.new_nodes_for_append(
+                seq, hashed, lambda lv, pos: nodes[(lv, pos)]
+            ):
                 nodes[(level, index)] = value
-                new_nodes.append((level, index, value))
+                if level:
+                    new_nodes.append((level, index, value))
         new_size = size + len(events)
         frontier = b"".join(nodes[k] for k in frontier_keys(new_size))
         cur.execute(PG_WRITE, pg_write_params(now, entries, new_nodes, refs, new_size, frontier))
-
-    @staticmethod
-    def _nodes(cur, keys) -> dict:
-        out = {}
-        for level, position in keys:
-            if level == 0:
-                sql = "SELECT leaf_hash FROM ledger_entries WHERE seq = %s"
-                row = cur.execute(sql, (position,)).fetchone()
-            else:
-                sql = "SELECT hash FROM ledger_nodes WHERE level = %s AND position = %s"
-                row = cur.execute(sql, (level, position)).fetchone()
-            out[(level, position)] = bytes(row[0])
-        return out
 
 
 def _digest(state: dict) -> str:
