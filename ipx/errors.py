@@ -100,6 +100,11 @@ class LockTimeout(IpxError):
 LOCK_NOT_AVAILABLE = "55P03"
 
 
+def is_lock_timeout(exc: OperationalError) -> bool:
+    """The statement gave up waiting for a row lock (``IPX_DB_LOCK_TIMEOUT_MS``)."""
+    return getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
+
+
 class LedgerInconsistent(IpxError):
     status, code, title = 503, "ledger-inconsistent", "The log cannot be vouched for"
 
@@ -210,7 +215,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _operational_error(exc: OperationalError):
-        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        if is_lock_timeout(exc):
             # Another request held a row this one needs for longer than the lock timeout:
             # a busy record, not a fault. Nothing was written (the transaction rolled back).
             log.warning("lock wait timed out: %s", exc.orig)

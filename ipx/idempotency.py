@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from ipx.auth import current_principal
 from ipx.db import Base, UTCDateTime, begin_write
-from ipx.errors import LOCK_NOT_AVAILABLE, Conflict, IdempotencyMismatch, ValidationFailed
+from ipx.errors import Conflict, IdempotencyMismatch, ValidationFailed, is_lock_timeout
 from ipx.uow import UnitOfWork, utcnow
 
 MAX_KEY_LENGTH = 200
@@ -98,7 +98,7 @@ class Claim:
             raise _Replay(self._first_answer(sessions)) from None
         except OperationalError as exc:
             session.close()
-            if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            if is_lock_timeout(exc):
                 # The first request has run longer than the lock timeout: do not hold this
                 # worker and connection any longer; the client retries later.
                 raise Conflict(
@@ -141,8 +141,8 @@ class Claim:
                 )
             ).first()
         if record is None or record.status is None:
-            # Only an operator deleting the row between our insert and this read, or a row
-            # from before answers were stored with the work, gets here.
+            # Rows are committed with their answer (and migration 0007 removed older ones), so
+            # only an operator deleting the row between our insert and this read gets here.
             raise Conflict(
                 "The request with this Idempotency-Key did not finish; send it again.",
                 code="idempotency-in-progress",
