@@ -18,6 +18,11 @@ from tests.http_race import race, serving
 from tests.registry_helpers import event_types
 
 RACERS = 32
+# Both backends; the PostgreSQL run is the slow race test CI runs.
+SLOW_ON_POSTGRESQL = pytest.mark.parametrize(
+    "backend",
+    [pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.postgres]), "sqlite"],
+)
 
 
 def _register_all(port: int, clerk: dict, application_ids: list[int]) -> list[tuple[int, dict]]:
@@ -25,13 +30,7 @@ def _register_all(port: int, clerk: dict, application_ids: list[int]) -> list[tu
     return race(port, clerk, [(path, {}) for path in paths])
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.postgres]),
-        "sqlite",
-    ],
-)
+@SLOW_ON_POSTGRESQL
 def test_one_registration_wins_the_race_for_an_asset(app, registry, clerk):
     owner, bank = registry.party(), registry.party("中国银行股份有限公司")
     asset = registry.asset([owner])
@@ -68,13 +67,7 @@ def test_one_registration_wins_the_race_for_an_asset(app, registry, clerk):
     assert event_types(app).count("pledge.registered") == 1
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.postgres]),
-        "sqlite",
-    ],
-)
+@SLOW_ON_POSTGRESQL
 def test_concurrent_registrations_are_numbered_without_gaps_in_log_order(app, registry, clerk):
     owner, bank = registry.party(), registry.party("中国农业银行股份有限公司")
     application_ids = [
