@@ -2,7 +2,7 @@
 
 Each client process holds one psycopg connection and, per lifecycle, writes the same rows in
 the same tables as the service, in the same transactions (idempotency key reserved and stored
-in transactions of their own, like ``ipx.idempotency``), takes the same row locks (application,
+in transactions of their own, like ``ipx.web.idempotency``), takes the same row locks (application,
 assets, pledge, counter, ledger head) and appends the same kind of ledger leaves (canonical JSON
 from ``ipx.ledger.events``, leaf hash, record refs, the Merkle nodes an append completes, the
 head with its frontier) with the service's own write statement. What it leaves out is

@@ -24,9 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # names are Chinese: send them as UTF-8, not \u escapes
 
     from ipx import db_ext
-    from ipx.api import IpxApi, api_settings, install_converters
     from ipx.errors import register_error_handlers
-    from ipx.http import check_request_body
+    from ipx.web.api import IpxApi, api_settings, install_converters
+    from ipx.web.http import check_request_body
 
     for key, value in api_settings().items():
         app.config.setdefault(key, value)

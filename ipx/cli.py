@@ -83,7 +83,7 @@ def keys_create(role: str, party_id: int | None, name: str) -> None:
 )
 def seed(synthetic: int) -> None:
     """Load data/samples into the database (idempotent)."""
-    from ipx.seed import seed_samples, seed_synthetic
+    from ipx.ops.seed import seed_samples, seed_synthetic
 
     with _app() as app:
         parties, assets = seed_samples(app)
@@ -103,7 +103,7 @@ def seed(synthetic: int) -> None:
 def serve(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Run the production server (gunicorn)."""
     from ipx.config import server_settings
-    from ipx.server import run
+    from ipx.ops.server import run
 
     settings = server_settings()
     run(

@@ -1,8 +1,8 @@
 """Imports every module that defines tables, so ``Base.metadata`` is complete."""
 
 import ipx.auth  # noqa: F401
-import ipx.idempotency  # noqa: F401
 import ipx.ledger.tables  # noqa: F401
-import ipx.registry.disposal_orm  # noqa: F401
+import ipx.registry.disposal.orm  # noqa: F401
 import ipx.registry.orm  # noqa: F401
 import ipx.valuation.orm  # noqa: F401
+import ipx.web.idempotency  # noqa: F401

@@ -163,6 +163,6 @@ def registry(client, clerk):
 
 def registry_key(app) -> bytes:
     """The instance's digest key (identity numbers, record states) for tests that recompute."""
-    from ipx.http import registry_digest_key
+    from ipx.web.http import registry_digest_key
 
     return registry_digest_key(app.config["DIGEST_KEY_FILE"])

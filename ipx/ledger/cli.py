@@ -38,9 +38,9 @@ def verify(public_key: str | None) -> None:
     """Audit the ledger and every registry record against it; exit 1 on any mismatch."""
     from ipx import create_app
     from ipx.db_ext import database
-    from ipx.http import registry_digest_key
     from ipx.ledger.audit import audit_log
     from ipx.registry.state import STATE_OF, current_state_digests
+    from ipx.web.http import registry_digest_key
 
     app = create_app()
     raw_key = _public_key(app, public_key)

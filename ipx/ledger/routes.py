@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ipx.api import API_PREFIX, Blueprint
 from ipx.auth import Role, require
 from ipx.db_ext import database
-from ipx.http import principal, unit_of_work
 from ipx.ledger import proofs
 from ipx.ledger.checkpoints import SignedCheckpoint, b64
 from ipx.ledger.note import verifier_key
@@ -23,6 +21,8 @@ from ipx.ledger.schemas import (
     ReceiptOut,
 )
 from ipx.ledger.signing import app_signer, current_checkpoint
+from ipx.web.api import API_PREFIX, Blueprint
+from ipx.web.http import principal, unit_of_work
 
 blp = Blueprint(
     "ledger",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ipx.fields import Currency, Id, Money, StrictBool, Text
 from ipx.registry.model import AssetKind, CancellationReason, Ground, LegalStatus, PartyKind
+from ipx.web.fields import Currency, Id, Money, StrictBool, Text
 
 KINDS = [k.value for k in AssetKind]
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ipx.ledger.events import state_digest
-from ipx.registry.disposal_state import DISPOSAL_STATE_OF
+from ipx.registry.disposal.state import DISPOSAL_STATE_OF
 from ipx.registry.orm import Asset, Freeze, Party, Pledge, PledgeApplication, Transfer
 
 

@@ -7,14 +7,14 @@ import functools
 from flask import Flask, current_app
 from flask.views import MethodView
 
-from ipx.api import API_PREFIX, Blueprint
 from ipx.auth import Role, require
 from ipx.errors import ValidationFailed
-from ipx.http import plain_json, principal, unit_of_work
-from ipx.idempotency import idempotent
 from ipx.valuation import services
 from ipx.valuation.predictor import Valuer
 from ipx.valuation.schemas import BatchIn, BatchOut, ValuationIn, ValuationOut
+from ipx.web.api import API_PREFIX, Blueprint
+from ipx.web.http import plain_json, principal, unit_of_work
+from ipx.web.idempotency import idempotent
 
 blp = Blueprint(
     "valuations",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ipx.fields import Id, Money, StrictBool
+from ipx.web.fields import Id, Money, StrictBool
 
 KINDS = ["invention", "utility_model", "design", "trademark", "copyright"]
 COUNT = validate.Range(min=0, max=100_000)

@@ -118,9 +118,9 @@ def test_an_overlong_key_is_refused(client, app, cast):
 def test_an_idempotent_route_with_query_arguments_is_refused_at_definition():
     from flask.views import MethodView
 
-    from ipx.api import Blueprint
-    from ipx.fields import PageQuery
-    from ipx.idempotency import idempotent
+    from ipx.web.api import Blueprint
+    from ipx.web.fields import PageQuery
+    from ipx.web.idempotency import idempotent
 
     blp = Blueprint("scratch", __name__)
     with pytest.raises(TypeError, match="arguments in the body"):

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from ipx import create_app
 from ipx.db_ext import database
-from ipx.idempotency import IdempotencyRecord
 from ipx.ledger.tables import LedgerEntry
 from ipx.registry.services import parties
 from ipx.uow import UnitOfWork
+from ipx.web.idempotency import IdempotencyRecord
 from tests.registry_helpers import assert_problem, credit_code, row_counts
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ipx.api import API_PREFIX
+from ipx.web.api import API_PREFIX
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])  # the document needs no database
 

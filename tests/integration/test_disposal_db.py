@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ipx.db_ext import database
 from ipx.ledger.tables import LedgerEntry
-from ipx.registry.disposal_orm import Disposal, DisposalAsset
-from ipx.registry.disposal_state import DISPOSAL_STATE_OF
+from ipx.registry.disposal.orm import Disposal, DisposalAsset
+from ipx.registry.disposal.state import DISPOSAL_STATE_OF
 from ipx.registry.state import current_state_digests
 from ipx.uow import utcnow
 from tests.api.test_disposal_flow import Scene

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipx.registry.disposal_model import (
+from ipx.registry.disposal.distribution import apply_partial_sale, distribute
+from ipx.registry.disposal.model import (
     DISPOSAL_TRANSITIONS,
     BidFacts,
     BidRefusal,
@@ -21,7 +22,6 @@ from ipx.registry.disposal_model import (
     is_final_sale,
     winning_bid,
 )
-from ipx.registry.distribution import apply_partial_sale, distribute
 from ipx.registry.model import PLEDGE_TRANSITIONS, PledgeStatus, can_move
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipx.registry.distribution import (
+from ipx.registry.disposal.distribution import (
     LEGAL_ORDER,
     InvalidAmount,
     apply_partial_sale,

@@ -1,6 +1,7 @@
 """The registry's HTTP API, one module per resource."""
 
-from ipx.registry.routes import applications, assets, disposals, parties, pledges, public, transfers
+from ipx.registry.disposal import routes as disposals
+from ipx.registry.routes import applications, assets, parties, pledges, public, transfers
 
 
 def blueprints() -> list:

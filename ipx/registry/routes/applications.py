@@ -5,11 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import select
 
-from ipx.api import API_PREFIX, Blueprint
 from ipx.auth import Role, require
-from ipx.fields import PageQuery, decode_cursor, page
-from ipx.http import page_schema, principal, unit_of_work
-from ipx.idempotency import idempotent
 from ipx.registry.orm import PledgeApplication
 from ipx.registry.schemas import ApplicationIn, ApplicationOut, NoteIn, PledgeOut, RefuseIn
 from ipx.registry.services import applications as service
@@ -19,6 +15,10 @@ from ipx.registry.services.common import (
     get_or_404,
     party_filter_for_applications,
 )
+from ipx.web.api import API_PREFIX, Blueprint
+from ipx.web.fields import PageQuery, decode_cursor, page
+from ipx.web.http import page_schema, principal, unit_of_work
+from ipx.web.idempotency import idempotent
 
 blp = Blueprint(
     "applications",

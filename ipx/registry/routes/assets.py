@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import fields
 
-from ipx.api import API_PREFIX, Blueprint
 from ipx.auth import Role, require
-from ipx.fields import PageQuery, QueryId, decode_cursor, page
-from ipx.http import page_schema, principal, unit_of_work
-from ipx.idempotency import idempotent
 from ipx.registry.orm import Asset
 from ipx.registry.schemas import AssetIn, AssetOut, AssetPatch, FreezeIn, FreezeOut, HistoryOut
 from ipx.registry.services import assets, queries
 from ipx.registry.services.common import ensure_sees_asset, visible_asset_ids_clause
+from ipx.web.api import API_PREFIX, Blueprint
+from ipx.web.fields import PageQuery, QueryId, decode_cursor, page
+from ipx.web.http import page_schema, principal, unit_of_work
+from ipx.web.idempotency import idempotent
 
 blp = Blueprint(
     "assets",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ipx.api import API_PREFIX, Blueprint
 from ipx.auth import Role, require
-from ipx.fields import PageQuery, decode_cursor, page
-from ipx.http import page_schema, principal, unit_of_work
-from ipx.idempotency import idempotent
 from ipx.registry.schemas import PartyIn, PartyOut
 from ipx.registry.services import parties
+from ipx.web.api import API_PREFIX, Blueprint
+from ipx.web.fields import PageQuery, decode_cursor, page
+from ipx.web.http import page_schema, principal, unit_of_work
+from ipx.web.idempotency import idempotent
 
 blp = Blueprint(
     "parties",

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from ipx.api import API_PREFIX, Blueprint
 from ipx.auth import Role, require
-from ipx.fields import PageQuery, QueryId, decode_cursor, page
-from ipx.http import page_schema, principal, unit_of_work
 from ipx.registry.model import PledgeStatus
 from ipx.registry.schemas import HistoryOut, PledgeChangeIn, PledgeOut, ReasonIn, RevokeIn
 from ipx.registry.services import pledges as service
 from ipx.registry.services import queries
+from ipx.web.api import API_PREFIX, Blueprint
+from ipx.web.fields import PageQuery, QueryId, decode_cursor, page
+from ipx.web.http import page_schema, principal, unit_of_work
 
 blp = Blueprint(
     "pledges",

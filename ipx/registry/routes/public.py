@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ipx.api import API_PREFIX, Blueprint
-from ipx.http import plain_json, unit_of_work
 from ipx.ledger.checkpoints import checkpoint_reference
 from ipx.registry.schemas import EncumbrancesOut, PublicQuery
 from ipx.registry.services import queries
+from ipx.web.api import API_PREFIX, Blueprint
+from ipx.web.http import plain_json, unit_of_work
 
 blp = Blueprint(
     "public",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ipx.api import API_PREFIX, Blueprint
 from ipx.auth import Role, require
-from ipx.http import unit_of_work
-from ipx.idempotency import idempotent
-from ipx.registry.disposal_schemas import TransferWithProceedsIn, TransferWithProceedsOut
+from ipx.registry.disposal.schemas import TransferWithProceedsIn, TransferWithProceedsOut
 from ipx.registry.services import transfers as service
+from ipx.web.api import API_PREFIX, Blueprint
+from ipx.web.http import unit_of_work
+from ipx.web.idempotency import idempotent
 
 blp = Blueprint(
     "transfers",

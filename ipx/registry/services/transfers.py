@@ -15,12 +15,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from ipx.errors import Conflict, ValidationFailed
-from ipx.registry.disposal_orm import TransferProceeds
-from ipx.registry.distribution import apply_partial_sale
+from ipx.registry.disposal.defaults import debt_due, default_of, set_debt_due
+from ipx.registry.disposal.distribution import apply_partial_sale
+from ipx.registry.disposal.orm import TransferProceeds
 from ipx.registry.model import ENCUMBERING, CancellationReason, PledgeStatus
 from ipx.registry.orm import Asset, AssetHolder, Party, Pledge, PledgeAsset, Transfer
 from ipx.registry.services.common import emit, get_or_404
-from ipx.registry.services.defaults import debt_due, default_of, set_debt_due
 from ipx.registry.services.pledges import move_pledge, release_assets
 from ipx.uow import UnitOfWork
 

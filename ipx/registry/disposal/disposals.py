@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ipx.auth import Principal
 from ipx.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from ipx.registry.disposal_model import (
+from ipx.registry.disposal.defaults import pledge_refs
+from ipx.registry.disposal.model import (
     BID_REFUSAL_MESSAGES,
     DEFAULT_ANNOUNCEMENT_DAYS,
     DisposalFacts,
@@ -23,11 +24,10 @@ from ipx.registry.disposal_model import (
     DisposalStatus,
     bid_refusal,
 )
-from ipx.registry.disposal_orm import Bid, Disposal, DisposalAsset
+from ipx.registry.disposal.orm import Bid, Disposal, DisposalAsset
 from ipx.registry.model import PledgeStatus
 from ipx.registry.orm import Asset, Party, Pledge
 from ipx.registry.services.common import emit, ensure_sees_pledge, get_or_404
-from ipx.registry.services.defaults import pledge_refs
 from ipx.registry.services.pledges import move_pledge
 from ipx.uow import UnitOfWork
 

@@ -11,9 +11,9 @@ from marshmallow import Schema, fields
 
 from ipx.auth import Principal, current_principal
 from ipx.db_ext import database
-from ipx.idempotency import current_claim
 from ipx.instance_keys import load_or_create_secret
 from ipx.uow import UnitOfWork
+from ipx.web.idempotency import current_claim
 
 
 def principal() -> Principal:
@@ -25,7 +25,7 @@ def principal() -> Principal:
 
 def unit_of_work(*, write: bool = True) -> UnitOfWork:
     """The request's unit of work; a writing one on an ``Idempotency-Key`` route runs in the
-    key's transaction (see ``ipx.idempotency``)."""
+    key's transaction (see ``ipx.web.idempotency``)."""
     who = current_principal()
     return UnitOfWork(
         database().sessions,

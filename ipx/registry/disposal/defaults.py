@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from ipx.auth import Principal
 from ipx.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
-from ipx.registry.disposal_orm import DisposalRequest, PledgeDefault
-from ipx.registry.distribution import Debt
+from ipx.registry.disposal.distribution import Debt
+from ipx.registry.disposal.orm import DisposalRequest, PledgeDefault
 from ipx.registry.model import PledgeStatus
 from ipx.registry.orm import Pledge
 from ipx.registry.services.common import emit, is_clerk_like

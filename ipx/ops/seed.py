@@ -8,12 +8,12 @@ from flask import Flask
 from sqlalchemy import select
 
 from ipx.db_ext import database
-from ipx.http import registry_digest_key
 from ipx.registry.orm import Asset, Party
 from ipx.registry.samples import load_sample_assets, load_sample_parties, synthetic_assets
 from ipx.registry.services.assets import create_asset
 from ipx.registry.services.parties import create_party
 from ipx.uow import UnitOfWork
+from ipx.web.http import registry_digest_key
 
 BATCH = 500
 PARTY_FIELDS = ("kind", "name", "credit_code", "id_number")

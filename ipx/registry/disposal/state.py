@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ipx.registry.disposal_orm import (
+from ipx.registry.disposal.orm import (
     Bid,
     Disposal,
     DisposalRequest,

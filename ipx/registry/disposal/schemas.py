@@ -6,8 +6,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from ipx.fields import Id, Money, PageQuery, Text
-from ipx.registry.disposal_model import (
+from ipx.registry.disposal.model import (
     DEFAULT_ANNOUNCEMENT_DAYS,
     DisposalMethod,
     DisposalStatus,
@@ -15,6 +14,7 @@ from ipx.registry.disposal_model import (
 )
 from ipx.registry.model import AssetKind
 from ipx.registry.schemas import TransferIn, TransferOut
+from ipx.web.fields import Id, Money, PageQuery, Text
 
 ZERO = Decimal("0.00")
 METHODS = [m.value for m in DisposalMethod]

@@ -14,14 +14,17 @@ from sqlalchemy import select
 
 from ipx.auth import Principal
 from ipx.errors import Conflict, InvalidTransition, NotFound
-from ipx.registry.disposal_model import (
+from ipx.registry.disposal.defaults import debt_due, default_of, pledge_refs, set_debt_due
+from ipx.registry.disposal.disposals import get_disposal
+from ipx.registry.disposal.distribution import Debt, Statement, apply_partial_sale, distribute
+from ipx.registry.disposal.model import (
     BidFacts,
     DisposalStatus,
     WithdrawalReason,
     is_final_sale,
     winning_bid,
 )
-from ipx.registry.disposal_orm import (
+from ipx.registry.disposal.orm import (
     Bid,
     Disposal,
     DistributionLine,
@@ -29,12 +32,9 @@ from ipx.registry.disposal_orm import (
     SaleTransaction,
     UnsecuredClaim,
 )
-from ipx.registry.distribution import Debt, Statement, apply_partial_sale, distribute
 from ipx.registry.model import CancellationReason, PledgeStatus
 from ipx.registry.orm import Asset, Pledge
 from ipx.registry.services.common import emit, get_or_404
-from ipx.registry.services.defaults import debt_due, default_of, pledge_refs, set_debt_due
-from ipx.registry.services.disposals import get_disposal
 from ipx.registry.services.pledges import move_pledge, release_assets
 from ipx.registry.services.transfers import pass_ownership
 from ipx.uow import UnitOfWork

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ipx.api import API_PREFIX, Blueprint
 from ipx.auth import Role, require
-from ipx.fields import decode_cursor, page
-from ipx.http import page_schema, principal, unit_of_work
-from ipx.idempotency import idempotent
-from ipx.registry.disposal_orm import PledgeDefault
-from ipx.registry.disposal_schemas import (
+from ipx.registry.disposal import defaults, disposals, realization
+from ipx.registry.disposal.orm import PledgeDefault
+from ipx.registry.disposal.schemas import (
     BidIn,
     BidOut,
     BidsOut,
@@ -27,7 +24,10 @@ from ipx.registry.disposal_schemas import (
     WithdrawIn,
 )
 from ipx.registry.orm import Pledge
-from ipx.registry.services import defaults, disposals, realization
+from ipx.web.api import API_PREFIX, Blueprint
+from ipx.web.fields import decode_cursor, page
+from ipx.web.http import page_schema, principal, unit_of_work
+from ipx.web.idempotency import idempotent
 
 blp = Blueprint(
     "disposals",

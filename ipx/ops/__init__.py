@@ -1,0 +1,1 @@
+"""Operations: loading sample data and running the production server."""
