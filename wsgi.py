@@ -2,4 +2,4 @@
 
 from ipx import create_app
 
-app = create_app()
+app = create_app({"PRELOAD_MODEL": True})  # a server: load the valuation model now

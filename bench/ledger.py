@@ -34,10 +34,11 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 import ipx.models  # noqa: E402, F401
 from ipx.db import begin_write, create_db_engine  # noqa: E402
-from ipx.ledger import Event, append, merkle, store  # noqa: E402
+from ipx.ledger import merkle, store  # noqa: E402
 from ipx.ledger.audit import audit_log  # noqa: E402
 from ipx.ledger.checkpoints import LogSigner, sign_current_tree  # noqa: E402
-from ipx.ledger.events import leaf_bytes  # noqa: E402
+from ipx.ledger.events import Event, leaf_bytes  # noqa: E402
+from ipx.ledger.log import append  # noqa: E402
 from ipx.ledger.tables import LedgerEntry, LedgerHead  # noqa: E402
 from ipx.migrate import upgrade  # noqa: E402
 

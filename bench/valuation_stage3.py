@@ -14,11 +14,11 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import GroupKFold, KFold
 
-from ipx.valuation import evaluation as E
 from ipx.valuation import features as F
-from ipx.valuation import training as T
 from ipx.valuation.artifact import MODELS_ROOT
 from ipx.valuation.sample import load_sample, stage3_observable, stage_rows_and_labels
+from ipx.valuation.training import evaluation as E
+from ipx.valuation.training import fitting as T
 
 DATA = MODELS_ROOT.parent / "data" / "samples" / "us-university-renewals.csv"
 OWNER_RATES_UP = [int(n in ("owner_keep_rate_s1", "owner_keep_rate_s2")) for n in F.FEATURE_NAMES]
@@ -41,7 +41,7 @@ def lightgbm(rounds: int, calibration: str, leaves: int = 4, monotone=None):
             margin[held] = booster(fit_rows).predict(x[held], raw_score=True)
         full = booster(np.arange(len(y)))
         if calibration == "platt":
-            platt = T.Platt.fit(margin, y)
+            platt = T.fit_platt(margin, y)
             return lambda z: platt.apply(full.predict(z, raw_score=True))
         iso = IsotonicRegression(out_of_bounds="clip", y_min=1e-3, y_max=1 - 1e-3).fit(margin, y)
         return lambda z: iso.predict(full.predict(z, raw_score=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,6 +17,10 @@ DEFAULT_LTV_CAPS = {
 }
 
 
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"IPX_{name}", default)
 
@@ -23,6 +28,24 @@ def _env(name: str, default: str | None = None) -> str | None:
 def default_database_url(instance_path: Path) -> str:
     """The embedded default: a SQLite file under ``instance/``."""
     return f"sqlite:///{instance_path / 'ipx.sqlite3'}"
+
+
+def argon2_memory_kib() -> int:
+    """Memory of one Argon2id password check: 64 MiB (RFC 9106's second profile). The test
+    suite sets ``IPX_ARGON2_MEMORY_KIB`` lower, so hundreds of logins do not take minutes."""
+    return int(_env("ARGON2_MEMORY_KIB", "65536"))
+
+
+def instance_config() -> dict:
+    """This instance's configuration; creates ``instance/`` (the default SQLite file, keys)."""
+    path = instance_path()
+    path.mkdir(parents=True, exist_ok=True)
+    return load_config(path)
+
+
+def instance_path() -> Path:
+    """``instance/`` beside the code: the default SQLite file and the instance keys."""
+    return PROJECT_ROOT / "instance"
 
 
 def load_config(instance_path: Path) -> dict:
@@ -35,6 +58,10 @@ def load_config(instance_path: Path) -> dict:
         "DB_LOCK_TIMEOUT_MS": int(_env("DB_LOCK_TIMEOUT_MS", "10000")),
         "SIGNING_KEY_FILE": _env("SIGNING_KEY_FILE") or str(instance_path / "ledger-signing.key"),
         "DIGEST_KEY_FILE": _env("DIGEST_KEY_FILE") or str(instance_path / "ledger-digest.key"),
+        # The console: the key signing its session cookies, and minutes of inactivity after
+        # which a console session ends.
+        "SESSION_KEY_FILE": _env("SESSION_KEY_FILE") or str(instance_path / "console-session.key"),
+        "CONSOLE_IDLE_MINUTES": int(_env("CONSOLE_IDLE_MINUTES", "30")),
         "MODEL_DIR": _env("MODEL_DIR"),
         "LEDGER_ORIGIN": _env("LEDGER_ORIGIN", "ipx.example/pledge-log"),
         "LEDGER_KEY_NAME": _env("LEDGER_KEY_NAME", "ipx.example"),

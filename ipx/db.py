@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import BigInteger, DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -28,6 +32,11 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model is mapped to a Table (SQLAlchemy types it as any FromClause), so Core
+        # statements may take ``Model.__table__``.
+        __table__: ClassVar[Table]
 
 
 def create_db_engine(url: str, *, lock_timeout_ms: int | None = None, **kwargs) -> Engine:

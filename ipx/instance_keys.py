@@ -6,6 +6,7 @@ Both are created on first use (``ipx init`` or the first app start) with owner-o
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 from pathlib import Path
@@ -33,6 +34,13 @@ def load_or_create_secret(path: str | Path, nbytes: int = 32) -> bytes:
         with contextlib.suppress(FileExistsError):  # another worker created it first
             _write_secret(path, secrets.token_bytes(nbytes))
     return path.read_bytes()
+
+
+@functools.cache
+def registry_digest_key(path: str) -> bytes:
+    """The instance's identity-digest key (``DIGEST_KEY_FILE``, created on first use), read once
+    per process."""
+    return load_or_create_secret(path)
 
 
 def load_or_create_signing_key(path: str | Path) -> Ed25519PrivateKey:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from ipx.db import begin_write
-from ipx.ledger import Event, Head, append, lock_head
+from ipx.ledger.events import Event
+from ipx.ledger.log import Head, append, lock_head
 
 
 def utcnow() -> datetime:
@@ -63,9 +64,13 @@ class UnitOfWork:
         self._held = held
         self._sequenced: list[Callable[[UnitOfWork], None]] = []
         self._head: Head | None = None
+        # What contexts keep for the length of the transaction, by name (the registry's
+        # repositories: ``ipx.registry.repositories.repositories``).
+        self.extensions: dict[str, Any] = {}
 
     def __enter__(self) -> UnitOfWork:
         self.events, self._sequenced, self._head = [], [], None
+        self.extensions = {}
         self.now = self.clock()
         if self._held is not None:
             self.session = self._held.begin(self._sessions)

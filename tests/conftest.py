@@ -25,6 +25,10 @@ PG_ADMIN_URL = os.environ.get(
 )
 REQUIRE_PG = os.environ.get("IPX_REQUIRE_POSTGRES") == "1"
 
+# Console logins hash with Argon2id; 64 MiB per check makes a suite of logins take minutes.
+# Set before anything hashes (server subprocesses inherit it). Production keeps the default.
+os.environ.setdefault("IPX_ARGON2_MEMORY_KIB", "1024")
+
 
 def _pg_database() -> str | None:
     """Create this process's PostgreSQL test database; None when the server is unreachable."""
@@ -123,6 +127,10 @@ def _has_sqlite_sequence(conn) -> bool:
 
 @pytest.fixture
 def client(app):
+    """The test client; every JSON answer is checked against the OpenAPI document."""
+    from tests.contract import ContractClient
+
+    app.test_client_class = ContractClient
     return app.test_client()
 
 
@@ -163,6 +171,6 @@ def registry(client, clerk):
 
 def registry_key(app) -> bytes:
     """The instance's digest key (identity numbers, record states) for tests that recompute."""
-    from ipx.web.http import registry_digest_key
+    from ipx.instance_keys import registry_digest_key
 
     return registry_digest_key(app.config["DIGEST_KEY_FILE"])

@@ -114,21 +114,11 @@ def row_counts(app) -> dict[str, int]:
 def audit(app, states: bool = True):
     """``ipx verify``'s audit of the app's log (and, with ``states``, of every record)."""
     from ipx.db_ext import database
-    from ipx.ledger.audit import audit_log
     from ipx.ledger.signing import app_signer
-    from ipx.registry.state import STATE_OF, current_state_digests
-    from tests.conftest import registry_key
+    from ipx.ops.audit import audit_records
 
-    signer = app_signer(app)
     with database(app).sessions() as session:
-        return audit_log(
-            session,
-            signer.public_key,
-            key_name=signer.key_name,
-            origin=signer.origin,
-            registry_states=current_state_digests(session, registry_key(app)) if states else None,
-            state_kinds=STATE_OF.keys(),
-        )
+        return audit_records(app.config, session, app_signer(app).public_key, records=states)
 
 
 def event_types(app) -> list[str]:

@@ -6,7 +6,7 @@ the tree is rebuilt from those hashes and compared with every stored node, every
 signature and root are checked against the rebuilt tree, successive checkpoints are proven
 consistent from the stored nodes, and the registry's current records are compared with the
 latest ``state:`` digest the log holds for each. The registry's states come in as an iterator,
-so the ledger does not import the registry.
+so the ledger does not import the registry (``ipx.ops.audit`` wires the two together).
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def audit_log(
 def _check_entries(session: Session, report: AuditReport) -> tuple[bytearray, dict, set[int]]:
     """Check every entry in order; return the recomputed leaf hashes (packed), the latest
     ``state:`` digest per record with the entry that logged it, and the positions found bad."""
-    hashes, states, bad = bytearray(), {}, set()
+    hashes, bad = bytearray(), set()
+    states: dict[str, tuple[str, int]] = {}
     expected, last_time = 0, None
     stmt = select(
         LedgerEntry.seq,

@@ -106,7 +106,7 @@ def _refuse_float(token: str) -> object:
     raise ValueError(f"number {token!r} is not an integer; leaves carry no floats")
 
 
-def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     result = dict(pairs)
     if len(result) != len(pairs):
         raise ValueError("leaf object has a duplicate key")

@@ -15,6 +15,7 @@ import base64
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import overload
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ipx.db import begin_write
+from ipx.errors import LedgerInconsistent
 from ipx.ledger import merkle, note, store
 from ipx.ledger.tables import LedgerCheckpoint
 
@@ -84,6 +86,10 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+@overload
+def _signed(row: LedgerCheckpoint) -> SignedCheckpoint: ...
+@overload
+def _signed(row: LedgerCheckpoint | None) -> SignedCheckpoint | None: ...
 def _signed(row: LedgerCheckpoint | None) -> SignedCheckpoint | None:
     if row is None:
         return None
@@ -101,11 +107,14 @@ def checkpoint_at(session: Session, tree_size: int) -> SignedCheckpoint | None:
     return _signed(session.get(LedgerCheckpoint, tree_size))
 
 
-class TreeNotConsistent(RuntimeError):
+class TreeNotConsistent(LedgerInconsistent):
     """The stored tree does not extend the last signed one: refuse to sign it (fail closed).
 
-    Every answer that needs a fresh checkpoint is then 503 ``ledger-inconsistent`` (see
-    ``ipx.errors``) until an operator has found the damage with ``ipx verify``."""
+    Every answer that needs a fresh checkpoint is then 503 ``ledger-inconsistent`` until an
+    operator has found the damage with ``ipx verify``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"The log cannot be vouched for: {message}.")
 
 
 def sign_current_tree(session: Session, signer: LogSigner, now: datetime) -> SignedCheckpoint:
@@ -151,18 +160,21 @@ def refresh_checkpoint(
     with Session(bind) as session:
         latest, due = _look(session, policy, now, force)
     if not due:
+        assert latest is not None  # never due while nothing is signed
         return latest
     with Session(bind, expire_on_commit=False) as session:
         begin_write(session)
         latest, due = _look(session, policy, now, force)
         if not due:
+            assert latest is not None
             return latest
         try:
-            signed = sign_current_tree(session, signer, now)
+            signed: SignedCheckpoint | None = sign_current_tree(session, signer, now)
             session.commit()
         except IntegrityError:  # another signer stored this size first: theirs is as good
             session.rollback()
             signed = latest_checkpoint(session)
+        assert signed is not None  # ours, or the one that just beat it
         return signed
 
 
@@ -173,14 +185,3 @@ def _look(
     size = store.log_size(session)
     grew = latest is None or size > latest.tree_size
     return latest, grew and (force or policy.due(latest, size, now))
-
-
-def checkpoint_reference(session: Session) -> dict:
-    """The checkpoint a read was answered from: ``{tree_size, root_hash}`` (base64).
-
-    Signs a new one first when the policy says the latest is stale. The app's signer and
-    policy come from the Flask config, hence the import here, outside the Flask-free core.
-    """
-    from ipx.ledger.signing import current_checkpoint
-
-    return current_checkpoint(session.get_bind()).reference()

@@ -85,7 +85,8 @@ def append(
         head = lock_head(session)
     size, last_time, nodes = head.size, head.last_time, dict(head.nodes)
     time = max(now, last_time) if last_time is not None else now
-    entries, new_nodes, refs = [], [], []
+    entries, new_nodes = [], []
+    refs: list[tuple[int, str, int]] = []
     for offset, event in enumerate(events):
         seq = size + offset
         details = None

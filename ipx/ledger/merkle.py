@@ -29,7 +29,7 @@ def leaf_hash(leaf: bytes) -> bytes:
     return hashlib.sha256(b"\x00" + leaf).digest()
 
 
-def node_hash(left: bytes, right: bytes) -> bytes:
+def node_hash(left: bytes | bytearray, right: bytes | bytearray) -> bytes:
     """SHA-256(0x01 || left || right)."""
     return hashlib.sha256(b"\x01" + left + right).digest()
 

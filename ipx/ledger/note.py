@@ -65,7 +65,7 @@ def _raw_public_key(public_key: Ed25519PublicKey | bytes) -> bytes:
     raise InvalidKey("an Ed25519 public key is 32 raw bytes")
 
 
-def key_id(key_name: str, public_key_bytes: bytes) -> bytes:
+def key_id(key_name: str, public_key_bytes: Ed25519PublicKey | bytes) -> bytes:
     """The 4-byte key id: SHA-256(key name || "\\n" || 0x01 || public key)[:4]."""
     encoded = bytes([ALG_ED25519]) + _raw_public_key(public_key_bytes)
     return hashlib.sha256(key_name.encode("utf-8") + b"\n" + encoded).digest()[:4]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,7 +17,7 @@ class NotYetCheckpointed(Conflict):
     code, title = "not-checkpointed", "No signed checkpoint covers that entry yet"
 
 
-def entry(session: Session, index: int) -> dict:
+def entry(session: Session, index: int) -> dict[str, Any]:
     """``{index, leaf, leaf_hash}`` of one entry; 404 when the log has no such entry."""
     row = session.get(LedgerEntry, index)
     if row is None:
@@ -31,7 +33,7 @@ def signed_size(session: Session, tree_size: int) -> SignedCheckpoint:
     return found
 
 
-def inclusion(session: Session, index: int, checkpoint: SignedCheckpoint) -> dict:
+def inclusion(session: Session, index: int, checkpoint: SignedCheckpoint) -> dict[str, Any]:
     """Inclusion proof of entry ``index`` in the signed tree ``checkpoint``."""
     if index >= checkpoint.tree_size:
         raise NotYetCheckpointed(
@@ -52,7 +54,7 @@ def inclusion(session: Session, index: int, checkpoint: SignedCheckpoint) -> dic
     }
 
 
-def consistency(session: Session, first: int, second: SignedCheckpoint) -> dict:
+def consistency(session: Session, first: int, second: SignedCheckpoint) -> dict[str, Any]:
     """Consistency proof from the signed size ``first`` to the signed tree ``second``."""
     if first > second.tree_size:
         raise ValidationFailed({"first": [f"Must not exceed second ({second.tree_size})."]})
@@ -73,7 +75,7 @@ def first_entry_of(session: Session, kind: str, record_id: int, event_type: str)
     ).scalar_one_or_none()
 
 
-def receipt(session: Session, index: int, checkpoint: SignedCheckpoint) -> dict:
+def receipt(session: Session, index: int, checkpoint: SignedCheckpoint) -> dict[str, Any]:
     """Everything needed to verify offline that entry ``index`` is in the signed tree."""
     found = entry(session, index)
     proof = inclusion(session, index, checkpoint)

@@ -1,4 +1,8 @@
-"""The ledger API: public key, checkpoints, entries, proofs (no key) and pledge receipts."""
+"""The ledger API: public key, checkpoints, entries and proofs (only signing needs a key).
+
+The pledge receipt is served on this blueprint too, but defined in ``ipx.receipts``: who may see
+a pledge is the registry's to say, and the ledger imports no other context.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +21,11 @@ from ipx.ledger.schemas import (
     EntryOut,
     InclusionOut,
     InclusionQuery,
+    NotCheckpointedProblem,
     PublicKeyOut,
-    ReceiptOut,
 )
 from ipx.ledger.signing import app_signer, current_checkpoint
 from ipx.web.api import API_PREFIX, Blueprint
-from ipx.web.http import principal, unit_of_work
 
 blp = Blueprint(
     "ledger",
@@ -65,6 +68,7 @@ class PublicKey(MethodView):
 class LatestCheckpoint(MethodView):
     @blp.arguments(CheckpointQuery, location="query")
     @blp.response(200, CheckpointOut)
+    @blp.alt_response(404, description="`not-found`: no signed checkpoint has that tree size")
     def get(self, query):
         """The latest signed checkpoint, or the one of ``tree_size`` entries."""
         if "tree_size" not in query:
@@ -77,6 +81,12 @@ class LatestCheckpoint(MethodView):
 class Checkpoints(MethodView):
     @require(Role.CLERK)
     @blp.response(201, CheckpointOut)
+    @blp.alt_response(
+        200,
+        schema=CheckpointOut,
+        success=True,
+        description="The latest checkpoint already covers the log: it is answered, none signed.",
+    )
     def post(self):
         """Sign a checkpoint of the log as it is now (clerk); 200 if the latest covers it."""
         with database().sessions() as session:
@@ -99,6 +109,12 @@ class Entry(MethodView):
 class InclusionProof(MethodView):
     @blp.arguments(InclusionQuery, location="query")
     @blp.response(200, InclusionOut)
+    @blp.alt_response(404, description="`not-found`: no such entry, or no checkpoint of that size")
+    @blp.alt_response(
+        409,
+        schema=NotCheckpointedProblem,
+        description="`not-checkpointed`: the entry is newer than the signed tree asked for",
+    )
     def get(self, query):
         """Inclusion proof of an entry in a signed tree (default: the latest)."""
         latest = None if "tree_size" in query else _latest()
@@ -112,29 +128,10 @@ class InclusionProof(MethodView):
 class ConsistencyProof(MethodView):
     @blp.arguments(ConsistencyQuery, location="query")
     @blp.response(200, ConsistencyOut)
+    @blp.alt_response(404, description="`not-found`: no signed checkpoint has one of the sizes")
     def get(self, query):
         """Consistency proof between two signed trees (default second: the latest)."""
         latest = None if "second" in query else _latest()
         with database().sessions() as session:
             second = latest or proofs.signed_size(session, query["second"])
             return proofs.consistency(session, query["first"], second)
-
-
-@blp.route("/pledges/<int:pledge_id>/receipt")
-class PledgeReceipt(MethodView):
-    @require(Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
-    @blp.response(200, ReceiptOut)
-    def get(self, pledge_id):
-        """Receipt of the pledge's registration: verifiable offline with the public key."""
-        from ipx.registry.services.pledges import get_pledge
-
-        with unit_of_work(write=False) as uow:
-            get_pledge(uow, principal(), pledge_id)  # 404 for a caller who may not see it
-            index = proofs.first_entry_of(uow.session, "pledge", pledge_id, "pledge.registered")
-        if index is None:
-            raise proofs.NotFound(f"Pledge {pledge_id} has no registration in the log.")
-        checkpoint = _latest()
-        if index >= checkpoint.tree_size:  # at most once per registration: sign now
-            checkpoint = _latest(force=True)
-        with database().sessions() as session:
-            return proofs.receipt(session, index, checkpoint)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ipx.web.problems import Problem
+
 TREE_SIZE = validate.Range(min=0, max=2**63 - 1)
 
 
@@ -46,6 +48,14 @@ class InclusionOut(Schema):
     leaf_hash = fields.String()
     hashes = fields.List(fields.String())
     root_hash = fields.String()
+
+
+class NotCheckpointedProblem(Problem):
+    """``not-checkpointed``: the entry is newer than the signed tree asked for."""
+
+    tree_size = fields.Integer(
+        required=True, metadata={"description": "The size of the signed tree that lacks it."}
+    )
 
 
 class ConsistencyQuery(Schema):

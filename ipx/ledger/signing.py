@@ -1,4 +1,8 @@
-"""The app's signer and checkpoint policy, from the Flask config (the only Flask glue here)."""
+"""The app's signer and checkpoint policy, from the Flask config.
+
+The ledger's glue to the app, with ``routes``: everything else in the package takes the signer
+and policy as values, so it runs without Flask (``ipx verify``'s audit, the offline verifier).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import functools
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from ipx.instance_keys import load_or_create_signing_key
 from ipx.ledger.checkpoints import (
@@ -38,9 +43,17 @@ def app_policy(app: Flask | None = None) -> CheckpointPolicy:
 
 
 def current_checkpoint(
-    bind: Engine, *, force: bool = False, app: Flask | None = None
+    bind: Engine | Connection, *, force: bool = False, app: Flask | None = None
 ) -> SignedCheckpoint:
     """The latest signed checkpoint, signing the current tree first if due (or forced)."""
     return refresh_checkpoint(
         bind, app_signer(app), app_policy(app), datetime.now(UTC), force=force
     )
+
+
+def checkpoint_reference(session: Session) -> dict:
+    """The checkpoint a read was answered from: ``{tree_size, root_hash}`` (base64).
+
+    Signs a new one first when the policy says the latest is stale.
+    """
+    return current_checkpoint(session.get_bind()).reference()

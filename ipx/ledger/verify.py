@@ -99,7 +99,7 @@ def _hashes(items: object, check: str) -> list[bytes]:
 
 
 def verify_receipt(
-    receipt: dict,
+    receipt: object,
     public_key_b64: str,
     key_name: str | None = None,
     *,

@@ -15,7 +15,9 @@ def run_migrations_online() -> None:
     if connection is None:
         from ipx.db import create_db_engine
 
-        engine = create_db_engine(context.config.get_main_option("sqlalchemy.url"))
+        url = context.config.get_main_option("sqlalchemy.url")
+        assert url is not None  # ipx.migrate sets it
+        engine = create_db_engine(url)
         with engine.begin() as connection:
             _run(connection)
         return

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 
+from ipx.auth import SYSTEM
 from ipx.db_ext import database
+from ipx.instance_keys import registry_digest_key
+from ipx.registry.commands import CreateAsset, CreateParty
 from ipx.registry.orm import Asset, Party
 from ipx.registry.samples import load_sample_assets, load_sample_parties, synthetic_assets
 from ipx.registry.services.assets import create_asset
 from ipx.registry.services.parties import create_party
 from ipx.uow import UnitOfWork
-from ipx.web.http import registry_digest_key
 
 BATCH = 500
 PARTY_FIELDS = ("kind", "name", "credit_code", "id_number")
@@ -43,8 +46,8 @@ def seed_samples(app: Flask) -> tuple[int, int]:
         existing = set(uow.session.execute(select(Party.sample_key)).scalars())
         for party in load_sample_parties(samples_dir):
             if party["key"] not in existing:
-                fields = {k: party.get(k) for k in PARTY_FIELDS}
-                create_party(uow, fields, sample_key=party["key"])
+                fields: dict[str, Any] = {k: party.get(k) for k in PARTY_FIELDS}
+                create_party(uow, SYSTEM, CreateParty(**fields), sample_key=party["key"])
                 added_parties += 1
         uow.session.flush()
         ids = dict(uow.session.execute(select(Party.sample_key, Party.id)).all())
@@ -52,7 +55,7 @@ def seed_samples(app: Flask) -> tuple[int, int]:
         for asset in load_sample_assets(samples_dir):
             if asset["key"] in existing:
                 continue
-            create_asset(uow, _asset_fields(asset, ids), sample_key=asset["key"])
+            create_asset(uow, SYSTEM, _asset_fields(asset, ids), sample_key=asset["key"])
             added_assets += 1
         uow.commit()
     return added_parties, added_assets
@@ -82,19 +85,19 @@ def seed_synthetic(app: Flask, count: int, seed: int = 7) -> int:
     return added
 
 
-def _add_batch(sessions, batch: list[dict], ids: dict[str, int], key: bytes) -> int:
+def _add_batch(sessions, batch: list[dict], ids: dict[str | None, int], key: bytes) -> int:
     with UnitOfWork(sessions, actor="seed", digest_key=key) as uow:
         for asset in batch:
-            create_asset(uow, _asset_fields(asset, ids))
+            create_asset(uow, SYSTEM, _asset_fields(asset, ids))
         uow.commit()
     return len(batch)
 
 
-def _asset_fields(asset: dict, party_ids: dict[str, int]) -> dict:
+def _asset_fields(asset: dict, party_ids: dict[str | None, int]) -> CreateAsset:
     """The API's asset fields from a sample record (dates parsed, holders resolved)."""
-    data = {k: asset.get(k) for k in ASSET_FIELDS if asset.get(k) is not None}
+    data: dict[str, Any] = {k: asset.get(k) for k in ASSET_FIELDS if asset.get(k) is not None}
     for field in DATE_FIELDS:
         if field in data:
             data[field] = date.fromisoformat(data[field])
     data["holder_ids"] = [party_ids[key] for key in asset["holder_keys"]]
-    return data
+    return CreateAsset(**data)

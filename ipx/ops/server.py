@@ -17,7 +17,8 @@ class _Server(BaseApplication):
     def load(self):
         from ipx import create_app
 
-        return create_app()
+        # Each worker loads the valuation model before it takes requests.
+        return create_app({"PRELOAD_MODEL": True})
 
 
 def run(host: str, port: int, workers: int, *, threads: int = 4, access_log: bool = True) -> None:

@@ -22,6 +22,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from ipx.rights import PATENT_KINDS
+
 __all__ = [
     "InvalidNumber",
     "InvalidCreditCode",
@@ -43,7 +45,17 @@ __all__ = [
 
 
 class InvalidNumber(ValueError):
-    """An identifier that is malformed or fails its check character."""
+    """An identifier that is malformed or fails its check character.
+
+    ``code`` names the problem and ``params`` its particulars (e.g. ``check-character`` with
+    the character given and the one expected), so a page can say it in the reader's language;
+    the English text stays the message.
+    """
+
+    def __init__(self, message: str, *, code: str = "malformed", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class InvalidCreditCode(InvalidNumber):
@@ -72,7 +84,6 @@ PATENT_TYPES = {
     "8": "invention",
     "9": "utility_model",
 }
-PATENT_KINDS = ("invention", "utility_model", "design")
 _WEIGHTS_12 = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
 _PATENT_RE = re.compile(r"(?:ZL|CN)?(\d{12}|\d{8})\.?([0-9X])")
@@ -108,11 +119,19 @@ def _patent_year(digits: str, today: date) -> int:
     if len(digits) == 12:
         year = int(digits[:4])
         if not 2003 <= year <= today.year:
-            raise InvalidNumber(f"12-digit numbers start in 2003; year {year} is out of range")
+            raise InvalidNumber(
+                f"12-digit numbers start in 2003; year {year} is out of range",
+                code="patent-year",
+                year=year,
+            )
         return year
     yy = int(digits[:2])
     if not (yy >= 85 or yy <= 3):
-        raise InvalidNumber(f"8-digit numbers were used 1985-2003; year {yy:02d} is out of range")
+        raise InvalidNumber(
+            f"8-digit numbers were used 1985-2003; year {yy:02d} is out of range",
+            code="patent-year",
+            year=f"{yy:02d}",
+        )
     return 1900 + yy if yy >= 85 else 2000 + yy
 
 
@@ -127,16 +146,26 @@ def parse_patent_number(text: str, *, today: date | None = None) -> PatentNumber
     if match is None:
         raise InvalidNumber(
             f"{text!r} is not a CNIPA application number "
-            "(12 or 8 digits and a check character, e.g. 202310123456.7)"
+            "(12 or 8 digits and a check character, e.g. 202310123456.7)",
+            code="patent-format",
         )
     digits, check = match.groups()
     year = _patent_year(digits, today or date.today())
     type_code = digits[4] if len(digits) == 12 else digits[2]
     if type_code not in PATENT_TYPES:
-        raise InvalidNumber(f"{text!r}: type digit {type_code} is not 1, 2, 3, 8 or 9")
+        raise InvalidNumber(
+            f"{text!r}: type digit {type_code} is not 1, 2, 3, 8 or 9",
+            code="patent-type",
+            digit=type_code,
+        )
     expected = patent_check_character(digits)
     if check != expected:
-        raise InvalidNumber(f"{text!r}: check character is {check}, expected {expected}")
+        raise InvalidNumber(
+            f"{text!r}: check character is {check}, expected {expected}",
+            code="check-character",
+            given=check,
+            expected=expected,
+        )
     return PatentNumber(f"{digits}.{check}", year, type_code, PATENT_TYPES[type_code])
 
 
@@ -170,7 +199,10 @@ def normalise_trademark_number(text: str) -> str:
     """
     match = _TRADEMARK_RE.fullmatch(_clean(text))
     if match is None or int(match.group(1)) == 0:
-        raise InvalidNumber(f"{text!r} is not a trademark registration number (1-10 digits)")
+        raise InvalidNumber(
+            f"{text!r} is not a trademark registration number (1-10 digits)",
+            code="trademark-format",
+        )
     return str(int(match.group(1)))
 
 
@@ -194,10 +226,15 @@ def normalise_copyright_number(text: str, *, today: date | None = None) -> str:
     else:
         raise InvalidNumber(
             f"{text!r} is not a copyright registration number "
-            "(e.g. 2023SR0123456 or 国作登字-2023-F-00012345)"
+            "(e.g. 2023SR0123456 or 国作登字-2023-F-00012345)",
+            code="copyright-format",
         )
     if int(year) > this_year:
-        raise InvalidNumber(f"{text!r}: registration year {year} is in the future")
+        raise InvalidNumber(
+            f"{text!r}: registration year {year} is in the future",
+            code="future-year",
+            year=year,
+        )
     return normalised
 
 
@@ -208,7 +245,10 @@ def normalise_asset_number(kind: str, text: str, *, today: date | None = None) -
         if parsed.kind != kind:
             raise InvalidNumber(
                 f"{text!r} is a {parsed.kind.replace('_', ' ')} number "
-                f"(type {parsed.type_code}), not a {kind.replace('_', ' ')}"
+                f"(type {parsed.type_code}), not a {kind.replace('_', ' ')}",
+                code="patent-kind",
+                number_kind=parsed.kind,
+                kind=kind,
             )
         return parsed.number
     if kind == "trademark":
@@ -259,16 +299,29 @@ def validate_credit_code(text: str) -> str:
     if _CREDIT_RE.fullmatch(code) is None:
         raise InvalidCreditCode(
             f"{text!r} is not a unified social credit code "
-            "(18 characters from 0-9 and A-Y without I, O, S, V, Z; positions 3-8 digits)"
+            "(18 characters from 0-9 and A-Y without I, O, S, V, Z; positions 3-8 digits)",
+            code="credit-code-format",
         )
     if code[2:4] not in _PROVINCES:
-        raise InvalidCreditCode(f"{text!r}: {code[2:8]} is not an administrative division code")
+        raise InvalidCreditCode(
+            f"{text!r}: {code[2:8]} is not an administrative division code",
+            code="division",
+            division=code[2:8],
+        )
     if (expected := _organization_check(code[8:16])) != code[16]:
         raise InvalidCreditCode(
-            f"{text!r}: organization code check is {code[16]}, expected {expected}"
+            f"{text!r}: organization code check is {code[16]}, expected {expected}",
+            code="organization-check",
+            given=code[16],
+            expected=expected,
         )
     if (expected := _credit_check(code[:17])) != code[17]:
-        raise InvalidCreditCode(f"{text!r}: check character is {code[17]}, expected {expected}")
+        raise InvalidCreditCode(
+            f"{text!r}: check character is {code[17]}, expected {expected}",
+            code="check-character",
+            given=code[17],
+            expected=expected,
+        )
     return code
 
 
@@ -301,19 +354,31 @@ def validate_identity_number(text: str, *, today: date | None = None) -> str:
     except InvalidNumber as exc:
         raise InvalidIdentityNumber(str(exc)) from None
     if _ID_RE.fullmatch(number) is None:
-        raise InvalidIdentityNumber("an identity number is 17 digits and a digit or X")
+        raise InvalidIdentityNumber(
+            "an identity number is 17 digits and a digit or X", code="identity-format"
+        )
     if number[:2] not in _ID_PROVINCES:
-        raise InvalidIdentityNumber(f"{number[:6]} is not an administrative division code")
+        raise InvalidIdentityNumber(
+            f"{number[:6]} is not an administrative division code",
+            code="division",
+            division=number[:6],
+        )
     try:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise InvalidIdentityNumber("the birth date in the identity number is not a date") from None
+        raise InvalidIdentityNumber(
+            "the birth date in the identity number is not a date", code="birth-date"
+        ) from None
     if not date(1900, 1, 1) <= birth <= (today or date.today()):
-        raise InvalidIdentityNumber("the birth date in the identity number is out of range")
+        raise InvalidIdentityNumber(
+            "the birth date in the identity number is out of range", code="birth-date"
+        )
     if (expected := _identity_check(number[:17])) != number[17]:
         # the message never echoes the number: it is personal data
         raise InvalidIdentityNumber(
-            f"identity number check character is wrong (expected {expected})"
+            f"identity number check character is wrong (expected {expected})",
+            code="check-character",
+            expected=expected,
         )
     return number
 

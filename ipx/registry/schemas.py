@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ipx.registry.model import AssetKind, CancellationReason, Ground, LegalStatus, PartyKind
 from ipx.web.fields import Currency, Id, Money, StrictBool, Text
+from ipx.web.problems import Problem
 
 KINDS = [k.value for k in AssetKind]
 
@@ -112,9 +113,15 @@ class ApplicationIn(Schema):
 
 
 class GroundOut(Schema):
-    code = fields.String()
+    code = fields.String(metadata={"description": "R01-R12", "example": "R09"})
     message = fields.String()
-    asset_id = fields.Integer()
+    asset_id = fields.Integer(metadata={"description": "the asset the ground is about, if one"})
+
+
+class RefusalProblem(Problem):
+    """409 of ``register``: with ``registration-refused``, every ground that applies."""
+
+    grounds = fields.List(fields.Nested(GroundOut))
 
 
 class ApplicationOut(ApplicationIn):
@@ -186,6 +193,12 @@ class TransferIn(Schema):
     )
 
 
+class PledgedAssetProblem(Problem):
+    """409 of a transfer of a pledged asset: the pledge that holds it."""
+
+    pledge_id = fields.Integer()
+
+
 class TransferOut(Schema):
     id = fields.Integer()
     asset_id = fields.Integer()
@@ -234,7 +247,7 @@ class EncumbrancesOut(Schema):
 
 class HistoryEventOut(Schema):
     seq = fields.Integer()
-    time = fields.String()
+    time = fields.String(metadata={"format": "date-time"})
     type = fields.String()
     actor = fields.String()
     refs = fields.Dict()

@@ -9,7 +9,8 @@ behind the registry's back is detected.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -106,7 +107,7 @@ def transfer_state(t: Transfer) -> dict:
     }
 
 
-STATE_OF = {
+STATE_OF: dict[str, tuple[type[Any], Callable[[Any], dict]]] = {
     "party": (Party, party_state),
     "asset": (Asset, asset_state),
     "freeze": (Freeze, freeze_state),

@@ -1,24 +1,22 @@
 """The model artifact: models/<version>/ with LightGBM text models, metadata.json and a card.
 
 Never pickle: the boosters are LightGBM's own text format and everything else is JSON, so
-loading an artifact cannot execute code.
+loading an artifact cannot execute code. This module finds and loads artifacts (serving);
+`ipx.valuation.training.artifact_writer` writes them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import platform
 from dataclasses import dataclass
-from importlib.metadata import version as package_version
 from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
 
 from ipx.valuation import features as F
-from ipx.valuation.sample import RenewalSample
-from ipx.valuation.training import NUM_ROUNDS, PARAMS, STAGES, Platt, StageModel, SurvivalModel
+from ipx.valuation.stages import STAGES, Platt, StageModel, SurvivalModel
 
 #: repository root / models
 MODELS_ROOT = Path(__file__).resolve().parents[2] / "models"
@@ -48,69 +46,6 @@ def default_model_dir(path: str | Path | None = None, root: Path = MODELS_ROOT) 
         return tuple(int(x) if x.isdigit() else x for x in p.name.replace("-", ".").split("."))
 
     return max(versions, key=order)
-
-
-def _library_versions() -> dict[str, str]:
-    names = ("lightgbm", "scikit-learn", "numpy")
-    return {"python": platform.python_version(), **{n: package_version(n) for n in names}}
-
-
-def _feature_ranges(x: np.ndarray) -> dict[str, list[float]]:
-    columns = (*F.COUNT_FEATURES, "grant_lag_days")
-    return {n: [float(x[:, F.INDEX[n]].min()), float(x[:, F.INDEX[n]].max())] for n in columns}
-
-
-def build_metadata(
-    model: SurvivalModel, sample: RenewalSample, report: dict, version: str, seed: int
-) -> dict:
-    """Everything serving and auditors need besides the boosters themselves."""
-    x = F.training_matrix(sample, seed=seed)
-    survival = np.cumprod(model.conditional(x), axis=1)
-    return {
-        "version": version,
-        "feature_names": list(F.FEATURE_NAMES),
-        "feature_types": list(F.FEATURE_TYPES),
-        "feature_schema_hash": F.feature_schema_hash(),
-        "training_data": {
-            "file": "data/samples/us-university-renewals.csv",
-            "sha256": sample.sha256,
-            "rows": len(sample),
-        },
-        "seed": seed,
-        "params": PARAMS,
-        "num_rounds": {str(k): v for k, v in NUM_ROUNDS.items()},
-        "calibration": {
-            str(k): {"method": "platt", "a": m.platt.a, "b": m.platt.b}
-            for k, m in model.stages.items()
-        },
-        "value_index": "sum of the cumulative survival probabilities of the three stages",
-        "reference_cohort": {
-            "description": "training patents scored by this model (owner history out of fold)",
-            "value_index_quantiles": np.quantile(
-                value_index(survival), np.linspace(0, 1, 101)
-            ).tolist(),
-        },
-        "feature_ranges": _feature_ranges(x),
-        "imputation_defaults": model.defaults,
-        "owner_history": model.history.to_json(),
-        "metrics": report,
-        "library_versions": _library_versions(),
-    }
-
-
-def write_artifact(model: SurvivalModel, metadata: dict, out_dir: str | Path, card: str) -> Path:
-    """Write the boosters, metadata.json (with each booster's SHA-256) and the model card."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    digests = {}
-    for k, stage in model.stages.items():
-        path = out / model_file(k)
-        stage.booster.save_model(str(path))
-        digests[model_file(k)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    metadata = {**metadata, "model_files": digests}
-    (out / METADATA).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
-    (out / CARD).write_text(card)
-    return out
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from datetime import date
 
 import numpy as np
 
+from ipx.rights import AssetKind
 from ipx.valuation import features as F
 from ipx.valuation.feature_batch import registry_matrix
-from ipx.valuation.model import MODELLED_KINDS, AssetKind, ValuationRequest
+from ipx.valuation.model import MODELLED_KINDS, ValuationRequest
 from ipx.valuation.survival import LAST_OBSERVED_YEAR, log_survival, survival_points
 from ipx.valuation.terms import DAYS_PER_YEAR, add_months, statutory_expiry
 
@@ -146,7 +147,9 @@ def maturity_probabilities(b: Batch, survival: np.ndarray) -> Maturity:
     dates: list[date | None] = [None] * n
     cache: dict = {}
     for i in np.flatnonzero(asked).tolist():
-        key = (b.as_of[i], b.loan_months[i])
+        months = b.loan_months[i]
+        assert months is not None  # asked
+        key = (b.as_of[i], months)
         dates[i] = cache.get(key) or cache.setdefault(key, add_months(*key))
     maturity_days = _ordinals(dates)
     known_expiry = b.expiry_days != _NO_DATE

@@ -17,16 +17,11 @@ from datetime import date
 
 import numpy as np
 
+from ipx.rights import PATENT_COUNTS
 from ipx.valuation.sample import RenewalSample
 
-COUNT_FEATURES = (
-    "claims",
-    "backward_citations",
-    "npl_citations",
-    "family_size",
-    "inventors",
-    "similar_docs",
-)
+#: The bibliographic counts of a patent record (what the registry stores), in model order.
+COUNT_FEATURES = PATENT_COUNTS
 IPC_SECTIONS = ("A", "B", "C", "D", "E", "F", "G", "H")
 OWNER_FEATURES = ("owner_keep_rate_s1", "owner_keep_rate_s2", "owner_history_n")
 FEATURE_NAMES: tuple[str, ...] = (
@@ -72,7 +67,7 @@ def owner_key(name: str | None) -> str:
 class OwnerHistory:
     """Per-owner renewal counts from reference rows, encoded as smoothed keep rates."""
 
-    counts: dict[str, tuple[int, int, int, int]]  # key -> (n1, kept1, n2, kept2)
+    counts: dict[str, tuple[int, ...]]  # key -> (n1, kept1, n2, kept2)
     prior_s1: float
     prior_s2: float
 
@@ -131,7 +126,7 @@ def out_of_fold_owner_features(
             [o for o, g in zip(owners, fold, strict=True) if g != f], payments[fold != f]
         )
         rows = np.flatnonzero(fold == f)
-        out[rows] = hist.encode([owners[i] for i in rows])
+        out[rows] = hist.encode([owners[i] for i in rows.tolist()])
     return out
 
 
@@ -162,9 +157,11 @@ def scoring_matrix(sample: RenewalSample, history: OwnerHistory) -> np.ndarray:
     return x
 
 
-def training_defaults(x: np.ndarray) -> dict[str, float]:
+def training_defaults(x: np.ndarray) -> dict[str, float | str]:
     """Imputation values from training features: medians, and the most common IPC section."""
-    defaults = {n: float(np.median(x[:, INDEX[n]])) for n in (*COUNT_FEATURES, "grant_lag_days")}
+    defaults: dict[str, float | str] = {
+        n: float(np.median(x[:, INDEX[n]])) for n in (*COUNT_FEATURES, "grant_lag_days")
+    }
     section_counts = [x[:, INDEX[f"ipc_{s}"]].sum() for s in IPC_SECTIONS]
     defaults["ipc_section"] = IPC_SECTIONS[int(np.argmax(section_counts))]
     return defaults

@@ -7,11 +7,17 @@ approach appends its own flags afterwards.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from ipx.rights import AssetKind
 from ipx.valuation import features as F
 from ipx.valuation.batch import Batch, Maturity
-from ipx.valuation.model import AssetKind, Flag
+from ipx.valuation.model import Flag
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 _KIND_EXTRAPOLATED = Flag("kind-extrapolated", "trained on inventions; applied to a utility model")
 _FROZEN = Flag("frozen", "the asset is frozen by a court; it cannot be pledged (R05)")
@@ -34,7 +40,7 @@ def batch_flags(b: Batch, ranges, maturity: Maturity) -> list[list[Flag]]:
     """Per row, the flags known before the income approach runs (a fresh list per row)."""
     flags: list[list[Flag]] = [[] for _ in b.kinds]
 
-    def add(mask: np.ndarray, make) -> None:
+    def add(mask: ArrayLike, make) -> None:
         for i in np.flatnonzero(mask).tolist():
             flags[i].append(make(i))
 
@@ -49,7 +55,8 @@ def batch_flags(b: Batch, ranges, maturity: Maturity) -> list[list[Flag]]:
     add([k is AssetKind.UTILITY_MODEL for k in b.kinds], lambda i: _KIND_EXTRAPOLATED)
     add(b.frozen, lambda i: _FROZEN)
     add(b.lapsed, lambda i: _LAPSED)
-    expired = (b.expiry_days != 0) & (b.expiry_days <= b.as_of_days)
+    # The expiry is the last day in force (as the registry's R02 reads it): expired after it.
+    expired = (b.expiry_days != 0) & (b.expiry_days < b.as_of_days)
     add(expired, lambda i: Flag("expired", f"protection ended {b.expiry[i]}"))
     add(b.modelled & ~b.granted, lambda i: _NOT_GRANTED)
     add(

@@ -12,10 +12,12 @@ rates are the bank's policy inputs and are not varied. Money leaves this module 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
+
+from ipx.valuation.model import Economics, IncomeValue
 
 #: Assumed royalty rates by IPC section when the caller gives none (documented, configurable via
 #: `Valuer.load(royalty_rates=...)`): mid-points of published licensing-survey ranges.
@@ -34,29 +36,6 @@ CENTS = Decimal("0.01")
 
 
 @dataclass(frozen=True)
-class Economics:
-    """Economic inputs of a valuation; rates are fractions in [0, 1]."""
-
-    annual_revenue: Decimal
-    royalty_rate: float | None = None
-    discount_rate: float = 0.12
-    tax_rate: float = 0.25
-    growth: float = 0.0
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.annual_revenue, Decimal) or not self.annual_revenue.is_finite():
-            raise ValueError("annual_revenue must be a finite Decimal")
-        if self.annual_revenue < 0:
-            raise ValueError("annual_revenue must not be negative")
-        for name in ("royalty_rate", "discount_rate", "tax_rate"):
-            value = getattr(self, name)
-            if value is not None and not 0 <= float(value) <= 1:
-                raise ValueError(f"{name} must be within [0, 1]")
-        if not -1 < float(self.growth) <= 1:
-            raise ValueError("growth must be within (-1, 1]")
-
-
-@dataclass(frozen=True)
 class Uncertainty:
     """Spread of the Monte Carlo inputs; zeros (and None) make the calculation exact."""
 
@@ -66,25 +45,19 @@ class Uncertainty:
     draws: int = 2000
 
 
-@dataclass(frozen=True)
-class IncomeValue:
-    """Value range in `currency`, and the assumptions used to get it."""
-
-    p10: Decimal
-    p50: Decimal
-    p90: Decimal
-    currency: str = "CNY"
-    assumptions: dict = field(default_factory=dict)
-
-
 def year_ends(years_remaining: float) -> np.ndarray:
     """End of each cash-flow year, the last one partial: 2.5 -> [1, 2, 2.5]."""
     if years_remaining <= 0:
         return np.zeros(0)
-    return np.minimum(np.arange(1, math.ceil(years_remaining) + 1, dtype=float), years_remaining)
+    ends: np.ndarray = np.minimum(
+        np.arange(1, math.ceil(years_remaining) + 1, dtype=float), years_remaining
+    )
+    return ends
 
 
-def _draws(econ: Economics, royalty: float, unc: Uncertainty, rng: np.random.Generator):
+def _draws(
+    econ: Economics, royalty: float, unc: Uncertainty, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = unc.draws
     revenue = float(econ.annual_revenue) * np.exp(rng.normal(0.0, unc.revenue_sigma, n))
     if unc.royalty_concentration and 0 < royalty < 1:
@@ -123,7 +96,8 @@ def relief_from_royalty(
         "years": float(ends[-1]) if len(ends) else 0.0,
         "uncertainty": asdict(uncertainty),
     }
-    return IncomeValue(
-        *(Decimal(repr(float(v))).quantize(CENTS, ROUND_HALF_EVEN) for v in (p10, p50, p90)),
-        assumptions=assumptions,
-    )
+    return IncomeValue(_cents(p10), _cents(p50), _cents(p90), assumptions=assumptions)
+
+
+def _cents(value: float) -> Decimal:
+    return Decimal(repr(float(value))).quantize(CENTS, ROUND_HALF_EVEN)

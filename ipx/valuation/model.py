@@ -1,6 +1,7 @@
 """Valuation domain: request and result dataclasses, grades and loan-to-value caps.
 
-Plain Python only (no Flask, no SQLAlchemy): the API layer maps JSON to these and back.
+Plain Python only (no Flask, no SQLAlchemy, no NumPy): the API layer maps JSON to these and
+back, and building a request loads no part of the model. Asset kinds come from `ipx.rights`.
 """
 
 from __future__ import annotations
@@ -10,20 +11,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
+from typing import Any
 
-from ipx.valuation.income import Economics, IncomeValue
-
-
-class AssetKind(StrEnum):
-    """Kinds of registered IP; only patents are inside the renewal model's scope."""
-
-    INVENTION = "invention"
-    UTILITY_MODEL = "utility_model"
-    DESIGN = "design"
-    TRADEMARK = "trademark"
-    COPYRIGHT = "copyright"
-
+from ipx.rights import AssetKind
 
 #: Kinds the renewal model scores. Utility models are scored with a `kind-extrapolated` flag;
 #: designs, trademarks and copyrights get no score (their features and renewal economics differ).
@@ -60,11 +50,45 @@ def grade_for(score: float) -> str:
 
 
 @dataclass(frozen=True)
+class Economics:
+    """Economic inputs of a valuation; rates are fractions in [0, 1]."""
+
+    annual_revenue: Decimal
+    royalty_rate: float | None = None
+    discount_rate: float = 0.12
+    tax_rate: float = 0.25
+    growth: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.annual_revenue, Decimal) or not self.annual_revenue.is_finite():
+            raise ValueError("annual_revenue must be a finite Decimal")
+        if self.annual_revenue < 0:
+            raise ValueError("annual_revenue must not be negative")
+        for name in ("royalty_rate", "discount_rate", "tax_rate"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= float(value) <= 1:
+                raise ValueError(f"{name} must be within [0, 1]")
+        if not -1 < float(self.growth) <= 1:
+            raise ValueError("growth must be within (-1, 1]")
+
+
+@dataclass(frozen=True)
+class IncomeValue:
+    """Value range in `currency`, and the assumptions used to get it."""
+
+    p10: Decimal
+    p50: Decimal
+    p90: Decimal
+    currency: str = "CNY"
+    assumptions: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ValuationRequest:
     """One asset to value. `features` is registry-style and may be partial."""
 
     kind: AssetKind | str = AssetKind.INVENTION
-    features: dict | None = None
+    features: dict[str, Any] | None = None
     ipc: str | None = None
     owner: str | None = None
     filing_date: date | None = None
@@ -133,7 +157,7 @@ class ValuationResult:
     imputed: list[str] = field(default_factory=list)
 
     @classmethod
-    def trusted(cls, **values) -> ValuationResult:
+    def trusted(cls, **values: Any) -> ValuationResult:
         """Build from every field by name, skipping the frozen-dataclass `__init__` (one
         `object.__setattr__` per field: the largest cost of assembling a 100,000-row batch).
         The object is the same frozen, comparable result; callers must pass every field."""

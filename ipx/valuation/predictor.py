@@ -12,9 +12,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
+from ipx.rights import AssetKind
 from ipx.valuation import features as F
 from ipx.valuation.artifact import Artifact, load_artifact
 from ipx.valuation.batch import Batch, maturity_probabilities
@@ -22,22 +24,21 @@ from ipx.valuation.flags import batch_flags
 from ipx.valuation.income import (
     DEFAULT_ROYALTY_RATES,
     FALLBACK_ROYALTY_RATE,
-    IncomeValue,
     relief_from_royalty,
     year_ends,
 )
 from ipx.valuation.model import (
     DEFAULT_LTV_CAPS,
     GRADES,
-    AssetKind,
     Collateral,
     Driver,
     Flag,
+    IncomeValue,
     ValuationRequest,
     ValuationResult,
 )
 from ipx.valuation.survival import conditional_survival
-from ipx.valuation.terms import years_between
+from ipx.valuation.terms import years_in_force
 
 CENTS = Decimal("0.01")
 TOP_DRIVERS = 6
@@ -173,7 +174,9 @@ class Valuer:
         x = b.x[rows]
         stacked = np.stack(
             [
-                s.booster.predict(x, pred_contrib=True, num_threads=1)[:, :-1] * s.platt.a
+                # Dense input: an ndarray (the booster's type also allows sparse matrices).
+                cast("np.ndarray", s.booster.predict(x, pred_contrib=True, num_threads=1))[:, :-1]
+                * s.platt.a
                 for s in self._stages
             ]
         )  # (3, rows, features)
@@ -198,7 +201,7 @@ class Valuer:
                 Flag("value-not-computed", "no expiry date or filing date: remaining term unknown")
             )
             return None
-        remaining = 0.0 if req.lapsed else max(years_between(as_of, expiry), 0.0)
+        remaining = 0.0 if req.lapsed else years_in_force(as_of, expiry)
         ends = year_ends(remaining)
         weights = (
             np.ones(len(ends))

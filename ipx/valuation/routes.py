@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import functools
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 from flask.views import MethodView
 
 from ipx.auth import Role, require
 from ipx.errors import ValidationFailed
-from ipx.valuation import services
-from ipx.valuation.predictor import Valuer
-from ipx.valuation.schemas import BatchIn, BatchOut, ValuationIn, ValuationOut
+from ipx.valuation import services, serving
+from ipx.valuation.handlers import ValueAssets
+from ipx.valuation.schemas import BatchIn, BatchOut, ModelCardOut, ValuationIn, ValuationOut
 from ipx.web.api import API_PREFIX, Blueprint
-from ipx.web.http import plain_json, principal, unit_of_work
+from ipx.web.http import plain_json, read, run
 from ipx.web.idempotency import idempotent
+
+if TYPE_CHECKING:
+    from ipx.valuation.predictor import Valuer
 
 blp = Blueprint(
     "valuations",
@@ -26,30 +29,19 @@ blp = Blueprint(
 VALUERS = (Role.BANK, Role.CLERK, Role.OWNER)
 
 
-def init_app(app: Flask, asset_source: services.AssetSource) -> None:
-    """Load the model once per process and remember where asset facts come from."""
-    caps = tuple(sorted(app.config["LTV_CAPS"].items()))
-    app.extensions["ipx.valuer"] = _load_valuer(app.config["MODEL_DIR"], caps)
-    app.extensions["ipx.asset_source"] = asset_source
-
-
-@functools.cache
-def _load_valuer(model_dir: str | None, ltv_caps: tuple) -> Valuer:
-    # A Valuer never changes once loaded, so apps in one process (tests, workers) share it.
-    return Valuer.load(model_dir, ltv_caps=dict(ltv_caps))
+def init_app(app: Flask, *, preload: bool = False) -> None:
+    """Load the model now if `preload`, else on the first valuation (once per process either
+    way, see `serving`)."""
+    if preload:
+        serving.valuer(app)
 
 
 def _valuer() -> Valuer:
-    return current_app.extensions["ipx.valuer"]
+    return serving.valuer(current_app)
 
 
 def _value(items: list[dict]) -> list[dict]:
-    with unit_of_work() as uow:
-        rows = services.create_valuations(
-            uow, _valuer(), principal(), items, current_app.extensions["ipx.asset_source"]
-        )
-        uow.commit()
-    return [services.valuation_json(row) for row in rows]
+    return run(ValueAssets(items))
 
 
 @blp.route("/valuations")
@@ -58,6 +50,7 @@ class Valuations(MethodView):
     @idempotent
     @blp.arguments(ValuationIn)
     @blp.response(201, ValuationOut)
+    @blp.alt_response(404, description="`not-found`: no asset with that `asset_id` you may see")
     def post(self, data):
         """Value a patent (registered asset_id, or features given directly); stored and logged."""
         return plain_json(_value([data])[0], 201)
@@ -69,6 +62,7 @@ class ValuationBatch(MethodView):
     @idempotent
     @blp.arguments(BatchIn)
     @blp.response(201, BatchOut)
+    @blp.alt_response(404, description="`not-found`: an `asset_id` names no asset you may see")
     def post(self, data):
         """Value up to MAX_BATCH_ITEMS (default 10,000) patents in one call."""
         limit = current_app.config["MAX_BATCH_ITEMS"]
@@ -83,14 +77,13 @@ class ValuationById(MethodView):
     @blp.response(200, ValuationOut)
     def get(self, valuation_id):
         """Read a stored valuation (clerks, auditors, or the party that asked for it)."""
-        with unit_of_work(write=False) as uow:
-            row = services.get_valuation(uow.session, principal(), valuation_id)
-            return services.valuation_json(row)
+        return read(services.read_valuation, valuation_id)
 
 
 @blp.route("/models/current")
 class CurrentModel(MethodView):
     @blp.response(200)
+    @blp.doc(responses={200: {"content": {"application/json": {"schema": ModelCardOut}}}})
     def get(self):
         """The model card of the model serving valuations (public)."""
         return _valuer().card()

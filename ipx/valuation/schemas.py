@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from ipx.web.fields import Id, Money, StrictBool
+from ipx.rights import AssetKind
+from ipx.web.fields import Id, Money, MoneyText, StrictBool
 
-KINDS = ["invention", "utility_model", "design", "trademark", "copyright"]
+KINDS = [k.value for k in AssetKind]
 COUNT = validate.Range(min=0, max=100_000)
 RATE = validate.Range(min=0, max=1)
 
@@ -63,16 +64,19 @@ class BatchIn(Schema):
 
 class MoneyRange(Schema):
     currency = fields.String()
-    p10 = fields.String()
-    p50 = fields.String()
-    p90 = fields.String()
+    p10 = MoneyText()
+    p50 = MoneyText()
+    p90 = MoneyText()
     assumptions = fields.Dict()
 
 
+RATIO_DOC = {"pattern": r"^[0-9]+(\.[0-9]+)?$", "example": "0.25"}
+
+
 class CollateralOut(Schema):
-    ltv_cap = fields.String()
-    collateral_value = fields.String(allow_none=True)
-    max_loan = fields.String(allow_none=True)
+    ltv_cap = fields.String(metadata={**RATIO_DOC, "description": "loan-to-value cap, a ratio"})
+    collateral_value = MoneyText(allow_none=True)
+    max_loan = MoneyText(allow_none=True)
 
 
 class StageOut(Schema):
@@ -98,7 +102,7 @@ class ValuationOut(Schema):
     asset_id = fields.Integer(allow_none=True)
     model_version = fields.String()
     feature_schema_hash = fields.String()
-    as_of = fields.String()
+    as_of = fields.String(metadata={"format": "date"})
     score = fields.Float(allow_none=True)
     grade = fields.String(allow_none=True)
     survival = fields.List(fields.Nested(StageOut), allow_none=True)
@@ -114,3 +118,19 @@ class ValuationOut(Schema):
 
 class BatchOut(Schema):
     items = fields.List(fields.Nested(ValuationOut))
+
+
+class ModelCardOut(Schema):
+    """The model card: what the model is, its data, validation and limits (metadata.json)."""
+
+    class Meta:
+        unknown = INCLUDE  # the card carries what the model's metadata.json holds
+
+    version = fields.String(metadata={"example": "2026.11.0"})
+    feature_names = fields.List(fields.String())
+    feature_schema_hash = fields.String()
+    training_data = fields.Dict()
+    metrics = fields.Dict()
+    library_versions = fields.Dict(keys=fields.String(), values=fields.String())
+    ltv_caps = fields.Dict(keys=fields.String(), values=fields.String(metadata=RATIO_DOC))
+    model_card_markdown = fields.String()

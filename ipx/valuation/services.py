@@ -11,19 +11,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ipx.auth import Principal, Role
 from ipx.errors import Forbidden, NotFound, ValidationFailed
-from ipx.ledger import Event
 from ipx.ledger.canonical import sha256_hex
+from ipx.ledger.events import Event
 from ipx.uow import UnitOfWork
-from ipx.valuation.income import Economics
-from ipx.valuation.model import ValuationRequest, ValuationResult
+from ipx.valuation.model import Economics, ValuationRequest, ValuationResult
 from ipx.valuation.orm import Valuation
-from ipx.valuation.predictor import Valuer
+
+if TYPE_CHECKING:  # the model and NumPy load with the first valuation, not with the routes
+    from ipx.valuation.predictor import Valuer
 
 #: Years after grant at which each renewal stage's fee falls due (US maintenance fees).
 STAGE_YEARS = ("3.5", "7.5", "11.5")
@@ -125,6 +127,24 @@ def get_valuation(session: Session, who: Principal, valuation_id: int) -> Valuat
     if row is None or (not who.sees_all() and row.party_id != who.party_id):
         raise NotFound(f"No valuation with id {valuation_id}.")
     return row
+
+
+def read_valuation(uow: UnitOfWork, who: Principal, valuation_id: int) -> dict:
+    """A stored valuation the caller may read, as the API answers it."""
+    return valuation_json(get_valuation(uow.session, who, valuation_id))
+
+
+def list_valuations(
+    uow: UnitOfWork, who: Principal, *, after: int | None, limit: int
+) -> list[Valuation]:
+    """Stored valuations the caller may read (as ``get_valuation``), newest first, ids below
+    ``after``."""
+    stmt = select(Valuation).order_by(Valuation.id.desc()).limit(limit + 1)
+    if not who.sees_all():
+        stmt = stmt.where(Valuation.party_id == who.party_id)
+    if after:
+        stmt = stmt.where(Valuation.id < after)
+    return list(uow.session.execute(stmt).scalars())
 
 
 def latest_value_lower_bound(session: Session, asset_ids: list[int]) -> Decimal | None:

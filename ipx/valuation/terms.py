@@ -1,13 +1,18 @@
-"""Calendar arithmetic for statutory terms and loan maturities."""
+"""Calendar arithmetic of valuations: statutory expiries, loan maturities, years left in force.
+
+The statutory term is `ipx.rights`' (shared with the registry, so the "term shorter than the
+loan" flag and the registry's ground R06 read the same last day in force).
+"""
 
 from __future__ import annotations
 
 import calendar
 from datetime import date
 
+from ipx.rights import PATENT_KINDS
+from ipx.rights import statutory_expiry as _statutory_expiry
+
 DAYS_PER_YEAR = 365.25
-#: Designs filed from this date get 15 years (Patent Law 2020 amendment), before it 10.
-DESIGN_15_YEARS_FROM = date(2021, 6, 1)
 
 
 def add_months(start: date, months: int) -> date:
@@ -19,26 +24,15 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def years_between(start: date, end: date) -> float:
-    """Signed years from start to end (365.25-day years)."""
-    return (end - start).days / DAYS_PER_YEAR
-
-
-def _add_years(start: date, years: int) -> date:
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + years, day=28)
-
-
 def statutory_expiry(kind: str, filing_date: date | None) -> date | None:
-    """End of a Chinese patent's term from its filing date; None for other kinds or no date."""
-    if filing_date is None:
+    """Last day in force of a Chinese patent from its filing date; None for other kinds (their
+    expiry must be given) or without a filing date."""
+    if filing_date is None or kind not in PATENT_KINDS:
         return None
-    if kind == "invention":
-        return _add_years(filing_date, 20)
-    if kind == "utility_model":
-        return _add_years(filing_date, 10)
-    if kind == "design":
-        return _add_years(filing_date, 15 if filing_date >= DESIGN_15_YEARS_FROM else 10)
-    return None
+    return _statutory_expiry(kind, filing_date)
+
+
+def years_in_force(as_of: date, expiry: date) -> float:
+    """Years of protection left from the start of `as_of` through `expiry`, its last day in
+    force (one day on the expiry day itself, 0 once it has passed)."""
+    return max((expiry - as_of).days + 1, 0) / DAYS_PER_YEAR

@@ -1,8 +1,17 @@
-"""The flask-smorest ``Api``: OpenAPI document, and problem+json for its HTTP errors."""
+"""The flask-smorest ``Api`` and ``Blueprint``: the OpenAPI document, problem+json for HTTP errors.
+
+The document is the contract banks generate clients from. Beyond what the marshmallow schemas
+say, every operation answers what the plumbing around its view adds, and that is documented
+here for all of them at once: the bearer requirement and 401/403 where ``@require`` guards the
+view (``security: []`` elsewhere), 404 where the path names a record, 400/409/413/415 where a
+body is read or something is written, 422 and 503 everywhere, each with its problem+json body.
+"""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+from http import HTTPStatus
 
 import flask_smorest
 import marshmallow
@@ -10,7 +19,9 @@ from flask_smorest import Api
 from flask_smorest.arguments import ArgumentsMixin
 from werkzeug.routing import IntegerConverter
 
-from ipx.errors import problem_from_http_exception, problem_response
+from ipx.auth import PARTY_BOUND_ROLES
+from ipx.web.errors import PROBLEM_JSON, problem_from_http_exception, problem_response
+from ipx.web.problems import DEFAULT_ERROR, ERRORS, HEADERS, Problem, problem_doc
 
 API_PREFIX = "/api/v1"
 MAX_ID = 2**31 - 1
@@ -32,7 +43,8 @@ def install_converters(app, api) -> None:
     )
 
 
-class _OneSchemaPerClass(type(ArgumentsMixin.ARGUMENTS_PARSER)):
+# mypy cannot follow a base class computed at run time (here from untyped flask-smorest).
+class _OneSchemaPerClass(type(ArgumentsMixin.ARGUMENTS_PARSER)):  # type: ignore[misc]
     """webargs makes a new schema object from a schema class on every request, deep-copying
     each of its fields (about 0.1 ms for an asset's body). Argument schemas here keep no state
     between loads, so one instance per class serves every request and thread."""
@@ -50,17 +62,119 @@ class _OneSchemaPerClass(type(ArgumentsMixin.ARGUMENTS_PARSER)):
         return super()._get_schema(argmap, req)
 
 
+WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the OpenAPI document needs to know of a view beyond its flask-smorest decorators."""
+
+    roles: tuple[str, ...]  # empty: a public view
+    names_record: bool  # the path holds a record's id or index
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """The project's blueprints: flask-smorest's, parsing arguments with cached schemas."""
+    """The project's blueprints: flask-smorest's, parsing arguments with cached schemas and
+    documenting each operation's plumbing (see the module docstring)."""
 
     ARGUMENTS_PARSER = _OneSchemaPerClass()
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks: list = [*self._prepare_doc_cbks, document_plumbing]
+
+    def alt_response(self, status_code, response=None, *, schema=None, content_type=None, **kw):
+        """flask-smorest's, with an error status documented as problem+json: a ``Problem``
+        unless ``schema`` names a richer one."""
+        if response is None and int(status_code) >= 400:
+            schema = schema or ERRORS.get(int(status_code), DEFAULT_ERROR)[0]
+            content_type = content_type or PROBLEM_JSON
+            kw.setdefault("headers", HEADERS.get(int(status_code)))
+        return super().alt_response(
+            status_code, response, schema=schema, content_type=content_type, **kw
+        )
+
+    def register_views_in_doc(self, api, app, spec, *, name, parameters) -> None:
+        """Note each operation's ``Access`` (from the registered rule and view) for
+        ``document_plumbing``, then let flask-smorest build the operations."""
+        for endpoint, endpoint_doc in self._docs.items():
+            full_name = f"{name}.{endpoint}"
+            rule = next(app.url_map.iter_rules(full_name))
+            view = app.view_functions[full_name]
+            view_class = getattr(view, "view_class", None)
+            for method, operation_doc in endpoint_doc.items():
+                if method == "parameters":
+                    continue
+                handler = getattr(view_class, method) if view_class else view
+                operation_doc["access"] = Access(
+                    roles=tuple(sorted(getattr(handler, "required_roles", ()))),
+                    names_record=bool(rule.arguments),
+                )
+        super().register_views_in_doc(api, app, spec, name=name, parameters=parameters)
+
+
+def document_plumbing(doc: dict, doc_info: dict, *, method: str, **kwargs) -> dict:
+    """flask-smorest doc callback: security and the error answers every such view can give
+    (an operation's own ``alt_response`` for a status wins over the general one)."""
+    access: Access | None = doc_info.get("access")
+    if access is None:
+        return doc
+    doc["security"] = [{"bearer": []}] if access.roles else []
+    responses = doc.setdefault("responses", {})
+    documented = {str(status) for status in responses}
+    for status in _plumbing_statuses(method, access, has_body="requestBody" in doc):
+        if str(status) not in documented:
+            responses[status] = _plumbing_response(status, access)
+    doc["responses"] = dict(sorted(responses.items(), key=lambda item: _order(item[0])))
+    return doc
+
+
+def _plumbing_statuses(method: str, access: Access, *, has_body: bool) -> list[int]:
+    statuses = [422, 503]  # a NUL in the query string; the database busy or unreachable
+    if access.roles:
+        statuses += [401, 403]
+    if access.names_record:
+        statuses.append(404)
+    if method in WRITE_METHODS:
+        # A body's type and size are checked before the view; any write may meet a conflict
+        # (a state that forbids it, or a database constraint: 409 `conflict`).
+        statuses += [409, 413, 415]
+    if has_body:
+        statuses.append(400)
+    return statuses
+
+
+def _plumbing_response(status: int, access: Access):
+    if status == 403:
+        text = f"`forbidden`: only keys of role {', '.join(access.roles)} (or admin) may call"
+        if PARTY_BOUND_ROLES.intersection(access.roles):
+            text += "; a bank or owner key acts only for its own party"
+        return problem_doc(403, text + ".")
+    return HTTPStatus(status).name  # a reference to the shared response in components
+
+
+def _order(status) -> tuple[bool, str]:
+    return str(status) == "default", str(status)
+
 
 class IpxApi(Api):
-    """flask-smorest Api whose error responses use the project's problem+json shape."""
+    """flask-smorest Api whose error responses use the project's problem+json shape, in the
+    service's answers and in the document alike."""
+
+    ERROR_SCHEMA = Problem
 
     def handle_http_exception(self, error):
         return problem_response(problem_from_http_exception(error))
+
+    def _register_responses(self) -> None:
+        # flask-smorest documents errors as application/json in its own shape; the service
+        # answers problem+json (``ipx.web.errors``).
+        for status in HTTPStatus:
+            if status >= 400:
+                self.spec.components.response(status.name, problem_doc(status), lazy=True)
+        self.spec.components.response(
+            self.DEFAULT_ERROR_RESPONSE_NAME, problem_doc(None), lazy=True
+        )
 
 
 def api_settings() -> dict:

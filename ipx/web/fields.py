@@ -12,6 +12,13 @@ from ipx.errors import ValidationFailed
 
 # ASCII digits only: re's \d (and Decimal) would also take full-width or Arabic-Indic digits.
 MONEY_PATTERN = re.compile(r"^[0-9]{1,15}(\.[0-9]{1,2})?$")
+#: How the OpenAPI document shows money: a string, never a JSON number.
+MONEY_DOC = {
+    "type": "string",
+    "pattern": MONEY_PATTERN.pattern,
+    "example": "1250000.00",
+    "description": "A decimal string with at most two places; the currency is given beside it.",
+}
 MAX_PAGE = 200
 # Record ids are 32-bit in the database; a larger number names no record and must not reach
 # the driver (PostgreSQL and SQLite refuse it with an error instead of finding nothing).
@@ -30,6 +37,10 @@ class Money(fields.Field):
     }
 
     def __init__(self, *, positive: bool = False, **kwargs) -> None:
+        doc = dict(MONEY_DOC)
+        if positive:
+            doc["description"] += " Greater than zero."
+        kwargs["metadata"] = {**doc, **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
         self.positive = positive
 
@@ -46,6 +57,11 @@ class Money(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else f"{value:.2f}"
+
+
+def MoneyText(**kwargs) -> fields.String:  # noqa: N802 - reads like a field class
+    """Money the service writes out itself (``"1250000.00"``), documented like ``Money``."""
+    return fields.String(metadata={**MONEY_DOC, **kwargs.pop("metadata", {})}, **kwargs)
 
 
 class StrictBool(fields.Boolean):

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import TypeVar
 
-from flask import current_app
+from flask import current_app, request
 from marshmallow import Schema, fields
 
 from ipx.auth import Principal, current_principal
 from ipx.db_ext import database
-from ipx.instance_keys import load_or_create_secret
+from ipx.errors import UnsupportedMediaType, ValidationFailed
+from ipx.instance_keys import registry_digest_key
 from ipx.uow import UnitOfWork
+from ipx.usecases import UseCases
+from ipx.web.api import API_PREFIX
 from ipx.web.idempotency import current_claim
+
+R = TypeVar("R")
 
 
 def principal() -> Principal:
@@ -21,6 +28,22 @@ def principal() -> Principal:
     who = current_principal()
     assert who is not None, "require() must guard this route"
     return who
+
+
+def use_cases() -> UseCases:
+    """The app's use-case runner (wired in ``create_app``)."""
+    return current_app.extensions["ipx.usecases"]
+
+
+def run(command: object):
+    """Run a write use case for the caller; on an ``Idempotency-Key`` route, inside the key's
+    transaction (the claim then stores the answer and commits)."""
+    return use_cases().run(command, principal(), held=current_claim())
+
+
+def read(query: Callable[..., R], /, *args, **kwargs) -> R:
+    """Answer a read for the caller (None on public routes) through the use-case runner."""
+    return use_cases().read(query, current_principal(), *args, **kwargs)
 
 
 def unit_of_work(*, write: bool = True) -> UnitOfWork:
@@ -34,12 +57,6 @@ def unit_of_work(*, write: bool = True) -> UnitOfWork:
         digest_key=registry_digest_key(current_app.config["DIGEST_KEY_FILE"]),
         held=current_claim() if write else None,
     )
-
-
-@functools.cache
-def registry_digest_key(path: str) -> bytes:
-    """The instance's digest key (created on first use), read once per process."""
-    return load_or_create_secret(path)
 
 
 @functools.cache
@@ -59,14 +76,11 @@ def check_request_body() -> None:
     """``before_request``: a body must be JSON (415 otherwise), and NUL is never valid text here
     (PostgreSQL cannot store it while SQLite can; refusing it up front gives both backends the
     same answer, 422)."""
-    from flask import request
-
-    from ipx.errors import UnsupportedMediaType, ValidationFailed
-
     if (
         request.method in ("POST", "PUT", "PATCH")
         and request.content_length
         and not (request.is_json)
+        and request.path.startswith(API_PREFIX)  # the console's pages post HTML forms
     ):
         raise UnsupportedMediaType("Send the body as application/json.")
 
@@ -78,8 +92,6 @@ def check_request_body() -> None:
 
 
 def _json_has_nul(body: bytes) -> bool:
-    import json
-
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):

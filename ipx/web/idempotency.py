@@ -189,10 +189,11 @@ def idempotent(view):
     # Document the header in the route's OpenAPI operation (flask-smorest's manual doc). Its
     # "parameters" list replaces the one built from the route's arguments rather than joining
     # it, so an idempotent route must take its arguments in the body (as creating POSTs do).
-    wrapper._apidoc = copy.deepcopy(getattr(wrapper, "_apidoc", {}))
-    documented = wrapper._apidoc.get("arguments", {}).get("parameters", [])
+    apidoc = copy.deepcopy(getattr(wrapper, "_apidoc", {}))
+    wrapper._apidoc = apidoc  # type: ignore[attr-defined]  # flask-smorest's function attribute
+    documented = apidoc.get("arguments", {}).get("parameters", [])
     if any(p.get("in") not in ("json", "body", "form", "files") for p in documented):
         raise TypeError(f"{view.__qualname__}: @idempotent routes take their arguments in the body")
-    manual = wrapper._apidoc.setdefault("manual_doc", {})
+    manual = apidoc.setdefault("manual_doc", {})
     manual["parameters"] = [*manual.get("parameters", []), IDEMPOTENCY_KEY_PARAMETER]
     return wrapper

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from ipx import create_app
 from ipx.db_ext import database
 from ipx.ledger.tables import LedgerEntry
-from ipx.registry.services import parties
+from ipx.registry.commands import CreateParty
 from ipx.uow import UnitOfWork
 from ipx.web.idempotency import IdempotencyRecord
 from tests.registry_helpers import assert_problem, credit_code, row_counts
@@ -67,21 +68,22 @@ class PausedFirst:
     def __init__(self, client, body: dict, headers: dict, monkeypatch, *, fail: bool = False):
         self.inside, self.release = threading.Event(), threading.Event()
         self.answer = None
-        create = parties.create_party
+        cases = client.application.extensions["ipx.usecases"]._cases
+        case = cases[CreateParty]
 
-        def paused_create(uow, data):
-            party = create(uow, data)
+        def paused_create(uow, principal, command):
+            party = case.handler(uow, principal, command)
             self.inside.set()
             assert self.release.wait(timeout=20)
             if fail:
                 raise RuntimeError("the first request dies after its work")
             return party
 
-        monkeypatch.setattr(parties, "create_party", paused_create)
+        monkeypatch.setitem(cases, CreateParty, replace(case, handler=paused_create))
         self.thread = threading.Thread(target=self._post, args=(client, body, headers))
         self.thread.start()
         assert self.inside.wait(timeout=20)
-        monkeypatch.setattr(parties, "create_party", create)  # later requests run normally
+        monkeypatch.setitem(cases, CreateParty, case)  # later requests run normally
 
     def _post(self, client, body, headers):
         self.answer = client.post("/api/v1/parties", json=body, headers=headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from ipx.web.api import API_PREFIX
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])  # the document needs no database
 
+DOCS = ("api-docs.", "api_docs.")  # flask-smorest's openapi.json; the console's Swagger UI
 CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-z_]+)>")
 
 
@@ -21,10 +23,10 @@ def _document(client) -> dict:
 
 
 def _routes(app) -> set[tuple[str, str]]:
-    """(method, OpenAPI path) for every API rule, the document's own route excepted."""
+    """(method, OpenAPI path) for every API rule, the document and its Swagger UI excepted."""
     routes = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(API_PREFIX + "/") or rule.rule.endswith("/openapi.json"):
+        if not rule.rule.startswith(API_PREFIX + "/") or rule.endpoint.startswith(DOCS):
             continue
         path = CONVERTER.sub(r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
@@ -87,3 +89,81 @@ def test_creating_posts_document_the_idempotency_key_header(client):
         ("post", "/api/v1/valuations"),
     } <= with_header
     assert all(method == "post" for method, _ in with_header)
+
+
+def _operations(document):
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield method, path, operation
+
+
+def _response(document, response: dict) -> dict:
+    """A response object, following a reference to components/responses."""
+    ref = response.get("$ref")
+    return document["components"]["responses"][ref.rsplit("/", 1)[1]] if ref else response
+
+
+def test_every_error_is_documented_as_problem_json_with_the_real_members(client):
+    document = _document(client)
+    for method, path, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            if status == "default" or int(status) >= 400:
+                content = _response(document, response)["content"]
+                assert list(content) == ["application/problem+json"], (method, path, status)
+    problem = document["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "code"}
+    assert problem["properties"]["status"]["type"] == "integer"
+    assert problem["properties"]["code"]["type"] == "string"
+    assert "errors" in document["components"]["schemas"]["ValidationProblem"]["properties"]
+
+
+def test_guarded_operations_need_the_bearer_key_and_say_401_and_403(client):
+    document = _document(client)
+    for method, path, operation in _operations(document):
+        if operation["security"]:
+            assert operation["security"] == [{"bearer": []}], (method, path)
+            assert {"401", "403"} <= operation["responses"].keys(), (method, path)
+        if "{" in path:
+            assert "404" in operation["responses"], (method, path)
+    public = {path for method, path, op in _operations(document) if op["security"] == []}
+    assert "/api/v1/public/encumbrances" in public and "/api/v1/ledger/checkpoint" in public
+    assert "/api/v1/parties" not in public
+
+
+def test_refusals_checkpoints_money_and_dates_say_what_the_service_answers(client):
+    document = _document(client)
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    register = paths["/api/v1/pledge-applications/{application_id}/register"]["post"]
+    refusal = register["responses"]["409"]["content"]["application/problem+json"]["schema"]
+    assert refusal == {"$ref": "#/components/schemas/RefusalProblem"}
+    assert schemas["RefusalProblem"]["properties"]["grounds"]["type"] == "array"
+    assert {"200", "201"} <= paths["/api/v1/ledger/checkpoints"]["post"]["responses"].keys()
+    amount = schemas["PledgeOut"]["properties"]["secured_amount"]
+    assert amount["type"] == "string" and amount["pattern"] and amount["example"] == "1250000.00"
+    assert schemas["PledgeOut"]["properties"]["debt_end"]["format"] == "date"
+    assert schemas["MoneyRange"]["properties"]["p10"]["type"] == "string"
+
+
+def test_the_client_refuses_answers_the_document_does_not_allow(app):
+    from tests.contract import ContractViolation, contract_of
+
+    contract = contract_of(app.test_client().get(f"{API_PREFIX}/openapi.json").get_data(True))
+    with app.test_request_context(f"{API_PREFIX}/parties/7") as context:
+        request = context.request
+
+    def answer(status: int, body: dict, mimetype: str = "application/problem+json"):
+        response = app.response_class(json.dumps(body), status=status, mimetype=mimetype)
+        response.request = request
+        return response
+
+    problem = {"type": "about:blank", "title": "t", "status": 404, "detail": "d", "code": "c"}
+    contract.check(answer(404, problem))
+    with pytest.raises(ContractViolation, match="does not list"):
+        contract.check(answer(418, {**problem, "status": 418}))
+    with pytest.raises(ContractViolation, match="does not allow"):
+        contract.check(answer(404, {**problem, "status": "404"}))
+    with pytest.raises(ContractViolation, match="does not allow"):
+        contract.check(answer(404, problem, mimetype="application/json"))
+    with pytest.raises(ContractViolation, match="does not allow"):
+        contract.check(answer(200, {"id": "seven"}, mimetype="application/json"))

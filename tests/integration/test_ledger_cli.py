@@ -8,9 +8,9 @@ from sqlalchemy import text
 
 import ipx
 from ipx.db_ext import database
-from ipx.ledger.cli import checkpoint, verify
 from ipx.ledger.note import parse_and_verify_note
 from ipx.ledger.signing import app_signer
+from ipx.ops.ledger_cli import checkpoint, verify
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 
 from ipx.db import begin_write
 from ipx.db_ext import database
-from ipx.ledger import Event, append, merkle, store
+from ipx.ledger import merkle, store
 from ipx.ledger.canonical import parse_canonical_json
+from ipx.ledger.events import Event
+from ipx.ledger.log import append
 from ipx.ledger.tables import LedgerEntry, LedgerNode, LedgerRef
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

@@ -7,8 +7,10 @@ from datetime import date
 
 import pytest
 
+from ipx.auth import SYSTEM
 from ipx.db_ext import database
 from ipx.errors import Conflict
+from ipx.registry.commands import CreateAsset, CreateParty
 from ipx.registry.numbers import make_patent_number
 from ipx.registry.services.assets import create_asset
 from ipx.registry.services.parties import create_party
@@ -46,7 +48,10 @@ def _race(app, work) -> list:
 def test_concurrent_duplicates_get_the_specific_conflict(app, registry):
     code = credit_code()
     body = {"kind": "organization", "name": "华东材料科技股份有限公司", "credit_code": code}
-    assert _race(app, lambda uow: create_party(uow, body)) == ["created", "party-exists"]
+    assert _race(app, lambda uow: create_party(uow, SYSTEM, CreateParty(**body))) == [
+        "created",
+        "party-exists",
+    ]
     holder = registry.party()
     number = make_patent_number(2020, 1, 424242)
     asset = {
@@ -57,4 +62,7 @@ def test_concurrent_duplicates_get_the_specific_conflict(app, registry):
         "filing_date": date(2020, 1, 1),
         "status": "pending",
     }
-    assert _race(app, lambda uow: create_asset(uow, asset)) == ["asset-exists", "created"]
+    assert _race(app, lambda uow: create_asset(uow, SYSTEM, CreateAsset(**asset))) == [
+        "asset-exists",
+        "created",
+    ]

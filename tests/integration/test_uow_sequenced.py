@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ipx.db_ext import database
-from ipx.ledger import Event
+from ipx.ledger.events import Event
 from ipx.ledger.tables import LedgerEntry, LedgerHead
 from ipx.uow import UnitOfWork
 from tests.conftest import registry_key

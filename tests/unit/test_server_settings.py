@@ -27,3 +27,12 @@ def test_postgresql_runs_single_threaded_processes(monkeypatch):
 def test_the_environment_overrides_the_default(monkeypatch):
     url = "postgresql://postgres@127.0.0.1/ipx"
     assert _shape(monkeypatch, IPX_DATABASE_URL=url, IPX_WORKERS="3", IPX_THREADS="2") == (3, 2)
+
+
+def test_passwords_are_hashed_with_64_mib_unless_the_test_suite_says_otherwise(monkeypatch):
+    from ipx.config import argon2_memory_kib
+
+    monkeypatch.delenv("IPX_ARGON2_MEMORY_KIB", raising=False)
+    assert argon2_memory_kib() == 65536  # RFC 9106's second recommended profile
+    monkeypatch.setenv("IPX_ARGON2_MEMORY_KIB", "1024")
+    assert argon2_memory_kib() == 1024

@@ -1,4 +1,8 @@
-"""Protection terms by kind and filing date, the design cut-off, leap days and fee dates."""
+"""Protection terms by kind and filing date, the design cut-off, leap days and fee dates.
+
+The statutory term is `ipx.rights`'; the registry (`registry.terms`) and the valuation
+(`valuation.terms`) must both give its last day in force.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipx.registry.terms import (
-    MissingExpiry,
-    anniversary,
-    fees_due_dates,
-    protection_expiry,
-    statutory_term_years,
-)
+from ipx.registry.terms import MissingExpiry, fees_due_dates, protection_expiry
+from ipx.rights import AssetKind, anniversary, statutory_expiry, statutory_term_years
+from ipx.valuation import terms as valuation_terms
 
 
 @pytest.mark.parametrize(
@@ -32,6 +32,51 @@ from ipx.registry.terms import (
 )
 def test_statutory_expiry(kind, filed, expiry) -> None:
     assert protection_expiry(kind, filed) == expiry
+
+
+def test_cnipa_rule_the_term_ends_the_day_before_the_anniversary() -> None:
+    assert statutory_expiry("invention", date(2010, 5, 10)) == date(2030, 5, 9)
+    assert protection_expiry("invention", date(2010, 5, 10)) == date(2030, 5, 9)
+    assert valuation_terms.statutory_expiry("invention", date(2010, 5, 10)) == date(2030, 5, 9)
+
+
+@pytest.mark.parametrize(
+    ("kind", "expiry"),
+    [
+        # 2032 has a 29 February, but the term counted from 2012-02-29 still ends on the 28th
+        ("invention", date(2032, 2, 28)),
+        # 2022 has none: the anniversary is 1 March, so the last day is 28 February as well
+        ("utility_model", date(2022, 2, 28)),
+        ("design", date(2022, 2, 28)),
+    ],
+)
+def test_a_leap_day_filing_ends_on_28_february(kind, expiry) -> None:
+    filed = date(2012, 2, 29)
+    assert statutory_expiry(kind, filed) == expiry
+    assert protection_expiry(kind, filed) == expiry
+    assert valuation_terms.statutory_expiry(kind, filed) == expiry
+
+
+@given(
+    st.dates(date(1985, 4, 1), date(2040, 12, 31)),
+    st.sampled_from([AssetKind.INVENTION, AssetKind.UTILITY_MODEL, AssetKind.DESIGN]),
+)
+def test_the_registry_and_the_valuation_agree_on_every_patent_term(filed, kind) -> None:
+    assert valuation_terms.statutory_expiry(kind, filed) == protection_expiry(kind, filed)
+
+
+def test_the_valuation_computes_no_term_for_trademarks_copyrights_or_without_a_date() -> None:
+    assert valuation_terms.statutory_expiry("trademark", date(2020, 1, 1)) is None
+    assert valuation_terms.statutory_expiry("copyright", date(2020, 1, 1)) is None
+    assert valuation_terms.statutory_expiry("invention", None) is None
+
+
+def test_years_in_force_count_the_expiry_day() -> None:
+    expiry = date(2030, 5, 9)
+    assert valuation_terms.years_in_force(date(2030, 5, 9), expiry) == 1 / 365.25
+    assert valuation_terms.years_in_force(date(2030, 5, 10), expiry) == 0.0
+    # from the filing date, the whole statutory term
+    assert valuation_terms.years_in_force(date(2010, 5, 10), expiry) * 365.25 == 7305
 
 
 @given(st.dates(date(1985, 4, 1), date(2040, 12, 31)), st.sampled_from(["invention", "design"]))

@@ -8,11 +8,11 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from ipx.rights import AssetKind
 from ipx.valuation import feature_batch
 from ipx.valuation import features as F
 from ipx.valuation.feature_batch import registry_matrix
-from ipx.valuation.income import Economics
-from ipx.valuation.model import AssetKind, ValuationRequest
+from ipx.valuation.model import Economics, ValuationRequest
 from ipx.valuation.predictor import Valuer
 from ipx.valuation.survival import log_survival, survival_points, survival_scalar
 from tests.valuation_samples import BASE, FULL, MODEL

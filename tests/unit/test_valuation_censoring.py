@@ -8,7 +8,7 @@ import pytest
 
 from ipx.valuation import features as F
 from ipx.valuation.sample import load_sample, stage3_observable, stage_rows_and_labels
-from ipx.valuation.training import fit_stage
+from ipx.valuation.training.fitting import fit_stage
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "us-university-renewals.csv"
 

@@ -5,7 +5,8 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from ipx.valuation.income import Economics, Uncertainty, relief_from_royalty, year_ends
+from ipx.valuation.income import Uncertainty, relief_from_royalty, year_ends
+from ipx.valuation.model import Economics
 from ipx.valuation.survival import conditional_survival, survival_at
 
 EXACT = Uncertainty(revenue_sigma=0.0, royalty_concentration=None, growth_sd=0.0, draws=10)

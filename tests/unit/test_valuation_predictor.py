@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from ipx.valuation import features as F
-from ipx.valuation.income import Economics
-from ipx.valuation.model import ValuationRequest, grade_for
+from ipx.valuation.model import Economics, ValuationRequest, grade_for
 from ipx.valuation.predictor import Valuer
 from ipx.valuation.sample import load_sample
 from tests.valuation_samples import BASE, FULL, MODEL, ROOT

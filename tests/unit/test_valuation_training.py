@@ -8,7 +8,7 @@ import numpy as np
 from click.testing import CliRunner
 
 from ipx.valuation.artifact import default_model_dir, load_artifact
-from ipx.valuation.cli import evaluate, train
+from ipx.valuation.training.cli import evaluate, train
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "samples" / "us-university-renewals.csv"
@@ -85,8 +85,8 @@ def test_evaluate_warns_on_training_rows():
 
 
 def test_shipped_card_is_the_rendered_metadata_and_states_the_ece_target():
-    from ipx.valuation.card_template import CARD_TEMPLATE
-    from ipx.valuation.model_card import ECE_TARGET, ece_verdict, render_card
+    from ipx.valuation.training.card_template import CARD_TEMPLATE
+    from ipx.valuation.training.model_card import ECE_TARGET, ece_verdict, render_card
 
     artifact = load_artifact()
     card = (artifact.path / "MODEL_CARD.md").read_text()

@@ -19,21 +19,23 @@ from sqlalchemy import select
 
 from ipx.auth import Principal
 from ipx.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from ipx.registry.commands import DeclareDefault, RequestDisposal
 from ipx.registry.disposal.distribution import Debt
 from ipx.registry.disposal.orm import DisposalRequest, PledgeDefault
 from ipx.registry.model import PledgeStatus
 from ipx.registry.orm import Pledge
-from ipx.registry.services.common import emit, is_clerk_like
+from ipx.registry.services.common import emit
 from ipx.registry.services.pledges import get_pledge, move_pledge
+from ipx.registry.visibility import is_clerk_like
 from ipx.uow import UnitOfWork
 
 
-def declare_default(uow: UnitOfWork, principal: Principal, pledge_id: int, data: dict) -> Pledge:
+def declare_default(uow: UnitOfWork, principal: Principal, command: DeclareDefault) -> dict:
     """The pledgee declares default with the outstanding principal, interest and penalties."""
-    pledge = get_pledge(uow, principal, pledge_id, lock=True)
+    pledge = get_pledge(uow, principal, command.pledge_id, lock=True)
     if not is_clerk_like(principal) and principal.party_id != pledge.pledgee_id:
         raise Forbidden("Only the pledgee (or a clerk on its behalf) declares default.")
-    principal_, interest, penalties = data["principal"], data["interest"], data["penalties"]
+    principal_, interest, penalties = command.principal, command.interest, command.penalties
     if principal_ + interest + penalties <= 0:
         raise ValidationFailed({"principal": ["A default needs an outstanding amount."]})
     move_pledge(pledge, PledgeStatus.DEFAULTED)
@@ -64,7 +66,24 @@ def declare_default(uow: UnitOfWork, principal: Principal, pledge_id: int, data:
             "currency": pledge.currency,
         },
     )
-    return pledge
+    return default_view(default, pledge)
+
+
+def default_view(default: PledgeDefault, pledge: Pledge) -> dict:
+    """A pledge's default as the API shows it: what was declared and what is still due."""
+    due = debt_due(default)
+    return {
+        "id": default.id,
+        "pledge_id": pledge.id,
+        "status": pledge.status,
+        "principal": default.principal,
+        "interest": default.interest,
+        "penalties": default.penalties,
+        "outstanding": {**due.__dict__, "total": due.total},
+        "currency": pledge.currency,
+        "declared_at": default.declared_at,
+        "updated_at": default.updated_at,
+    }
 
 
 def default_of(uow: UnitOfWork, pledge_id: int, *, lock: bool = False) -> PledgeDefault | None:
@@ -75,13 +94,13 @@ def default_of(uow: UnitOfWork, pledge_id: int, *, lock: bool = False) -> Pledge
     return uow.session.execute(stmt).scalar_one_or_none()
 
 
-def get_default(uow: UnitOfWork, principal: Principal, pledge_id: int) -> PledgeDefault:
-    """The default of a pledge the caller sees, or 404."""
-    get_pledge(uow, principal, pledge_id)
+def get_default(uow: UnitOfWork, principal: Principal, pledge_id: int) -> dict:
+    """The default of a pledge the caller sees (``default_view``), or 404."""
+    pledge = get_pledge(uow, principal, pledge_id)
     default = default_of(uow, pledge_id)
     if default is None:
         raise NotFound(f"No default has been declared on pledge {pledge_id}.")
-    return default
+    return default_view(default, pledge)
 
 
 def debt_due(default: PledgeDefault) -> Debt:
@@ -96,10 +115,11 @@ def set_debt_due(uow: UnitOfWork, default: PledgeDefault, debt: Debt) -> None:
 
 
 def request_disposal(
-    uow: UnitOfWork, principal: Principal, pledge_id: int, note: str | None
+    uow: UnitOfWork, principal: Principal, command: RequestDisposal
 ) -> DisposalRequest:
     """The pledgor asks that the pledge be realized promptly (Civil Code Art. 437)."""
-    pledge = get_pledge(uow, principal, pledge_id, lock=True)
+    pledge = get_pledge(uow, principal, command.pledge_id, lock=True)
+    note = command.note
     if not is_clerk_like(principal) and principal.party_id != pledge.pledgor_id:
         raise Forbidden("Only the pledgor (or a clerk on its behalf) asks for timely disposal.")
     if pledge.status not in (PledgeStatus.REGISTERED, PledgeStatus.DEFAULTED):

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ipx.auth import Principal
 from ipx.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from ipx.registry.commands import OpenDisposal, RecordBid
 from ipx.registry.disposal.defaults import pledge_refs
 from ipx.registry.disposal.model import (
     BID_REFUSAL_MESSAGES,
@@ -27,63 +28,37 @@ from ipx.registry.disposal.model import (
 from ipx.registry.disposal.orm import Bid, Disposal, DisposalAsset
 from ipx.registry.model import PledgeStatus
 from ipx.registry.orm import Asset, Party, Pledge
-from ipx.registry.services.common import emit, ensure_sees_pledge, get_or_404
+from ipx.registry.services.common import emit, get_or_404
 from ipx.registry.services.pledges import move_pledge
+from ipx.registry.visibility import ensure_sees_pledge
 from ipx.uow import UnitOfWork
+from ipx.valuation.services import latest_value_lower_bound
 
 
 def default_reserve_price(session, asset_ids: list[int]) -> Decimal | None:
     """The reserve a disposal gets when none is given: the latest valuations' lower bound.
 
     The seam to the valuation service: the sum of each asset's latest stored p10 value, or None
-    when an asset has none (or the valuation package is not installed), in which case the clerk
-    must give a reserve price.
+    when an asset has none, in which case the clerk must give a reserve price.
     """
-    try:
-        from ipx.valuation.services import latest_value_lower_bound
-    except ImportError:
-        return None
     return latest_value_lower_bound(session, asset_ids)
 
 
-def open_disposal(uow: UnitOfWork, pledge_id: int, data: dict) -> Disposal:
+def open_disposal(uow: UnitOfWork, principal: Principal, data: OpenDisposal) -> Disposal:
     """List some or all of a defaulted pledge's assets for auction or listing (clerk)."""
-    pledge = get_or_404(uow.session, Pledge, pledge_id, lock=True, what="pledge")
+    pledge = get_or_404(uow.session, Pledge, data.pledge_id, lock=True, what="pledge")
     if pledge.status != PledgeStatus.DEFAULTED:
         raise InvalidTransition(
             f"A disposal is opened only on a defaulted pledge; this one is {pledge.status}."
         )
-    asset_ids = _offered_assets(pledge, data.get("asset_ids"))
+    asset_ids = _offered_assets(pledge, data.asset_ids)
     _check_assets_free(uow, asset_ids)
-    reserve, source = data.get("reserve_price"), "given"
-    if reserve is None:
-        reserve, source = default_reserve_price(uow.session, asset_ids), "valuation"
-    if reserve is None:
-        raise ValidationFailed(
-            {"reserve_price": ["No stored valuation of these assets: give a reserve price."]}
-        )
-    costs_payee_id = data.get("costs_payee_id") or pledge.pledgee_id
-    _check_party(uow, costs_payee_id, "costs_payee_id")
-    days = data.get("announcement_days", DEFAULT_ANNOUNCEMENT_DAYS)
-    disposal = Disposal(
-        pledge_id=pledge.id,
-        method=DisposalMethod(data["method"]).value,
-        status=DisposalStatus.OPEN.value,
-        reserve_price=reserve,
-        reserve_source=source,
-        costs=data["costs"],
-        costs_payee_id=costs_payee_id,
-        currency=pledge.currency,
-        announcement_days=days,
-        opened_at=uow.now,
-        bids_open_at=uow.now + timedelta(days=days),
-        assets=[DisposalAsset(asset_id=a, open=True) for a in asset_ids],
-    )
+    disposal = _new_disposal(uow, pledge, data, asset_ids)
     uow.session.add(disposal)
     try:
         uow.session.flush()
     except IntegrityError:  # a concurrent disposal the locks did not see; the database said no
-        uow.session.rollback()
+        # The transaction is spoilt and fails with this answer; its owner rolls it back.
         raise _in_disposal(asset_ids) from None
     move_pledge(pledge, PledgeStatus.IN_DISPOSAL)
     pledge.updated_at = uow.now
@@ -94,14 +69,45 @@ def open_disposal(uow: UnitOfWork, pledge_id: int, data: dict) -> Disposal:
         records={"disposal": disposal, "pledge": pledge},
         data={
             "method": disposal.method,
-            "reserve_price": str(reserve),
-            "reserve_source": source,
+            "reserve_price": str(disposal.reserve_price),
+            "reserve_source": disposal.reserve_source,
             "costs": str(disposal.costs),
             "currency": disposal.currency,
             "bids_open_at": disposal.bids_open_at.isoformat(),
         },
     )
     return disposal
+
+
+def _new_disposal(
+    uow: UnitOfWork, pledge: Pledge, data: OpenDisposal, asset_ids: list[int]
+) -> Disposal:
+    """The disposal as asked: the reserve given or the latest valuation's lower bound, costs
+    paid to the pledgee unless someone else is named, bids open after the announcement."""
+    reserve, source = data.reserve_price, "given"
+    if reserve is None:
+        reserve, source = default_reserve_price(uow.session, asset_ids), "valuation"
+    if reserve is None:
+        raise ValidationFailed(
+            {"reserve_price": ["No stored valuation of these assets: give a reserve price."]}
+        )
+    costs_payee_id = data.costs_payee_id or pledge.pledgee_id
+    _check_party(uow, costs_payee_id, "costs_payee_id")
+    days = DEFAULT_ANNOUNCEMENT_DAYS if data.announcement_days is None else data.announcement_days
+    return Disposal(
+        pledge_id=pledge.id,
+        method=DisposalMethod(data.method).value,
+        status=DisposalStatus.OPEN.value,
+        reserve_price=reserve,
+        reserve_source=source,
+        costs=data.costs,
+        costs_payee_id=costs_payee_id,
+        currency=pledge.currency,
+        announcement_days=days,
+        opened_at=uow.now,
+        bids_open_at=uow.now + timedelta(days=days),
+        assets=[DisposalAsset(asset_id=a, open=True) for a in asset_ids],
+    )
 
 
 def _offered_assets(pledge: Pledge, requested: list[int] | None) -> list[int]:
@@ -130,8 +136,8 @@ def _check_assets_free(uow: UnitOfWork, asset_ids: list[int]) -> None:
             DisposalAsset.asset_id.in_(asset_ids), DisposalAsset.open
         )
     ).scalars()
-    if busy := list(busy):
-        raise _in_disposal(busy)
+    if busy_ids := list(busy):
+        raise _in_disposal(busy_ids)
 
 
 def _in_disposal(asset_ids: list[int]) -> Conflict:
@@ -145,12 +151,13 @@ def _check_party(uow: UnitOfWork, party_id: int, field: str) -> None:
         raise ValidationFailed({field: [f"Unknown party {party_id}."]})
 
 
-def record_bid(uow: UnitOfWork, disposal_id: int, data: dict) -> Bid:
+def record_bid(uow: UnitOfWork, principal: Principal, command: RecordBid) -> Bid:
     """Record a bid, or refuse it with the code of the first rule it breaks."""
-    disposal = get_or_404(uow.session, Disposal, disposal_id, lock=True, what="disposal")
-    bidder_id, amount = data["bidder_id"], data["amount"]
+    disposal = get_or_404(uow.session, Disposal, command.disposal_id, lock=True, what="disposal")
+    bidder_id, amount = command.bidder_id, command.amount
     _check_party(uow, bidder_id, "bidder_id")
     pledge = uow.session.get(Pledge, disposal.pledge_id)
+    assert pledge is not None  # a foreign key
     best = uow.session.execute(
         select(func.max(Bid.amount)).where(Bid.disposal_id == disposal.id)
     ).scalar_one_or_none()
@@ -187,8 +194,10 @@ def record_bid(uow: UnitOfWork, disposal_id: int, data: dict) -> Bid:
 def get_disposal(uow: UnitOfWork, principal: Principal, disposal_id: int) -> Disposal:
     """A disposal the caller may see (the pledge's parties, clerks, auditors), or 404."""
     disposal = get_or_404(uow.session, Disposal, disposal_id, what="disposal")
+    pledge = uow.session.get(Pledge, disposal.pledge_id)
+    assert pledge is not None  # a foreign key
     try:
-        ensure_sees_pledge(principal, uow.session.get(Pledge, disposal.pledge_id))
+        ensure_sees_pledge(principal, pledge)
     except NotFound:
         raise NotFound(f"No disposal with id {disposal_id}.") from None
     return disposal

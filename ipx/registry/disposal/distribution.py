@@ -118,7 +118,9 @@ class Statement:
         }
 
 
-def _allocate(price: Decimal, debt: Debt, payees: dict[str, PartyId]) -> tuple[tuple, Debt]:
+def _allocate(
+    price: Decimal, debt: Debt, payees: dict[str, PartyId]
+) -> tuple[tuple[Line, ...], Debt]:
     """Pay each kind in legal order as far as the money goes; return lines and what is unpaid."""
     left = price
     lines: list[Line] = []
@@ -135,7 +137,9 @@ def _allocate(price: Decimal, debt: Debt, payees: dict[str, PartyId]) -> tuple[t
     return tuple(lines), Debt(**unpaid)
 
 
-def _payees(pledgee_id: PartyId, pledgor_id: PartyId, costs_payee_id: PartyId) -> dict:
+def _payees(
+    pledgee_id: PartyId, pledgor_id: PartyId, costs_payee_id: PartyId
+) -> dict[str, PartyId]:
     return {
         "costs": costs_payee_id,
         "interest_penalties": pledgee_id,

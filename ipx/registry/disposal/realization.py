@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ipx.auth import Principal
 from ipx.errors import Conflict, InvalidTransition, NotFound
+from ipx.registry.commands import CloseDisposal, WithdrawDisposal
 from ipx.registry.disposal.defaults import debt_due, default_of, pledge_refs, set_debt_due
 from ipx.registry.disposal.disposals import get_disposal
 from ipx.registry.disposal.distribution import Debt, Statement, apply_partial_sale, distribute
@@ -40,11 +41,11 @@ from ipx.registry.services.transfers import pass_ownership
 from ipx.uow import UnitOfWork
 
 
-def close_disposal(uow: UnitOfWork, disposal_id: int) -> Disposal:
+def close_disposal(uow: UnitOfWork, principal: Principal, command: CloseDisposal) -> Disposal:
     """Close: the best bid wins, or the disposal failed. Closing again answers the same (and a
     withdrawn disposal stays withdrawn)."""
     # Locks in the order every pledge operation takes them: pledge, default, disposal, assets.
-    pledge, default, disposal = _locked_disposal(uow, disposal_id)
+    pledge, default, disposal = _locked_disposal(uow, command.disposal_id)
     if disposal.status != DisposalStatus.OPEN:
         return disposal
     if uow.now < disposal.bids_open_at:
@@ -61,7 +62,7 @@ def close_disposal(uow: UnitOfWork, disposal_id: int) -> Disposal:
     return disposal
 
 
-def withdraw_disposal(uow: UnitOfWork, disposal_id: int, reason: str, note: str | None):
+def withdraw_disposal(uow: UnitOfWork, principal: Principal, command: WithdrawDisposal) -> Disposal:
     """Call off an open disposal: no bid wins and its assets leave the disposal.
 
     ``debt_paid``: the debt, the disposal's costs included, was paid, so the pledge ends here
@@ -71,8 +72,8 @@ def withdraw_disposal(uow: UnitOfWork, disposal_id: int, reason: str, note: str 
     keeps a new disposal from opening. Withdrawing again for the same reason answers the same;
     a sold or failed disposal, or another reason, is 409 ``invalid-transition``.
     """
-    why = WithdrawalReason(reason)
-    pledge, default, disposal = _locked_disposal(uow, disposal_id)
+    why, note = WithdrawalReason(command.reason), command.note
+    pledge, default, disposal = _locked_disposal(uow, command.disposal_id)
     if disposal.status == DisposalStatus.WITHDRAWN and disposal.withdrawal_reason == why:
         return disposal
     if disposal.status != DisposalStatus.OPEN:
@@ -293,7 +294,7 @@ def statement_of(uow: UnitOfWork, principal: Principal, disposal_id: int) -> dic
 
 
 def list_transactions(
-    uow: UnitOfWork, *, filters: dict, after: int | None, limit: int
+    uow: UnitOfWork, principal: Principal, *, filters: dict, after: int | None, limit: int
 ) -> list[SaleTransaction]:
     """Realized prices, oldest first, filtered by asset kind or method."""
     stmt = select(SaleTransaction).order_by(SaleTransaction.id).limit(limit + 1)

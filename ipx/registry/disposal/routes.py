@@ -5,11 +5,19 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from ipx.auth import Role, require
+from ipx.registry.commands import (
+    CloseDisposal,
+    DeclareDefault,
+    OpenDisposal,
+    RecordBid,
+    RequestDisposal,
+    WithdrawDisposal,
+)
 from ipx.registry.disposal import defaults, disposals, realization
-from ipx.registry.disposal.orm import PledgeDefault
 from ipx.registry.disposal.schemas import (
     BidIn,
     BidOut,
+    BidRefusalProblem,
     BidsOut,
     DefaultIn,
     DefaultOut,
@@ -23,10 +31,9 @@ from ipx.registry.disposal.schemas import (
     TransactionQuery,
     WithdrawIn,
 )
-from ipx.registry.orm import Pledge
 from ipx.web.api import API_PREFIX, Blueprint
 from ipx.web.fields import decode_cursor, page
-from ipx.web.http import page_schema, principal, unit_of_work
+from ipx.web.http import page_schema, read, run
 from ipx.web.idempotency import idempotent
 
 blp = Blueprint(
@@ -45,42 +52,20 @@ transactions_blp = Blueprint(
 READERS = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
 
 
-def _default_view(default: PledgeDefault, pledge: Pledge) -> dict:
-    due = defaults.debt_due(default)
-    return {
-        "id": default.id,
-        "pledge_id": pledge.id,
-        "status": pledge.status,
-        "principal": default.principal,
-        "interest": default.interest,
-        "penalties": default.penalties,
-        "outstanding": {**due.__dict__, "total": due.total},
-        "currency": pledge.currency,
-        "declared_at": default.declared_at,
-        "updated_at": default.updated_at,
-    }
-
-
 @blp.route("/pledges/<int:pledge_id>/default")
 class PledgeDefaultView(MethodView):
     @require(*READERS)
     @blp.response(200, DefaultOut)
     def get(self, pledge_id):
         """The declared default and the debt still due (the pledge's parties, clerks)."""
-        with unit_of_work(write=False) as uow:
-            default = defaults.get_default(uow, principal(), pledge_id)
-            return _default_view(default, uow.session.get(Pledge, pledge_id))
+        return read(defaults.get_default, pledge_id)
 
     @require(Role.BANK, Role.CLERK)
     @blp.arguments(DefaultIn)
     @blp.response(200, DefaultOut)
     def post(self, data, pledge_id):
         """Declare default (the pledgee bank, or a clerk on its behalf)."""
-        with unit_of_work() as uow:
-            pledge = defaults.declare_default(uow, principal(), pledge_id, data)
-            view = _default_view(defaults.default_of(uow, pledge.id), pledge)
-            uow.commit()
-        return view
+        return run(DeclareDefault(pledge_id, **data))
 
 
 @blp.route("/pledges/<int:pledge_id>/disposal-requests")
@@ -91,10 +76,7 @@ class DisposalRequests(MethodView):
     @blp.response(201, DisposalRequestOut)
     def post(self, data, pledge_id):
         """The pledgor asks for timely disposal after the debt fell due (Civil Code Art. 437)."""
-        with unit_of_work() as uow:
-            request = defaults.request_disposal(uow, principal(), pledge_id, data["note"])
-            uow.commit()
-        return request
+        return run(RequestDisposal(pledge_id, **data))
 
 
 @blp.route("/pledges/<int:pledge_id>/disposals")
@@ -106,10 +88,7 @@ class PledgeDisposals(MethodView):
     @blp.alt_response(409, description="invalid-transition, asset-in-disposal or asset-frozen")
     def post(self, data, pledge_id):
         """Open a disposal of some or all of a defaulted pledge's assets (clerk)."""
-        with unit_of_work() as uow:
-            disposal = disposals.open_disposal(uow, pledge_id, data)
-            uow.commit()
-        return disposal
+        return run(OpenDisposal(pledge_id, **data))
 
 
 @blp.route("/disposals")
@@ -119,14 +98,12 @@ class Disposals(MethodView):
     @blp.response(200, page_schema(DisposalOut))
     def get(self, query):
         """List disposals (banks and owners: those of their own pledges)."""
-        with unit_of_work(write=False) as uow:
-            items = disposals.list_disposals(
-                uow,
-                principal(),
-                filters=query,
-                after=decode_cursor(query["cursor"]),
-                limit=query["limit"],
-            )
+        items = read(
+            disposals.list_disposals,
+            filters=query,
+            after=decode_cursor(query["cursor"]),
+            limit=query["limit"],
+        )
         return page(items, query["limit"])
 
 
@@ -136,8 +113,7 @@ class DisposalById(MethodView):
     @blp.response(200, DisposalOut)
     def get(self, disposal_id):
         """Read a disposal (the pledge's parties, clerks, auditors)."""
-        with unit_of_work(write=False) as uow:
-            return disposals.get_disposal(uow, principal(), disposal_id)
+        return read(disposals.get_disposal, disposal_id)
 
 
 @blp.route("/disposals/<int:disposal_id>/bids")
@@ -146,20 +122,20 @@ class DisposalBids(MethodView):
     @blp.response(200, BidsOut)
     def get(self, disposal_id):
         """The bids recorded, in order (the pledge's parties, clerks, auditors)."""
-        with unit_of_work(write=False) as uow:
-            return {"items": disposals.list_bids(uow, principal(), disposal_id)}
+        return {"items": read(disposals.list_bids, disposal_id)}
 
     @require(Role.CLERK)
     @idempotent
     @blp.arguments(BidIn)
     @blp.response(201, BidOut)
-    @blp.alt_response(409, description="bid-below-reserve, bid-not-highest, disposal-closed, ...")
+    @blp.alt_response(
+        409,
+        schema=BidRefusalProblem,
+        description="`bid-below-reserve`, `bid-not-highest`, `disposal-closed`, ...",
+    )
     def post(self, data, disposal_id):
         """Record a bid (clerk); refused with a code when it breaks a rule."""
-        with unit_of_work() as uow:
-            bid = disposals.record_bid(uow, disposal_id, data)
-            uow.commit()
-        return bid
+        return run(RecordBid(disposal_id, **data))
 
 
 @blp.route("/disposals/<int:disposal_id>/close")
@@ -168,10 +144,7 @@ class DisposalClose(MethodView):
     @blp.response(200, DisposalOut)
     def post(self, disposal_id):
         """Close: the best bid wins (sold) or none came (failed); closing again is harmless."""
-        with unit_of_work() as uow:
-            disposal = realization.close_disposal(uow, disposal_id)
-            uow.commit()
-        return disposal
+        return run(CloseDisposal(disposal_id))
 
 
 @blp.route("/disposals/<int:disposal_id>/withdraw")
@@ -183,20 +156,17 @@ class DisposalWithdraw(MethodView):
     def post(self, data, disposal_id):
         """Withdraw an open disposal (debt paid, a court's stay, the parties' agreement): no bid
         wins, the pledge is defaulted again and the costs stay owed; repeating is harmless."""
-        with unit_of_work() as uow:
-            disposal = realization.withdraw_disposal(uow, disposal_id, data["reason"], data["note"])
-            uow.commit()
-        return disposal
+        return run(WithdrawDisposal(disposal_id, **data))
 
 
 @blp.route("/disposals/<int:disposal_id>/statement")
 class DisposalStatement(MethodView):
     @require(*READERS)
     @blp.response(200, StatementOut)
+    @blp.alt_response(409, description="`disposal-not-sold`: no sale, so no distribution yet")
     def get(self, disposal_id):
         """The distribution of a sale's price in the legal order, adding up to the cent."""
-        with unit_of_work(write=False) as uow:
-            return realization.statement_of(uow, principal(), disposal_id)
+        return read(realization.statement_of, disposal_id)
 
 
 @transactions_blp.route("")
@@ -206,11 +176,10 @@ class Transactions(MethodView):
     @transactions_blp.response(200, page_schema(TransactionOut))
     def get(self, query):
         """Realized sale prices with the asset's features at sale time (clerks, auditors)."""
-        with unit_of_work(write=False) as uow:
-            items = realization.list_transactions(
-                uow,
-                filters=query,
-                after=decode_cursor(query["cursor"]),
-                limit=query["limit"],
-            )
+        items = read(
+            realization.list_transactions,
+            filters=query,
+            after=decode_cursor(query["cursor"]),
+            limit=query["limit"],
+        )
         return page(items, query["limit"])

@@ -14,7 +14,8 @@ from ipx.registry.disposal.model import (
 )
 from ipx.registry.model import AssetKind
 from ipx.registry.schemas import TransferIn, TransferOut
-from ipx.web.fields import Id, Money, PageQuery, Text
+from ipx.web.fields import Id, Money, MoneyText, PageQuery, Text
+from ipx.web.problems import Problem
 
 ZERO = Decimal("0.00")
 METHODS = [m.value for m in DisposalMethod]
@@ -109,6 +110,13 @@ class WithdrawIn(Schema):
 class BidIn(Schema):
     bidder_id = Id(required=True)
     amount = Money(positive=True, required=True)
+
+
+class BidRefusalProblem(Problem):
+    """409 of a bid that breaks a rule: the reserve and the best bid so far."""
+
+    reserve_price = MoneyText()
+    best_bid = MoneyText(allow_none=True)
 
 
 class BidOut(Schema):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ipx.registry.disposal.orm import (
     Bid,
     Disposal,
@@ -110,7 +113,7 @@ def transfer_proceeds_state(p: TransferProceeds) -> dict:
 
 
 #: Merged into ``state.STATE_OF``.
-DISPOSAL_STATE_OF = {
+DISPOSAL_STATE_OF: dict[str, tuple[type[Any], Callable[[Any], dict]]] = {
     "default": (PledgeDefault, default_state),
     "disposal_request": (DisposalRequest, disposal_request_state),
     "disposal": (Disposal, disposal_state),

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import select
 
 from ipx.auth import Role, require
-from ipx.registry.orm import PledgeApplication
-from ipx.registry.schemas import ApplicationIn, ApplicationOut, NoteIn, PledgeOut, RefuseIn
-from ipx.registry.services import applications as service
-from ipx.registry.services import registration
-from ipx.registry.services.common import (
-    ensure_sees_application,
-    get_or_404,
-    party_filter_for_applications,
+from ipx.registry import commands
+from ipx.registry.schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    NoteIn,
+    PledgeOut,
+    RefusalProblem,
+    RefuseIn,
 )
+from ipx.registry.services import applications
 from ipx.web.api import API_PREFIX, Blueprint
 from ipx.web.fields import PageQuery, decode_cursor, page
-from ipx.web.http import page_schema, principal, unit_of_work
+from ipx.web.http import page_schema, read, run
 from ipx.web.idempotency import idempotent
 
 blp = Blueprint(
@@ -35,14 +35,12 @@ class Applications(MethodView):
     @blp.response(200, page_schema(ApplicationOut))
     def get(self, query):
         """List applications (banks and owners: those they are party to)."""
-        who = principal()
-        stmt = select(PledgeApplication).order_by(PledgeApplication.id).limit(query["limit"] + 1)
-        if not who.sees_all():
-            stmt = stmt.where(party_filter_for_applications(who))
-        if after := decode_cursor(query["cursor"]):
-            stmt = stmt.where(PledgeApplication.id > after)
-        with unit_of_work(write=False) as uow:
-            return page(list(uow.session.execute(stmt).scalars()), query["limit"])
+        items = read(
+            applications.list_applications,
+            after=decode_cursor(query["cursor"]),
+            limit=query["limit"],
+        )
+        return page(items, query["limit"])
 
     @require(Role.BANK, Role.CLERK)
     @idempotent
@@ -50,10 +48,7 @@ class Applications(MethodView):
     @blp.response(201, ApplicationOut)
     def post(self, data):
         """File a joint pledge application (the pledgee bank, or a clerk on its behalf)."""
-        with unit_of_work() as uow:
-            application = service.submit_application(uow, principal(), data)
-            uow.commit()
-        return application
+        return run(commands.SubmitApplication(commands.ApplicationTerms(**data)))
 
 
 @blp.route("/<int:application_id>")
@@ -62,22 +57,14 @@ class ApplicationById(MethodView):
     @blp.response(200, ApplicationOut)
     def get(self, application_id):
         """Read an application."""
-        with unit_of_work(write=False) as uow:
-            application = get_or_404(
-                uow.session, PledgeApplication, application_id, what="pledge application"
-            )
-            ensure_sees_application(principal(), application)
-            return application
+        return read(applications.get_application, application_id)
 
     @require(Role.BANK, Role.CLERK)
     @blp.arguments(ApplicationIn)
     @blp.response(200, ApplicationOut)
     def put(self, data, application_id):
         """Resubmit an application returned for correction, with the corrected body."""
-        with unit_of_work() as uow:
-            application = service.correct_application(uow, principal(), application_id, data)
-            uow.commit()
-        return application
+        return run(commands.CorrectApplication(application_id, commands.ApplicationTerms(**data)))
 
 
 @blp.route("/<int:application_id>/register")
@@ -85,13 +72,15 @@ class Register(MethodView):
     @require(Role.CLERK)
     @idempotent
     @blp.response(201, PledgeOut)
-    @blp.alt_response(409, description="registration-refused with every applicable ground")
+    @blp.alt_response(
+        409,
+        schema=RefusalProblem,
+        description="`registration-refused` with every ground that applies (`grounds`), or "
+        "`invalid-transition` when the application is not awaiting examination",
+    )
     def post(self, application_id):
         """Examine and register the pledge, or answer 409 with every ground for refusal."""
-        with unit_of_work() as uow:
-            pledge = registration.register_application(uow, principal(), application_id)
-            uow.commit()
-        return pledge
+        return run(commands.RegisterPledge(application_id))
 
 
 @blp.route("/<int:application_id>/refuse")
@@ -101,12 +90,7 @@ class Refuse(MethodView):
     @blp.response(200, ApplicationOut)
     def post(self, data, application_id):
         """Refuse the application with grounds (clerk)."""
-        with unit_of_work() as uow:
-            application = service.refuse_application(
-                uow, principal(), application_id, data["grounds"], data["note"]
-            )
-            uow.commit()
-        return application
+        return run(commands.RefuseApplication(application_id, **data))
 
 
 @blp.route("/<int:application_id>/request-correction")
@@ -116,7 +100,4 @@ class RequestCorrection(MethodView):
     @blp.response(200, ApplicationOut)
     def post(self, data, application_id):
         """Return the application to the applicant for correction (clerk)."""
-        with unit_of_work() as uow:
-            application = service.request_correction(uow, principal(), application_id, data["note"])
-            uow.commit()
-        return application
+        return run(commands.RequestCorrection(application_id, **data))

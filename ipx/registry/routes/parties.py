@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from ipx.auth import Role, require
+from ipx.registry.commands import CreateParty
 from ipx.registry.schemas import PartyIn, PartyOut
 from ipx.registry.services import parties
 from ipx.web.api import API_PREFIX, Blueprint
 from ipx.web.fields import PageQuery, decode_cursor, page
-from ipx.web.http import page_schema, principal, unit_of_work
+from ipx.web.http import page_schema, read, run
 from ipx.web.idempotency import idempotent
 
 blp = Blueprint(
@@ -27,10 +28,12 @@ class Parties(MethodView):
     @blp.response(200, page_schema(PartyOut))
     def get(self, query):
         """List parties (clerks, auditors)."""
-        with unit_of_work(write=False) as uow:
-            items = parties.list_parties(
-                uow, query=None, after=decode_cursor(query["cursor"]), limit=query["limit"]
-            )
+        items = read(
+            parties.list_parties,
+            query=None,
+            after=decode_cursor(query["cursor"]),
+            limit=query["limit"],
+        )
         return page(items, query["limit"])
 
     @require(Role.CLERK)
@@ -39,10 +42,7 @@ class Parties(MethodView):
     @blp.response(201, PartyOut)
     def post(self, data):
         """Register a party (clerk)."""
-        with unit_of_work() as uow:
-            party = parties.create_party(uow, data)
-            uow.commit()
-        return party
+        return run(CreateParty(**data))
 
 
 @blp.route("/<int:party_id>")
@@ -51,5 +51,4 @@ class PartyById(MethodView):
     @blp.response(200, PartyOut)
     def get(self, party_id):
         """Read a party (banks and owners: themselves and their counterparties)."""
-        with unit_of_work(write=False) as uow:
-            return parties.get_party(uow, principal(), party_id)
+        return read(parties.get_party, party_id)

@@ -6,13 +6,14 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from ipx.auth import Role, require
+from ipx.registry.commands import CancelPledge, ChangePledge, RevokePledge
 from ipx.registry.model import PledgeStatus
 from ipx.registry.schemas import HistoryOut, PledgeChangeIn, PledgeOut, ReasonIn, RevokeIn
 from ipx.registry.services import pledges as service
 from ipx.registry.services import queries
 from ipx.web.api import API_PREFIX, Blueprint
 from ipx.web.fields import PageQuery, QueryId, decode_cursor, page
-from ipx.web.http import page_schema, principal, unit_of_work
+from ipx.web.http import page_schema, read, run
 
 blp = Blueprint(
     "pledges",
@@ -38,14 +39,12 @@ class Pledges(MethodView):
     @blp.response(200, page_schema(PledgeOut))
     def get(self, query):
         """List pledges, filtered by status, pledgor, pledgee or asset."""
-        with unit_of_work(write=False) as uow:
-            items = service.list_pledges(
-                uow,
-                principal(),
-                filters=query,
-                after=decode_cursor(query["cursor"]),
-                limit=query["limit"],
-            )
+        items = read(
+            service.list_pledges,
+            filters=query,
+            after=decode_cursor(query["cursor"]),
+            limit=query["limit"],
+        )
         return page(items, query["limit"])
 
 
@@ -55,8 +54,7 @@ class PledgeById(MethodView):
     @blp.response(200, PledgeOut)
     def get(self, pledge_id):
         """Read a pledge (its parties, clerks, auditors)."""
-        with unit_of_work(write=False) as uow:
-            return service.get_pledge(uow, principal(), pledge_id)
+        return read(service.get_pledge, pledge_id)
 
 
 @blp.route("/<int:pledge_id>/history")
@@ -65,9 +63,7 @@ class PledgeHistory(MethodView):
     @blp.response(200, HistoryOut)
     def get(self, pledge_id):
         """Every logged event concerning the pledge, oldest first."""
-        with unit_of_work(write=False) as uow:
-            service.get_pledge(uow, principal(), pledge_id)
-            return {"items": queries.history(uow, principal(), "pledge", pledge_id)}
+        return {"items": read(queries.pledge_history, pledge_id)}
 
 
 @blp.route("/<int:pledge_id>/changes")
@@ -77,10 +73,7 @@ class PledgeChanges(MethodView):
     @blp.response(200, PledgeOut)
     def post(self, data, pledge_id):
         """Record a change of the secured amount or of the debt term (clerk)."""
-        with unit_of_work() as uow:
-            pledge = service.change_pledge(uow, principal(), pledge_id, data)
-            uow.commit()
-        return pledge
+        return run(ChangePledge(pledge_id, data))
 
 
 @blp.route("/<int:pledge_id>/cancel")
@@ -90,12 +83,7 @@ class PledgeCancel(MethodView):
     @blp.response(200, PledgeOut)
     def post(self, data, pledge_id):
         """Cancel the pledge: repaid, waived or contract void (clerk)."""
-        with unit_of_work() as uow:
-            pledge = service.close_pledge(
-                uow, principal(), pledge_id, target=PledgeStatus.CANCELLED, reason=data["reason"]
-            )
-            uow.commit()
-        return pledge
+        return run(CancelPledge(pledge_id, **data))
 
 
 @blp.route("/<int:pledge_id>/revoke")
@@ -105,9 +93,4 @@ class PledgeRevoke(MethodView):
     @blp.response(200, PledgeOut)
     def post(self, data, pledge_id):
         """Revoke a registration made in error or obtained by deception (clerk)."""
-        with unit_of_work() as uow:
-            pledge = service.close_pledge(
-                uow, principal(), pledge_id, target=PledgeStatus.REVOKED, reason=data["reason"]
-            )
-            uow.commit()
-        return pledge
+        return run(RevokePledge(pledge_id, **data))

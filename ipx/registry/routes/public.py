@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ipx.ledger.checkpoints import checkpoint_reference
+from ipx.ledger.signing import checkpoint_reference
 from ipx.registry.schemas import EncumbrancesOut, PublicQuery
 from ipx.registry.services import queries
 from ipx.web.api import API_PREFIX, Blueprint
@@ -22,6 +22,7 @@ blp = Blueprint(
 class Encumbrances(MethodView):
     @blp.arguments(PublicQuery, location="query")
     @blp.response(200, EncumbrancesOut)
+    @blp.alt_response(401, description="`unauthorized`: a key was sent and is not valid")
     def get(self, query):
         """Pledges on an asset number, or by a pledgor's name or credit code (cancelled too)."""
         with unit_of_work(write=False) as uow:

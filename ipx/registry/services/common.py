@@ -1,14 +1,12 @@
-"""Helpers shared by the registry's use cases: loading visible records, locking, events."""
+"""Helpers shared by the registry's use cases: loading (and locking) records, events."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ipx.auth import Principal, Role
 from ipx.errors import NotFound
-from ipx.ledger import Event
-from ipx.registry.orm import AssetHolder, Pledge, PledgeApplication
+from ipx.ledger.events import Event
 from ipx.registry.state import digest_of
 from ipx.uow import UnitOfWork
 
@@ -65,63 +63,3 @@ PUBLIC_FACTS = frozenset(
         "released_assets",
     }
 )
-
-
-# --- visibility ------------------------------------------------------------------------------
-# A bank or owner key sees only records where its party takes part; others answer 404.
-
-
-def party_filter_for_pledges(principal: Principal):
-    return or_(Pledge.pledgor_id == principal.party_id, Pledge.pledgee_id == principal.party_id)
-
-
-def party_filter_for_applications(principal: Principal):
-    return or_(
-        PledgeApplication.pledgor_id == principal.party_id,
-        PledgeApplication.pledgee_id == principal.party_id,
-    )
-
-
-def ensure_sees_pledge(principal: Principal, pledge: Pledge) -> None:
-    if not principal.sees_all() and principal.party_id not in (
-        pledge.pledgor_id,
-        pledge.pledgee_id,
-    ):
-        raise NotFound(f"No pledge with id {pledge.id}.")
-
-
-def ensure_sees_application(principal: Principal, application: PledgeApplication) -> None:
-    if not principal.sees_all() and principal.party_id not in (
-        application.pledgor_id,
-        application.pledgee_id,
-    ):
-        raise NotFound(f"No pledge application with id {application.id}.")
-
-
-def visible_asset_ids_clause(principal: Principal, asset_id_column):
-    """A clause limiting assets to those a bank/owner may see: held, or under its pledges."""
-    from ipx.registry.orm import PledgeAsset
-
-    held = select(AssetHolder.asset_id).where(AssetHolder.party_id == principal.party_id)
-    pledged = (
-        select(PledgeAsset.asset_id)
-        .join(Pledge, Pledge.id == PledgeAsset.pledge_id)
-        .where(party_filter_for_pledges(principal))
-    )
-    return or_(asset_id_column.in_(held), asset_id_column.in_(pledged))
-
-
-def ensure_sees_asset(session: Session, principal: Principal, asset_id: int) -> None:
-    if principal.sees_all():
-        return
-    from ipx.registry.orm import Asset
-
-    visible = session.execute(
-        select(Asset.id).where(Asset.id == asset_id, visible_asset_ids_clause(principal, Asset.id))
-    ).first()
-    if visible is None:
-        raise NotFound(f"No asset with id {asset_id}.")
-
-
-def is_clerk_like(principal: Principal) -> bool:
-    return principal.role in (Role.CLERK, Role.ADMIN)

@@ -6,50 +6,48 @@ import hmac
 from hashlib import sha256
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ipx.auth import Principal
-from ipx.errors import Conflict, NotFound, ValidationFailed
+from ipx.errors import Conflict, ValidationFailed
 from ipx.ledger.canonical import digest_personal, new_digest_key
+from ipx.registry.commands import CreateParty
 from ipx.registry.model import PartyKind
 from ipx.registry.numbers import InvalidNumber, validate_credit_code, validate_identity_number
 from ipx.registry.orm import Party
+from ipx.registry.ports import Duplicate
+from ipx.registry.repositories import repositories
 from ipx.registry.services.common import emit, get_or_404
+from ipx.registry.visibility import ensure_sees_party
 from ipx.uow import UnitOfWork
 
 
-def create_party(uow: UnitOfWork, data: dict, *, sample_key: str | None = None) -> Party:
+def create_party(
+    uow: UnitOfWork, principal: Principal, command: CreateParty, *, sample_key: str | None = None
+) -> Party:
     """Register a party; organizations need a valid unified social credit code."""
-    kind = PartyKind(data["kind"])
-    credit_code, id_digest = _identifiers(uow, kind, data)
-    session = uow.session
-    if (
-        credit_code
-        and session.execute(select(Party.id).where(Party.credit_code == credit_code)).first()
-    ):
+    kind = PartyKind(command.kind)
+    credit_code, id_digest = _identifiers(uow, kind, command)
+    parties = repositories(uow).parties
+    if credit_code and parties.with_credit_code(credit_code):
         raise Conflict(f"A party with credit code {credit_code} exists.", code="party-exists")
-    if (
-        id_digest
-        and session.execute(select(Party.id).where(Party.id_number_digest == id_digest)).first()
-    ):
+    if id_digest and parties.with_id_number_digest(id_digest):
         raise Conflict("A party with this identity number exists.", code="party-exists")
     party = Party(
         kind=kind.value,
-        name=data["name"].strip(),
+        name=command.name.strip(),
         credit_code=credit_code,
         id_number_digest=id_digest,
         digest_key=new_digest_key(),
         sample_key=sample_key,
         created_at=uow.now,
     )
-    session.add(party)
     try:
-        session.flush()
-    except IntegrityError:  # a concurrent request registered the same party first
+        parties.add(party)
+    except Duplicate:  # a concurrent request registered the same party first
         raise Conflict("This party was registered meanwhile.", code="party-exists") from None
     # Organizations' names and codes are public registry facts; an individual's are personal.
     personal = kind is PartyKind.INDIVIDUAL
-    data_out = {"kind": kind.value}
+    data_out: dict[str, str | None] = {"kind": kind.value}
     if not personal:
         data_out["credit_code"] = credit_code
     emit(
@@ -63,8 +61,10 @@ def create_party(uow: UnitOfWork, data: dict, *, sample_key: str | None = None) 
     return party
 
 
-def _identifiers(uow: UnitOfWork, kind: PartyKind, data: dict) -> tuple[str | None, str | None]:
-    credit_code, id_number = data.get("credit_code"), data.get("id_number")
+def _identifiers(
+    uow: UnitOfWork, kind: PartyKind, command: CreateParty
+) -> tuple[str | None, str | None]:
+    credit_code, id_number = command.credit_code, command.id_number
     try:
         if kind is PartyKind.ORGANIZATION:
             if id_number:
@@ -85,33 +85,13 @@ def _identifiers(uow: UnitOfWork, kind: PartyKind, data: dict) -> tuple[str | No
 
 def get_party(uow: UnitOfWork, principal: Principal, party_id: int) -> Party:
     party = get_or_404(uow.session, Party, party_id, what="party")
-    if not principal.sees_all() and not _related(uow, principal.party_id, party_id):
-        raise NotFound(f"No party with id {party_id}.")
+    ensure_sees_party(uow.session, principal, party_id)
     return party
 
 
-def _related(uow: UnitOfWork, own_id: int | None, party_id: int) -> bool:
-    """Banks and owners see their own party and their counterparties in registered pledges.
-
-    Applications do not count: anyone can file one naming any party, so they would open every
-    party's record to every bank.
-    """
-    from ipx.registry.orm import Pledge
-
-    if own_id == party_id:
-        return True
-    row = uow.session.execute(
-        select(Pledge.id)
-        .where(
-            ((Pledge.pledgor_id == own_id) & (Pledge.pledgee_id == party_id))
-            | ((Pledge.pledgee_id == own_id) & (Pledge.pledgor_id == party_id))
-        )
-        .limit(1)
-    ).first()
-    return row is not None
-
-
-def list_parties(uow: UnitOfWork, *, query: str | None, after: int | None, limit: int):
+def list_parties(
+    uow: UnitOfWork, principal: Principal, *, query: str | None, after: int | None, limit: int
+) -> list[Party]:
     stmt = select(Party).order_by(Party.id).limit(limit + 1)
     if after:
         stmt = stmt.where(Party.id > after)

@@ -7,22 +7,23 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from ipx.auth import Principal
-from ipx.errors import InvalidTransition, ValidationFailed
+from ipx.errors import InvalidTransition, NotFound, ValidationFailed
+from ipx.registry.commands import CancelPledge, ChangePledge, RevokePledge
 from ipx.registry.model import PLEDGE_TRANSITIONS, CancellationReason, PledgeStatus, can_move
 from ipx.registry.orm import Asset, Pledge, PledgeAsset
-from ipx.registry.services.common import (
-    emit,
-    ensure_sees_pledge,
-    get_or_404,
-    party_filter_for_pledges,
-)
+from ipx.registry.repositories import repositories
+from ipx.registry.services.common import emit
+from ipx.registry.visibility import ensure_sees_pledge, party_filter_for_pledges
 from ipx.uow import UnitOfWork
 
 
 def get_pledge(
     uow: UnitOfWork, principal: Principal, pledge_id: int, *, lock: bool = False
 ) -> Pledge:
-    pledge = get_or_404(uow.session, Pledge, pledge_id, lock=lock, what="pledge")
+    """A pledge the principal may see (404 otherwise), locked for a change when asked."""
+    pledge = repositories(uow).pledges.get(pledge_id, lock=lock)
+    if pledge is None:
+        raise NotFound(f"No pledge with id {pledge_id}.")
     ensure_sees_pledge(principal, pledge)
     return pledge
 
@@ -43,9 +44,10 @@ def list_pledges(
     return list(uow.session.execute(stmt).scalars())
 
 
-def change_pledge(uow: UnitOfWork, principal: Principal, pledge_id: int, changes: dict) -> Pledge:
+def change_pledge(uow: UnitOfWork, principal: Principal, command: ChangePledge) -> Pledge:
     """Change the secured amount and/or extend or shorten the debt term of a live pledge."""
-    pledge = get_pledge(uow, principal, pledge_id, lock=True)
+    pledge = get_pledge(uow, principal, command.pledge_id, lock=True)
+    changes = command.changes
     if pledge.status != PledgeStatus.REGISTERED:
         raise InvalidTransition(f"A pledge that is {pledge.status} cannot be changed.")
     applied: dict[str, str] = {}
@@ -90,6 +92,20 @@ def _check_term_covers(uow: UnitOfWork, pledge: Pledge, debt_end) -> None:
         raise ValidationFailed(
             {"debt_end": [f"The debt would run past the protection term of assets {short} (R06)."]}
         )
+
+
+def cancel_pledge(uow: UnitOfWork, principal: Principal, command: CancelPledge) -> Pledge:
+    """Cancel: repaid, waived, realized (after a disposal) or the contract void."""
+    return close_pledge(
+        uow, principal, command.pledge_id, target=PledgeStatus.CANCELLED, reason=command.reason
+    )
+
+
+def revoke_pledge(uow: UnitOfWork, principal: Principal, command: RevokePledge) -> Pledge:
+    """Revoke a registration made in error or on false documents."""
+    return close_pledge(
+        uow, principal, command.pledge_id, target=PledgeStatus.REVOKED, reason=command.reason
+    )
 
 
 def close_pledge(

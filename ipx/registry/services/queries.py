@@ -11,6 +11,8 @@ from ipx.auth import Principal
 from ipx.ledger.tables import LedgerEntry, LedgerRef
 from ipx.registry.numbers import InvalidNumber, parse_patent_number
 from ipx.registry.orm import Asset, Party, Pledge, PledgeAsset
+from ipx.registry.services.assets import get_asset
+from ipx.registry.services.pledges import get_pledge
 from ipx.uow import UnitOfWork
 
 PUBLIC_LIMIT = 200
@@ -23,12 +25,13 @@ def public_encumbrances(uow: UnitOfWork, *, number: str | None, pledgor: str | N
     load their assets and holders (select-in relationships), two more queries per answer. The
     two statements are built once (the query is the registry's hottest read).
     """
+    params: dict[str, object]
     if number is not None:
         params = {"numbers": _number_spellings(number)}
         stmt = _BY_NUMBER
     else:
         text = (pledgor or "").strip()
-        params = {"name": text, "credit_code": text.upper()}
+        params = {"name": _name_pattern(text), "credit_code": text.upper()}
         stmt = _BY_PLEDGOR
     return [dict(row._mapping) for row in uow.session.execute(stmt, params)]
 
@@ -59,12 +62,19 @@ def _public_query(by_number: bool):
     if by_number:
         return stmt.where(Asset.number.in_(bindparam("numbers", expanding=True)))
     return stmt.where(
-        (pledgor_party.name == bindparam("name"))
+        pledgor_party.name.ilike(bindparam("name"), escape="\\")
         | (pledgor_party.credit_code == bindparam("credit_code"))
     )
 
 
 _BY_NUMBER, _BY_PLEDGOR = _public_query(by_number=True), _public_query(by_number=False)
+
+
+def _name_pattern(text: str) -> str:
+    """LIKE pattern for a pledgor's name: any part of it of at least 2 characters, in any case
+    (one character matches the whole name only). Wildcards typed by the user are literal."""
+    literal = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{literal}%" if len(text) >= 2 else literal
 
 
 def _number_spellings(number: str) -> list[str]:
@@ -106,3 +116,15 @@ def history(uow: UnitOfWork, who: Principal, kind: str, record_id: int) -> list[
             event["sealed_details"] = details
         events.append(event)
     return events
+
+
+def asset_history(uow: UnitOfWork, who: Principal, asset_id: int) -> list[dict]:
+    """The history of an asset the principal may see (404 otherwise)."""
+    get_asset(uow, who, asset_id)
+    return history(uow, who, "asset", asset_id)
+
+
+def pledge_history(uow: UnitOfWork, who: Principal, pledge_id: int) -> list[dict]:
+    """The history of a pledge the principal may see (404 otherwise)."""
+    get_pledge(uow, who, pledge_id)
+    return history(uow, who, "pledge", pledge_id)

@@ -7,61 +7,49 @@ pledged (R09). The partial unique index on active pledge assets backs this up in
 
 from __future__ import annotations
 
-from sqlalchemy import literal, select, union_all, update
-from sqlalchemy.exc import IntegrityError
-
 from ipx.auth import Principal
 from ipx.errors import InvalidTransition, RegistrationRefused
+from ipx.registry.commands import RegisterPledge
 from ipx.registry.model import (
     APPLICATION_TRANSITIONS,
-    ENCUMBERING,
-    ApplicationFacts,
     ApplicationStatus,
-    AssetFacts,
-    AssetKind,
     Finding,
     Ground,
-    LegalStatus,
     PledgeStatus,
     can_move,
     examine,
 )
-from ipx.registry.orm import (
-    Asset,
-    AssetHolder,
-    Counter,
-    Party,
-    Pledge,
-    PledgeApplication,
-    PledgeAsset,
-)
+from ipx.registry.orm import Pledge, PledgeApplication, PledgeAsset
+from ipx.registry.ports import Duplicate
+from ipx.registry.repositories import repositories
 from ipx.registry.services.applications import application_refs, locked_application, public_terms
 from ipx.registry.services.common import emit
 from ipx.uow import UnitOfWork
 
 
-def register_application(uow: UnitOfWork, principal: Principal, application_id: int) -> Pledge:
+def register_application(uow: UnitOfWork, principal: Principal, command: RegisterPledge) -> Pledge:
     """Examine the application and register the pledge, or refuse with every ground found.
 
     The application row and then its assets (in id order) are locked, so examination sees a
     stable registry and concurrent registrations on one asset queue: the first wins, the others
     find it pledged (R09). The partial unique index on active pledge assets backs this up.
     """
-    application = locked_application(uow, principal, application_id)
+    application = locked_application(uow, principal, command.application_id)
     if not can_move(
         APPLICATION_TRANSITIONS, ApplicationStatus(application.status), ApplicationStatus.REGISTERED
     ):
         raise InvalidTransition(
             f"An application that is {application.status} cannot be registered."
         )
-    findings = examine(_facts(uow, application), on=uow.now.date())
+    pledges = repositories(uow).pledges
+    findings = examine(pledges.examination_facts(application), on=uow.now.date())
     if findings:
         raise RegistrationRefused([f.as_dict() for f in findings])
-    pledge = _create_pledge(uow, application)
     try:
-        uow.session.flush()
-    except IntegrityError:  # lost a race the locks did not see; the database said no
-        uow.session.rollback()
+        pledge = pledges.add(_new_pledge(uow, application))
+    except Duplicate:  # lost a race the locks did not see; the database said no
+        # The transaction is spoilt and fails with the refusal; its owner (the unit of work,
+        # or the Idempotency-Key claim holding the key's row too) rolls it back.
         raise RegistrationRefused([Finding(Ground.ALREADY_PLEDGED).as_dict()]) from None
     application.status, application.pledge_id = ApplicationStatus.REGISTERED.value, pledge.id
     application.updated_at = uow.now
@@ -77,7 +65,8 @@ def _number_and_record(uow: UnitOfWork, pledge: Pledge, application: PledgeAppli
     it; taken here, under the log's head lock that every writer queues for anyway, it costs
     one statement in that queue.
     """
-    pledge.registration_number = _next_registration_number(uow)
+    number = repositories(uow).pledges.next_registration_number(uow.now.year)
+    pledge.registration_number = number
     emit(
         uow,
         "pledge.registered",
@@ -87,8 +76,8 @@ def _number_and_record(uow: UnitOfWork, pledge: Pledge, application: PledgeAppli
     )
 
 
-def _create_pledge(uow: UnitOfWork, application: PledgeApplication) -> Pledge:
-    pledge = Pledge(
+def _new_pledge(uow: UnitOfWork, application: PledgeApplication) -> Pledge:
+    return Pledge(
         # Provisional, unique among open transactions, replaced before commit (see above).
         registration_number=f"pending-{application.id}",
         application_id=application.id,
@@ -104,103 +93,3 @@ def _create_pledge(uow: UnitOfWork, application: PledgeApplication) -> Pledge:
         updated_at=uow.now,
         assets=[PledgeAsset(asset_id=a, active=True) for a in sorted(application.asset_ids)],
     )
-    uow.session.add(pledge)
-    return pledge
-
-
-def _next_registration_number(uow: UnitOfWork) -> str:
-    """The next number of the registration's year (the year of ``registered_at``).
-
-    Called only under the log's head lock, so no two transactions reach the counter at once
-    and creating a year's row cannot collide.
-    """
-    year = uow.now.year
-    name = f"pledge-number-{year}"
-    session = uow.session
-    value = session.execute(
-        update(Counter)
-        .where(Counter.name == name)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    ).scalar_one_or_none()
-    if value is None:
-        session.add(Counter(name=name, value=1))
-        value = 1
-    return f"IPX-P-{year}-{value:06d}"
-
-
-def _facts(uow: UnitOfWork, application: PledgeApplication) -> ApplicationFacts:
-    """What examination needs, in two statements: the assets (locked, in id order), then their
-    holders, their registered pledges and which of the two parties exist, as one union."""
-    session = uow.session
-    ids = sorted(application.asset_ids)
-    parties = [application.pledgor_id, application.pledgee_id]
-    assets = session.execute(
-        select(
-            Asset.id,
-            Asset.kind,
-            Asset.status,
-            Asset.expiry_date,
-            Asset.fees_paid_until,
-            Asset.frozen,
-            Asset.invalidation_pending,
-        )
-        .where(Asset.id.in_(ids))
-        .order_by(Asset.id)
-        .with_for_update()
-    ).all()
-    holders: dict[int, set[int]] = {}
-    pledged: dict[int, set[int]] = {}
-    known: set[int] = set()
-    found = {"holder": holders, "pledge": pledged}
-    for what, key, value in session.execute(_related_facts(ids, parties)):
-        if what == "party":
-            known.add(value)
-        else:
-            found[what].setdefault(key, set()).add(value)
-    return ApplicationFacts(
-        pledgor_id=application.pledgor_id,
-        pledgee_id=application.pledgee_id,
-        pledgor_known=application.pledgor_id in known,
-        pledgee_known=application.pledgee_id in known,
-        secured_amount=application.secured_amount,
-        debt_start=application.debt_start,
-        debt_end=application.debt_end,
-        contract_number=application.contract_number,
-        co_owner_consent_ids=frozenset(application.co_owner_consent_ids),
-        forfeiture_clause=application.forfeiture_clause,
-        acknowledged_risks=frozenset(application.acknowledged_risks),
-        assets=tuple(
-            AssetFacts(
-                id=a.id,
-                kind=AssetKind(a.kind),
-                holder_ids=frozenset(holders.get(a.id, ())),
-                status=LegalStatus(a.status),
-                expiry_date=a.expiry_date,
-                fees_paid_until=a.fees_paid_until,
-                frozen=a.frozen,
-                invalidation_pending=a.invalidation_pending,
-                registered_pledge_ids=frozenset(pledged.get(a.id, ())),
-            )
-            for a in assets
-        ),
-    )
-
-
-def _related_facts(asset_ids: list[int], party_ids: list[int]):
-    """``(what, key, value)`` rows: ("holder", asset, party), ("pledge", asset, pledge) for the
-    encumbering pledges on the assets, ("party", party, party) for the parties that exist."""
-    holders = select(
-        literal("holder").label("what"), AssetHolder.asset_id, AssetHolder.party_id
-    ).where(AssetHolder.asset_id.in_(asset_ids))
-    pledges = (
-        select(literal("pledge"), PledgeAsset.asset_id, PledgeAsset.pledge_id)
-        .join(Pledge, Pledge.id == PledgeAsset.pledge_id)
-        .where(
-            PledgeAsset.asset_id.in_(asset_ids),
-            PledgeAsset.active,
-            Pledge.status.in_([s.value for s in ENCUMBERING]),
-        )
-    )
-    parties = select(literal("party"), Party.id, Party.id).where(Party.id.in_(party_ids))
-    return union_all(holders, pledges, parties)

@@ -14,7 +14,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from ipx.auth import Principal
 from ipx.errors import Conflict, ValidationFailed
+from ipx.registry.commands import RecordTransfer
 from ipx.registry.disposal.defaults import debt_due, default_of, set_debt_due
 from ipx.registry.disposal.distribution import apply_partial_sale
 from ipx.registry.disposal.orm import TransferProceeds
@@ -47,26 +49,26 @@ def encumbering_pledge(uow: UnitOfWork, asset_id: int) -> Pledge | None:
     ).scalar_one_or_none()
 
 
-def record_transfer(uow: UnitOfWork, data: dict) -> Transfer:
+def record_transfer(uow: UnitOfWork, principal: Principal, data: RecordTransfer) -> dict:
     """Record an assignment (holders change) or a licence of an asset.
 
     A pledged asset moves only with the pledgee's recorded consent, and the proceeds go to early
     repayment or escrow; a frozen asset does not move at all.
     """
-    asset = _lock_asset_and_its_pledge(uow, data["asset_id"])
-    kind = TransferKind(data["kind"])
-    to_ids = list(dict.fromkeys(data["to_party_ids"]))
+    asset = _lock_asset_and_its_pledge(uow, data.asset_id)
+    kind = TransferKind(data.kind)
+    to_ids = list(dict.fromkeys(data.to_party_ids))
     _check_parties(uow, to_ids)
     if asset.frozen:
         raise Conflict(
             "The asset is frozen by a court and cannot be transferred.", code="asset-frozen"
         )
     pledge = encumbering_pledge(uow, asset.id)
-    proceeds = data.get("proceeds")
+    proceeds = data.proceeds
     _check_pledged_transfer(pledge, data)
     if pledge is None and proceeds is not None:
         raise ValidationFailed({"proceeds": ["Only a pledged asset's transfer has proceeds."]})
-    if data.get("proceeds_amount") is not None and proceeds is None:
+    if data.proceeds_amount is not None and proceeds is None:
         raise ValidationFailed({"proceeds_amount": ["Give proceeds: early_repayment or escrow."]})
     transfer = _log_transfer(
         uow,
@@ -74,12 +76,24 @@ def record_transfer(uow: UnitOfWork, data: dict) -> Transfer:
         kind,
         to_ids,
         pledge_id=pledge.id if pledge else None,
-        pledgee_consent=bool(data.get("pledgee_consent")),
+        pledgee_consent=bool(data.pledgee_consent),
         proceeds=proceeds,
     )
-    if data.get("proceeds_amount") is not None:
-        apply_proceeds(uow, transfer, pledge, Proceeds(proceeds), data["proceeds_amount"])
-    return transfer
+    if data.proceeds_amount is not None:
+        assert pledge is not None and proceeds is not None  # both checked above
+        apply_proceeds(uow, transfer, pledge, Proceeds(proceeds), data.proceeds_amount)
+    return _transfer_answer(uow, transfer)
+
+
+def _transfer_answer(uow: UnitOfWork, transfer: Transfer) -> dict:
+    """The transfer with what its proceeds did to the debt, and the pledge's status after."""
+    proceeds = proceeds_of(uow, transfer.id)
+    return {
+        **{c.key: getattr(transfer, c.key) for c in transfer.__table__.columns},
+        "proceeds_amount": proceeds.amount if proceeds else None,
+        "debt_after": proceeds.debt_after if proceeds else None,
+        "pledge_status": pledge_status(uow, transfer.pledge_id),
+    }
 
 
 def _lock_asset_and_its_pledge(uow: UnitOfWork, asset_id: int) -> Asset:
@@ -101,17 +115,17 @@ def _lock_asset_and_its_pledge(uow: UnitOfWork, asset_id: int) -> Asset:
     return asset
 
 
-def _check_pledged_transfer(pledge: Pledge | None, data: dict) -> None:
+def _check_pledged_transfer(pledge: Pledge | None, data: RecordTransfer) -> None:
     if pledge is None:
         return
-    if not data.get("pledgee_consent"):
+    if not data.pledgee_consent:
         raise Conflict(
             f"The asset is under pledge {pledge.registration_number}: a transfer or licence "
             "needs the pledgee's recorded consent.",
             code="pledgee-consent-required",
             pledge_id=pledge.id,
         )
-    if data.get("proceeds") is None:
+    if data.proceeds is None:
         raise ValidationFailed(
             {
                 "proceeds": [
@@ -271,4 +285,8 @@ def _check_parties(uow: UnitOfWork, ids: list[int]) -> None:
 
 def pledge_status(uow: UnitOfWork, pledge_id: int | None) -> str | None:
     """The status of the pledge a transfer concerned, after it (None for unpledged assets)."""
-    return None if pledge_id is None else uow.session.get(Pledge, pledge_id).status
+    if pledge_id is None:
+        return None
+    pledge = uow.session.get(Pledge, pledge_id)
+    assert pledge is not None  # a foreign key
+    return pledge.status

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ipx.valuation.evaluation import APPROACHES
+from ipx.valuation.training.evaluation import APPROACHES
 
 _SPLITS = (("out_of_time", "Out of time"), ("grouped_by_owner", "Grouped by owner"))
 

@@ -1,4 +1,4 @@
-"""`ipx train` and `ipx evaluate` (the lead adds these click commands to the `ipx` group)."""
+"""`ipx train` and `ipx evaluate`: the `ipx` group registers them lazily (see `ipx.cli`)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,19 @@ import time
 from pathlib import Path
 
 import click
-import numpy as np
 
 from ipx.valuation import artifact as A
 from ipx.valuation import features as F
-from ipx.valuation.card_template import CARD_TEMPLATE
-from ipx.valuation.evaluation import metrics, validation_report
-from ipx.valuation.model_card import metrics_table, render_card, verdict
 from ipx.valuation.sample import load_sample, stage_rows_and_labels
-from ipx.valuation.training import STAGES, fit_survival
+from ipx.valuation.stages import STAGES, cumulative
+from ipx.valuation.training.artifact_writer import build_metadata, write_artifact
+from ipx.valuation.training.card_template import CARD_TEMPLATE
+from ipx.valuation.training.evaluation import metrics, validation_report
+from ipx.valuation.training.fitting import fit_survival
+from ipx.valuation.training.model_card import metrics_table, render_card, verdict
 
 DEFAULT_DATA = (
-    Path(__file__).resolve().parents[2] / "data" / "samples" / "us-university-renewals.csv"
+    Path(__file__).resolve().parents[3] / "data" / "samples" / "us-university-renewals.csv"
 )
 DEFAULT_VERSION = "2026.11.0"
 
@@ -41,8 +42,8 @@ def train(data: str, out: str | None, seed: int, model_version: str, skip_valida
     sample = load_sample(data)
     report = {} if skip_validation else validation_report(sample, seed)
     model = fit_survival(sample, seed)
-    meta = A.build_metadata(model, sample, report, model_version, seed)
-    target = A.write_artifact(
+    meta = build_metadata(model, sample, report, model_version, seed)
+    target = write_artifact(
         model, meta, out or A.MODELS_ROOT / model_version, render_card(meta, CARD_TEMPLATE)
     )
     if report:
@@ -56,7 +57,7 @@ def score_file(artifact: A.Artifact, data: str) -> tuple[dict, list[list]]:
     sample = load_sample(data)
     x = F.scoring_matrix(sample, artifact.model.history)
     conditional = artifact.model.conditional(x)
-    cumulative = np.cumprod(conditional, axis=1)
+    survival = cumulative(conditional)
     result = {
         "model_version": artifact.version,
         "data_sha256": sample.sha256,
@@ -68,7 +69,7 @@ def score_file(artifact: A.Artifact, data: str) -> tuple[dict, list[list]]:
         rows, y = stage_rows_and_labels(sample, k)
         if len(rows) and 0 < y.sum() < len(y):
             result["stages"][str(k)] = metrics(y.astype(float), conditional[rows, k - 1])
-    table = [[i, *(f"{p:.6f}" for p in c)] for i, c in zip(sample.ids, cumulative, strict=True)]
+    table = [[i, *(f"{p:.6f}" for p in c)] for i, c in zip(sample.ids, survival, strict=True)]
     return result, table
 
 

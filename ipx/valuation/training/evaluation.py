@@ -17,7 +17,8 @@ from sklearn.preprocessing import StandardScaler
 
 from ipx.valuation import features as F
 from ipx.valuation.sample import RenewalSample, stage3_observable, stage_rows_and_labels
-from ipx.valuation.training import STAGES, Platt, fit_stage
+from ipx.valuation.stages import STAGES
+from ipx.valuation.training.fitting import fit_platt, fit_stage
 
 APPROACHES = ("lightgbm", "logistic", "heuristic")
 _LOG_COLUMNS = [F.INDEX[n] for n in (*F.COUNT_FEATURES, "grant_lag_days", "owner_history_n")]
@@ -83,7 +84,7 @@ def heuristic_index(x: np.ndarray) -> np.ndarray:
 
 def fit_heuristic(x: np.ndarray, y: np.ndarray, seed: int) -> Callable[[np.ndarray], np.ndarray]:
     """The heuristic index mapped to a probability by Platt scaling on the training rows."""
-    platt = Platt.fit(heuristic_index(x), y)
+    platt = fit_platt(heuristic_index(x), y)
     return lambda z: platt.apply(heuristic_index(z))
 
 

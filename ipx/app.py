@@ -1,0 +1,73 @@
+"""The composition root: ``create_app`` builds the service and wires its contexts together.
+
+The registry, the ledger and the valuation know nothing of each other's insides: the use-case
+runner gets every context's handlers here, the valuation gets the registry's asset facts here,
+and the ledger's blueprint gets the pledge receipt (``ipx.receipts``) here.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Flask
+
+from ipx import db_ext
+from ipx.config import instance_config, instance_path
+from ipx.console import init_app as init_console
+from ipx.instance_keys import registry_digest_key
+from ipx.receipts import blp as ledger_blueprint  # the ledger's routes, with the receipt
+from ipx.registry.handlers import HANDLERS as REGISTRY_HANDLERS
+from ipx.registry.routes import blueprints as registry_blueprints
+from ipx.registry.services.valuation_facts import asset_facts
+from ipx.usecases import UseCases
+from ipx.valuation import serving
+from ipx.valuation.handlers import handlers as valuation_handlers
+from ipx.valuation.routes import blp as valuation_blueprint
+from ipx.valuation.routes import init_app as init_valuation_routes
+from ipx.web.api import IpxApi, api_settings, install_converters
+from ipx.web.errors import register_error_handlers
+from ipx.web.http import check_request_body
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: configuration, database, use cases, blueprints, error handlers."""
+    app = Flask("ipx", instance_path=str(instance_path()))
+    app.config.from_mapping(instance_config())
+    if config:
+        app.config.update(config)
+    # Names are Chinese: send them as UTF-8, not \\u escapes. (Settings of Flask's default
+    # provider, which ``app.json`` is typed as the JSONProvider base of.)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    for key, value in api_settings().items():
+        app.config.setdefault(key, value)
+    db_ext.init_app(app)
+    _init_use_cases(app)
+    api = IpxApi(app)
+    install_converters(app, api)
+    register_error_handlers(app)
+    app.before_request(check_request_body)
+    for blueprint in [*registry_blueprints(), ledger_blueprint, valuation_blueprint]:
+        api.register_blueprint(blueprint)
+    _init_valuation(app)
+    init_console(app)  # the web console and /api/v1/docs
+    return app
+
+
+def _init_use_cases(app: Flask) -> None:
+    """One runner for every write use case, whichever way it comes in (API or console)."""
+    app.extensions["ipx.usecases"] = UseCases(
+        db_ext.database(app).sessions,
+        digest_key=functools.partial(registry_digest_key, app.config["DIGEST_KEY_FILE"]),
+        cases=[REGISTRY_HANDLERS],
+    )
+
+
+def _init_valuation(app: Flask) -> None:
+    """Wire the valuations to the registry's asset facts. The model loads on the first
+    valuation, or here when PRELOAD_MODEL is set (servers: the first request is not slowed;
+    commands that never value do not import LightGBM and NumPy at all)."""
+    app.config.setdefault("PRELOAD_MODEL", False)
+    init_valuation_routes(app, preload=app.config["PRELOAD_MODEL"])
+    valuer = functools.partial(serving.valuer, app)
+    app.extensions["ipx.usecases"].register(valuation_handlers(valuer, asset_facts))

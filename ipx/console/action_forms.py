@@ -1,0 +1,158 @@
+"""Forms of the actions on records: the clerk's decisions on an application, changes to a
+pledge, court freezes, and asking for a valuation (Flask-WTF, each with its CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ipx.console.forms import no_nul
+from ipx.console.labels import CLOSING_REASON, PROCEEDS, TRANSFER_KIND
+from ipx.console.registry_forms import REQUIRED, IdsField, choices_of
+from ipx.registry.model import Ground
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RefuseForm(FlaskForm):
+    grounds = MultiCheckboxField(
+        _l("Grounds for refusal"),
+        choices=[SelectChoice(g.value) for g in Ground],
+        validators=[DataRequired(_l("Choose at least one ground."))],
+    )
+    note = TextAreaField(_l("Note to the parties"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Refuse the application"))
+
+
+class CorrectionForm(FlaskForm):
+    note = TextAreaField(
+        _l("What must be corrected"),
+        validators=[DataRequired(_l("Say what must be corrected.")), Length(max=2000), no_nul],
+    )
+    submit = SubmitField(_l("Request a correction"))
+
+
+class RegisterForm(FlaskForm):
+    submit = SubmitField(_l("Register the pledge"))
+
+
+class PledgeChangeForm(FlaskForm):
+    secured_amount = DecimalField(
+        _l("New secured amount"), places=2, validators=[Optional(), NumberRange(min=0)]
+    )
+    debt_end = DateField(_l("New end of the debt"), validators=[Optional()])
+    submit = SubmitField(_l("Record the change"))
+
+    def changes(self) -> dict:
+        return {
+            name: getattr(self, name).data
+            for name in ("secured_amount", "debt_end")
+            if getattr(self, name).data is not None
+        }
+
+
+class CancelForm(FlaskForm):
+    reason = SelectField(
+        _l("Reason"),
+        choices=choices_of({k: v for k, v in CLOSING_REASON.items() if k != "realized"}),
+    )
+    submit = SubmitField(_l("Cancel the pledge"))
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why the registration is revoked"),
+        validators=[DataRequired(REQUIRED), Length(max=2000), no_nul],
+    )
+    submit = SubmitField(_l("Revoke the registration"))
+
+
+class FreezeForm(FlaskForm):
+    court = StringField(_l("Court"), validators=[DataRequired(REQUIRED), Length(max=300), no_nul])
+    order_number = StringField(
+        _l("Order number"), validators=[DataRequired(REQUIRED), Length(max=100), no_nul]
+    )
+    submit = SubmitField(_l("Record the freeze"))
+
+
+class TransferForm(FlaskForm):
+    kind = SelectField(_l("Kind of transfer"), choices=choices_of(TRANSFER_KIND))
+    to_party_ids = IdsField(
+        _l("To (party ids, separated by commas)"), validators=[DataRequired(REQUIRED)]
+    )
+    pledgee_consent = BooleanField(_l("The pledgee consented (a pledged asset only)"))
+    proceeds = SelectField(
+        _l("Proceeds of a pledged asset go to"), choices=choices_of(PROCEEDS), default=""
+    )
+    proceeds_amount = DecimalField(
+        _l("Proceeds received (optional)"), places=2, validators=[Optional(), NumberRange(min=0)]
+    )
+    submit = SubmitField(_l("Record the transfer"))
+
+
+class BidForm(FlaskForm):
+    bidder_id = IntegerField(
+        _l("Bidder (party id)"), validators=[InputRequired(REQUIRED), NumberRange(min=1)]
+    )
+    amount = DecimalField(
+        _l("Amount bid"), places=2, validators=[InputRequired(REQUIRED), NumberRange(min=0)]
+    )
+    submit = SubmitField(_l("Record the bid"))
+
+
+class CloseForm(FlaskForm):
+    submit = SubmitField(_l("Close the disposal"))
+
+
+class LiftForm(FlaskForm):
+    submit = SubmitField(_l("Lift this freeze"))
+
+
+class ValuationRequestForm(FlaskForm):
+    asset_id = IntegerField(
+        _l("Asset (id)"), validators=[InputRequired(REQUIRED), NumberRange(min=1)]
+    )
+    loan_term_months = IntegerField(
+        _l("Loan term (months)"), validators=[InputRequired(REQUIRED), NumberRange(1, 600)]
+    )
+    annual_revenue = DecimalField(
+        _l("Annual revenue of the products using it (CNY, for a value range)"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0)],
+    )
+    royalty_rate = DecimalField(
+        _l("Royalty rate (%, optional)"), places=2, validators=[Optional(), NumberRange(0, 100)]
+    )
+    submit = SubmitField(_l("Value the asset"))
+
+    def request_item(self) -> dict:
+        """The valuation request, as ``POST /api/v1/valuations`` takes it."""
+        item: dict = {
+            "asset_id": self.asset_id.data,
+            "loan_term_months": self.loan_term_months.data,
+            "explain": True,
+        }
+        if self.annual_revenue.data is not None:
+            rate = self.royalty_rate.data
+            item["economics"] = {
+                "annual_revenue": self.annual_revenue.data,
+                "royalty_rate": None if rate is None else float(rate) / 100,
+            }
+        return item

@@ -1,0 +1,84 @@
+"""The console's writes: a command run by the app's use-case runner as the logged-in user.
+
+A view builds the command from its form and calls ``attempt``; the runner checks the role,
+runs the handler in one transaction and commits, exactly as for the JSON API. A refusal the
+user can act on (bad input, a conflict with the record's state) comes back as messages to
+show with the form; anything else is an error page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, is_dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+from ipx.console.field_messages import show_refusal
+from ipx.console.session import console_principal
+from ipx.errors import Conflict, RegistrationRefused, ValidationFailed
+from ipx.registry import commands
+from ipx.valuation.handlers import ValueAssets
+
+CONFLICT_MESSAGES = {
+    "asset-exists": _l("This right is already registered."),
+    "party-exists": _l("This party is already registered."),
+    "invalid-transition": _l("The record's current state does not allow this."),
+    "asset-frozen": _l("The asset is frozen by a court."),
+    "asset-in-disposal": _l("The asset is being disposed of."),
+    "pledge-in-disposal": _l("The pledge is in disposal: the asset is sold, not transferred."),
+    "disposal-closed": _l("The disposal is closed; no more bids are accepted."),
+    "bidding-not-open": _l("Bids are accepted only after the announcement period."),
+    "bidder-not-eligible": _l("The pledgor and the pledgee may not bid in the disposal."),
+    "bid-below-reserve": _l("The bid is below the reserve price."),
+    "bid-not-highest": _l("In an auction a bid must be higher than the best bid so far."),
+    "pledgee-consent-required": _l(
+        "The asset is pledged: a transfer or licence needs the pledgee's recorded consent."
+    ),
+}
+#: Command types by name, for templates asking whether to show an action.
+COMMANDS: dict[str, type] = {
+    **{
+        n: kind
+        for n, kind in vars(commands).items()
+        if isinstance(kind, type) and is_dataclass(kind)
+    },
+    "ValueAssets": ValueAssets,
+}
+
+
+@dataclass
+class Outcome:
+    """What running a command gave: its result, or the messages to show with the form."""
+
+    result: Any = None
+    problems: list[str] = field(default_factory=list)
+    refusal: RegistrationRefused | None = None
+    ok: bool = False
+
+
+def run(command: object) -> Any:
+    """Run the command as the logged-in user (its errors propagate to the error pages)."""
+    principal = console_principal()
+    assert principal is not None  # every writing view requires a login
+    return current_app.extensions["ipx.usecases"].run(command, principal)
+
+
+def attempt(command: object, form: FlaskForm | None = None) -> Outcome:
+    """Run the command; bad input goes next to the form's fields, conflicts above it."""
+    try:
+        return Outcome(result=run(command), ok=True)
+    except ValidationFailed as refusal:
+        return Outcome(problems=show_refusal(form, refusal))
+    except RegistrationRefused as refusal:
+        return Outcome(refusal=refusal)
+    except Conflict as conflict:
+        words = CONFLICT_MESSAGES.get(conflict.code, _l("That conflicts with the record's state."))
+        return Outcome(problems=[str(words)])
+
+
+def may(command_name: str) -> bool:
+    """Whether the logged-in user's role may run this kind of command (to show an action)."""
+    kind = COMMANDS[command_name]
+    return bool(current_app.extensions["ipx.usecases"].allowed(kind, console_principal()))

@@ -1,0 +1,113 @@
+"""Words the pages show for the registry's codes (statuses, kinds, roles, event types)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+PLEDGE_STATUS = {
+    "registered": _l("Registered"),
+    "defaulted": _l("In default"),
+    "in_disposal": _l("In disposal"),
+    "realized": _l("Realized"),
+    "cancelled": _l("Cancelled"),
+    "revoked": _l("Revoked"),
+}
+APPLICATION_STATUS = {
+    "submitted": _l("Submitted"),
+    "correction_requested": _l("Awaiting correction"),
+    "registered": _l("Registered"),
+    "refused": _l("Refused"),
+}
+ASSET_KIND = {
+    "invention": _l("Invention patent"),
+    "utility_model": _l("Utility model"),
+    "design": _l("Design patent"),
+    "trademark": _l("Trademark"),
+    "copyright": _l("Copyright"),
+}
+LEGAL_STATUS = {
+    "pending": _l("Pending"),
+    "granted": _l("Granted"),
+    "lapsed": _l("Lapsed"),
+    "invalidated": _l("Invalidated"),
+}
+PARTY_KIND = {
+    "organization": _l("Organization"),
+    "individual": _l("Individual"),
+}
+TRANSFER_KIND = {
+    "assignment": _l("Assignment (the holders change)"),
+    "licence": _l("Licence"),
+}
+PROCEEDS = {
+    "": _l("Not pledged: no proceeds"),
+    "early_repayment": _l("Early repayment of the secured debt"),
+    "escrow": _l("Escrow"),
+}
+DISPOSAL_STATUS = {
+    "open": _l("Open"),
+    "sold": _l("Sold"),
+    "failed": _l("Failed: no bid"),
+    "withdrawn": _l("Withdrawn"),
+}
+DISPOSAL_METHOD = {"auction": _l("Auction"), "listing": _l("Listing on an exchange")}
+DISTRIBUTION_LINE = {
+    "costs": _l("Costs of the disposal"),
+    "interest_penalties": _l("Interest and penalties"),
+    "principal": _l("Principal"),
+    "surplus": _l("Surplus to the pledgor"),
+}
+ROLE = {
+    "clerk": _l("Registry clerk"),
+    "bank": _l("Bank"),
+    "owner": _l("IP owner"),
+    "auditor": _l("Auditor"),
+    "admin": _l("Administrator"),
+}
+CLOSING_REASON = {
+    "repaid": _l("Debt repaid"),
+    "waived": _l("Pledge waived"),
+    "realized": _l("Realized by disposal"),
+    "contract_void": _l("Contract void"),
+}
+EVENT_TYPE = {
+    "party.created": _l("Party registered"),
+    "valuation.created": _l("Valuation made"),
+    "asset.registered": _l("Asset registered"),
+    "asset.changed": _l("Asset changed"),
+    "asset.frozen": _l("Court freeze recorded"),
+    "asset.freeze_lifted": _l("Court freeze lifted"),
+    "application.submitted": _l("Application submitted"),
+    "application.corrected": _l("Application corrected"),
+    "application.correction_requested": _l("Correction requested"),
+    "application.refused": _l("Application refused"),
+    "pledge.registered": _l("Pledge registered"),
+    "asset.assignment": _l("Assignment recorded"),
+    "asset.licence": _l("Licence recorded"),
+    "pledge.proceeds_early_repayment": _l("Proceeds applied to the debt"),
+    "pledge.proceeds_escrow": _l("Proceeds placed in escrow"),
+    "pledge.changed": _l("Pledge changed"),
+    "pledge.extended": _l("Debt term extended"),
+    "pledge.cancelled": _l("Pledge cancelled"),
+    "pledge.revoked": _l("Pledge revoked"),
+}
+LABELS = {
+    "pledge_status": PLEDGE_STATUS,
+    "application_status": APPLICATION_STATUS,
+    "asset_kind": ASSET_KIND,
+    "legal_status": LEGAL_STATUS,
+    "party_kind": PARTY_KIND,
+    "disposal_status": DISPOSAL_STATUS,
+    "disposal_method": DISPOSAL_METHOD,
+    "distribution_line": DISTRIBUTION_LINE,
+    "role": ROLE,
+    "closing_reason": CLOSING_REASON,
+    "event_type": EVENT_TYPE,
+}
+
+
+def label(code: str | None, kind: str) -> str:
+    """The word for ``code`` in the page's language; an unknown code is shown as it is."""
+    if code is None:
+        return "—"
+    return str(LABELS[kind].get(code, code))

@@ -1,0 +1,152 @@
+"""Assets: the list (with a cursor and a CSV export), registering one, each asset's page,
+and recording or lifting a court freeze (clerks)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ipx.auth import Role
+from ipx.console import actions, reads
+from ipx.console.action_forms import FreezeForm, LiftForm, TransferForm
+from ipx.console.csv_export import csv_response
+from ipx.console.labels import label
+from ipx.console.registry_forms import AssetForm
+from ipx.console.session import login_required
+from ipx.registry.commands import CreateAsset, FreezeAsset, LiftFreeze, RecordTransfer
+
+READERS = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
+CSV_HEADER = ("id", "kind", "number", "title", "status", "expiry_date", "frozen", "holder_ids")
+
+
+def register(blp: Blueprint) -> None:
+    blp.add_url_rule("/assets", view_func=asset_list)
+    blp.add_url_rule("/assets/new", view_func=new_asset, methods=["GET", "POST"])
+    blp.add_url_rule("/assets/<int:asset_id>", view_func=asset_page)
+    blp.add_url_rule("/assets/<int:asset_id>/freezes", view_func=freeze, methods=["POST"])
+    blp.add_url_rule(
+        "/assets/<int:asset_id>/freezes/<int:freeze_id>/lift", view_func=lift, methods=["POST"]
+    )
+    blp.add_url_rule("/assets/<int:asset_id>/transfers", view_func=transfer, methods=["POST"])
+
+
+@login_required(*READERS)
+def asset_list():
+    """Assets the user sees (banks and owners: held, or under their pledges)."""
+    number = request.args.get("number", "").strip() or None
+    if request.args.get("format") == "csv":
+        return _csv(reads.read(reads.export_rows, reads.asset_list, number=number))
+    answer = reads.read(reads.asset_list, number=number, cursor=request.args.get("cursor"))
+    return render_template("console/assets.html", number=number or "", **answer)
+
+
+@login_required(Role.CLERK)
+def new_asset():
+    """Register a right with its holders; bad input comes back next to its field."""
+    form = AssetForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        outcome = actions.attempt(_create_command(form), form)
+        if outcome.ok:
+            flash(_("%(number)s is registered.", number=outcome.result.number))
+            return redirect(url_for("console.asset_page", asset_id=outcome.result.id))
+        problems = outcome.problems
+    status = 422 if form.errors or problems else 200
+    return render_template("console/asset_form.html", form=form, problems=problems), status
+
+
+def _create_command(form: AssetForm) -> CreateAsset:
+    return CreateAsset(
+        kind=form.kind.data,
+        number=form.number.data,
+        title=form.title.data.strip(),
+        holder_ids=form.holder_ids.ids or [],
+        filing_date=form.filing_date.data,
+        status=form.status.data,
+        grant_date=form.grant_date.data,
+        fees_paid_until=form.fees_paid_until.data,
+        expiry_date=form.expiry_date.data,
+        ipc=(form.ipc.data or "").strip() or None,
+        features=form.features(),
+        invalidation_pending=bool(form.invalidation_pending.data),
+    )
+
+
+@login_required(*READERS)
+def asset_page(asset_id: int, given: dict | None = None, problems=(), status: int = 200):
+    """One asset: its facts, holders, freezes, pledges on it and its history from the ledger,
+    and the clerk's forms (a court freeze, a transfer)."""
+    page = reads.read(reads.asset_page, asset_id)
+    forms = {
+        "freeze": FreezeForm(formdata=None, prefix="freeze"),
+        "transfer": TransferForm(formdata=None, prefix="transfer"),
+        "lift": LiftForm(formdata=None),
+        **(given or {}),
+    }
+    return render_template(
+        "console/asset.html", forms=forms, problems=list(problems), **page
+    ), status
+
+
+@login_required(Role.CLERK)
+def transfer(asset_id: int):
+    """Record an assignment or a licence (a pledged asset: with the pledgee's consent)."""
+    form = TransferForm(prefix="transfer")
+    if not form.validate_on_submit():
+        return asset_page(asset_id, {"transfer": form}, status=422)
+    command = RecordTransfer(
+        asset_id,
+        form.kind.data,
+        form.to_party_ids.ids or [],
+        pledgee_consent=bool(form.pledgee_consent.data),
+        proceeds=form.proceeds.data or None,
+        proceeds_amount=form.proceeds_amount.data,
+    )
+    outcome = actions.attempt(command, form)
+    if not outcome.ok:
+        return asset_page(asset_id, {"transfer": form}, outcome.problems, status=422)
+    flash(_("The transfer is recorded."))
+    return redirect(url_for("console.asset_page", asset_id=asset_id))
+
+
+@login_required(Role.CLERK)
+def freeze(asset_id: int):
+    """Record a court's preservation order on the asset."""
+    form = FreezeForm(prefix="freeze")
+    if not form.validate_on_submit():
+        return asset_page(asset_id, {"freeze": form}, status=422)
+    outcome = actions.attempt(
+        FreezeAsset(asset_id, form.court.data.strip(), form.order_number.data.strip()), form
+    )
+    if not outcome.ok:
+        return asset_page(asset_id, {"freeze": form}, outcome.problems, status=422)
+    flash(_("The court freeze is recorded."))
+    return redirect(url_for("console.asset_page", asset_id=asset_id))
+
+
+@login_required(Role.CLERK)
+def lift(asset_id: int, freeze_id: int):
+    """Lift one court freeze (the asset stays frozen while another order is active)."""
+    outcome = actions.attempt(LiftFreeze(freeze_id))
+    for problem in outcome.problems:
+        flash(problem, "error")
+    if outcome.ok:
+        flash(_("The court freeze is lifted."))
+    return redirect(url_for("console.asset_page", asset_id=asset_id))
+
+
+def _csv(export: dict):
+    rows = (
+        (
+            a.id,
+            label(a.kind, "asset_kind"),
+            a.number,
+            a.title,
+            label(a.status, "legal_status"),
+            a.expiry_date.isoformat(),
+            "yes" if a.frozen else "no",
+            " ".join(str(h) for h in a.holder_ids),
+        )
+        for a in export["items"]
+    )
+    return csv_response("assets.csv", CSV_HEADER, rows)

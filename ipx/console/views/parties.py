@@ -1,0 +1,61 @@
+"""Parties: the list with a search, and registering a new party (clerks)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ipx.auth import Role
+from ipx.console import actions, reads
+from ipx.console.csv_export import csv_response
+from ipx.console.labels import label
+from ipx.console.registry_forms import PartyForm
+from ipx.console.session import login_required
+from ipx.registry.commands import CreateParty
+
+
+def register(blp: Blueprint) -> None:
+    blp.add_url_rule("/parties", view_func=party_list)
+    blp.add_url_rule("/parties/new", view_func=new_party, methods=["GET", "POST"])
+
+
+@login_required(Role.CLERK, Role.AUDITOR)
+def party_list():
+    """Parties by name (a part of it) or credit code, in the order they were registered."""
+    query = request.args.get("q", "").strip()[:300] or None
+    if request.args.get("format") == "csv":
+        return _csv(reads.read(reads.export_rows, reads.party_list, text=query))
+    answer = reads.read(reads.party_list, text=query, cursor=request.args.get("cursor"))
+    return render_template("console/parties.html", q=query or "", **answer)
+
+
+@login_required(Role.CLERK)
+def new_party():
+    """Register an organization (with its credit code) or an individual."""
+    form = PartyForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        outcome = actions.attempt(
+            CreateParty(
+                kind=form.kind.data,
+                name=form.name.data.strip(),
+                credit_code=(form.credit_code.data or "").strip() or None,
+                id_number=(form.id_number.data or "").strip() or None,
+            ),
+            form,
+        )
+        if outcome.ok:
+            party = outcome.result
+            flash(_("%(name)s is registered as party %(id)s.", name=party.name, id=party.id))
+            return redirect(url_for("console.party_list", q=party.name))
+        problems = outcome.problems
+    status = 422 if form.errors or problems else 200
+    return render_template("console/party_form.html", form=form, problems=problems), status
+
+
+def _csv(export: dict):
+    rows = (
+        (p.id, label(p.kind, "party_kind"), p.name, p.credit_code, p.created_at.isoformat())
+        for p in export["items"]
+    )
+    return csv_response("parties.csv", ("id", "kind", "name", "credit_code", "created_at"), rows)

@@ -1,0 +1,63 @@
+"""``ipx verify``'s audit: the ledger's audit of its log, with every registry record compared
+against the latest state the log holds for it.
+
+The ledger's ``audit_log`` knows nothing of the registry: it takes the records' state digests
+as an iterator, and the kinds of record whose states the log holds. Here, at the composition
+root, the two meet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from ipx.db_ext import database
+from ipx.instance_keys import load_or_create_signing_key, registry_digest_key
+from ipx.ledger.audit import AuditReport, audit_log
+from ipx.registry.state import STATE_OF, current_state_digests
+
+
+def instance_public_key(config: Mapping[str, Any]) -> bytes | None:
+    """The raw public key of the instance's signing key; None when there is no key file (one is
+    never created here: a new key would verify nothing)."""
+    path = Path(config["SIGNING_KEY_FILE"])
+    if not path.exists():
+        return None
+    return load_or_create_signing_key(path).public_key().public_bytes_raw()
+
+
+def snapshot(engine: Engine) -> Session:
+    """A session reading one consistent snapshot while writers carry on."""
+    session = Session(engine)
+    if engine.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    return session
+
+
+def audit_records(
+    config: Mapping[str, Any], session: Session, public_key: bytes, *, records: bool = True
+) -> AuditReport:
+    """The ledger's audit of the log ``session`` reads and, with ``records``, of every registry
+    record against the latest state the log holds for it."""
+    states = None
+    if records:
+        states = current_state_digests(session, registry_digest_key(config["DIGEST_KEY_FILE"]))
+    return audit_log(
+        session,
+        public_key,
+        key_name=config["LEDGER_KEY_NAME"],
+        origin=config["LEDGER_ORIGIN"],
+        registry_states=states,
+        state_kinds=STATE_OF.keys(),
+    )
+
+
+def audit_instance(app: Flask, public_key: bytes) -> AuditReport:
+    """``audit_records`` over one snapshot of the app's database."""
+    with snapshot(database(app).engine) as session:
+        return audit_records(app.config, session, public_key)

@@ -1,0 +1,1 @@
+"""The registry context: parties, assets, applications, pledges, transfers, freezes, disposal."""

@@ -1,0 +1,1 @@
+"""The registry's services: the reads and writes its use cases and routes call."""

@@ -1,0 +1,191 @@
+"""Small in-memory fakes for running the registry's use cases without a database.
+
+``FakeUnitOfWork`` stands where ``ipx.uow.UnitOfWork`` does for a handler: it has the clock,
+the digest key, the collected events and the registry's repositories (in memory), and counts
+its commits. The repositories keep records in dicts, give ids in order and raise ``Duplicate``
+on the same unique keys the database enforces.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from ipx.ledger.events import Event
+from ipx.registry.model import ENCUMBERING, ApplicationFacts
+from ipx.registry.orm import Asset, Freeze, Party, Pledge, PledgeApplication
+from ipx.registry.ports import CitedValuation, Duplicate, facts_of
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.rows: dict[int, object] = {}
+        self._ids = itertools.count(1)
+
+    def _insert(self, record) -> None:
+        taken = {key for row in self.rows.values() for key in self.unique_keys(row)}
+        if any(key in taken for key in self.unique_keys(record)):
+            raise Duplicate()
+        record.id = next(self._ids)
+        self.rows[record.id] = record
+
+    def unique_keys(self, record) -> list[tuple]:
+        return []
+
+
+class FakeParties(_Store):
+    def unique_keys(self, party: Party) -> list[tuple]:
+        keys = [("credit_code", party.credit_code), ("id", party.id_number_digest)]
+        return [k for k in keys if k[1] is not None]
+
+    def get(self, party_id: int) -> Party | None:
+        return self.rows.get(party_id)
+
+    def known(self, party_ids: Iterable[int]) -> set[int]:
+        return {i for i in party_ids if i in self.rows}
+
+    def with_credit_code(self, credit_code: str) -> bool:
+        return any(p.credit_code == credit_code for p in self.rows.values())
+
+    def with_id_number_digest(self, digest: str) -> bool:
+        return any(p.id_number_digest == digest for p in self.rows.values())
+
+    def add(self, party: Party) -> None:
+        self._insert(party)
+
+
+class FakeAssets(_Store):
+    def unique_keys(self, asset: Asset) -> list[tuple]:
+        return [(asset.kind, asset.number)]
+
+    def get(self, asset_id: int, *, lock: bool = False) -> Asset | None:
+        return self.rows.get(asset_id)
+
+    def exists(self, kind: str, number: str) -> bool:
+        return any((a.kind, a.number) == (kind, number) for a in self.rows.values())
+
+    def add(self, asset: Asset) -> None:
+        self._insert(asset)
+        for holder in asset.holders:
+            holder.asset_id = asset.id
+
+    def known(self, asset_ids: Iterable[int]) -> set[int]:
+        return {i for i in asset_ids if i in self.rows}
+
+
+class FakeFreezes(_Store):
+    def get(self, freeze_id: int, *, lock: bool = False) -> Freeze | None:
+        return self.rows.get(freeze_id)
+
+    def any_active(self, asset_id: int) -> bool:
+        return any(f.asset_id == asset_id and f.status == "active" for f in self.rows.values())
+
+    def add(self, freeze: Freeze) -> None:
+        self._insert(freeze)
+
+
+class FakeApplications(_Store):
+    def __init__(self, valuations: dict[int, CitedValuation] | None = None) -> None:
+        super().__init__()
+        self.valuations = valuations or {}
+
+    def get(self, application_id: int, *, lock: bool = False) -> PledgeApplication | None:
+        return self.rows.get(application_id)
+
+    def add(self, application: PledgeApplication) -> None:
+        self._insert(application)
+
+    def cited_valuation(self, valuation_id: int) -> CitedValuation | None:
+        return self.valuations.get(valuation_id)
+
+
+class FakePledges(_Store):
+    """Pledges, with examination's facts read from the other fakes and the counters."""
+
+    def __init__(self, parties: FakeParties, assets: FakeAssets) -> None:
+        super().__init__()
+        self.parties, self.assets = parties, assets
+        self.counters: dict[int, int] = {}
+
+    def unique_keys(self, pledge: Pledge) -> list[tuple]:
+        # The partial unique index: an asset is actively linked to one encumbering pledge.
+        if pledge.status not in {s.value for s in ENCUMBERING}:
+            return []
+        return [("asset", link.asset_id) for link in pledge.assets if link.active]
+
+    def get(self, pledge_id: int, *, lock: bool = False) -> Pledge | None:
+        return self.rows.get(pledge_id)
+
+    def add(self, pledge: Pledge) -> Pledge:
+        self._insert(pledge)
+        for link in pledge.assets:
+            link.pledge_id = pledge.id
+        return pledge
+
+    def next_registration_number(self, year: int) -> str:
+        self.counters[year] = self.counters.get(year, 0) + 1
+        return f"IPX-P-{year}-{self.counters[year]:06d}"
+
+    def examination_facts(
+        self, application: PledgeApplication, *, lock: bool = True
+    ) -> ApplicationFacts:
+        ids = sorted(application.asset_ids)
+        assets = [self.assets.rows[i] for i in ids if i in self.assets.rows]
+        holders = {a.id: set(a.holder_ids) for a in assets}
+        pledged: dict[int, set[int]] = {}
+        for pledge in self.rows.values():
+            if pledge.status in {s.value for s in ENCUMBERING}:
+                for link in pledge.assets:
+                    if link.active and link.asset_id in ids:
+                        pledged.setdefault(link.asset_id, set()).add(pledge.id)
+        parties = self.parties.known([application.pledgor_id, application.pledgee_id])
+        return facts_of(application, assets, holders, pledged, parties)
+
+
+class FakeRepositories:
+    def __init__(self) -> None:
+        self.parties = FakeParties()
+        self.assets = FakeAssets()
+        self.freezes = FakeFreezes()
+        self.applications = FakeApplications()
+        self.pledges = FakePledges(self.parties, self.assets)
+
+
+class FakeUnitOfWork:
+    """A unit of work over in-memory repositories; ``commits`` counts successful ends."""
+
+    def __init__(self, repositories: FakeRepositories | None = None, now: datetime = NOW):
+        self.repositories = repositories or FakeRepositories()
+        self.now = now
+        self.actor = "test"
+        self.digest_key = b"k" * 32
+        self.events: list[Event] = []
+        self.committed: list[Event] = []
+        self.commits = 0
+        self.extensions: dict[str, object] = {"registry": self.repositories}
+        self._sequenced: list = []
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self.events = []
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.events = []  # what was not committed is gone, as after a rollback
+
+    def record(self, event: Event) -> None:
+        self.events.append(event)
+
+    def when_sequenced(self, step) -> None:
+        """Run at commit, as the real unit of work does under the log's head lock."""
+        self._sequenced.append(step)
+
+    def commit(self) -> None:
+        steps, self._sequenced = self._sequenced, []
+        for step in steps:
+            step(self)
+        self.committed.extend(self.events)
+        self.events = []
+        self.commits += 1
