@@ -21,10 +21,21 @@ from cryptography.hazmat.primitives.serialization import (
 
 
 def _write_secret(path: Path, data: bytes) -> None:
+    """Write the file whole or not at all: the secret goes to a private temporary file first,
+    which is then linked into place. Processes starting together (gunicorn workers, parallel
+    tests) never read a half-written key; the one that loses the race gets FileExistsError
+    and reads the winner's."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)  # fails if the file exists: never overwrites a key
+    finally:
+        temporary.unlink()
 
 
 def load_or_create_secret(path: str | Path, nbytes: int = 32) -> bytes:

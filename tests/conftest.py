@@ -93,6 +93,7 @@ def app(db_url, instance_dir):
             "TESTING": True,
             "SIGNING_KEY_FILE": str(instance_dir / "signing.key"),
             "DIGEST_KEY_FILE": str(instance_dir / "digest.key"),
+            "SESSION_KEY_FILE": str(instance_dir / "session.key"),
             "CHECKPOINT_EVERY_SECONDS": 0,
         }
     )

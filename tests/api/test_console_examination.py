@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.api.test_console_registry_forms import submit
+from tests.conftest import Keys
 from tests.console_helpers import csrf_token, logged_in, page_text
 from tests.registry_helpers import event_types, row_counts
 
@@ -202,3 +203,31 @@ def test_the_application_and_party_lists_export_csv(app, client, world):
     assert "工商银行上海分行" in body and "5000000.00" in body
     parties = clerk.get("/console/parties?format=csv&q=华东").get_data(as_text=True)
     assert "华东材料科技股份有限公司" in parties and "工商银行" not in parties
+
+
+def test_a_console_correction_keeps_the_terms_its_form_does_not_show(app, client, world):
+    """Filed over the API with a currency and a forfeiture flag the form has no field for;
+    corrected in the console: those stay as filed."""
+    headers = Keys(app).header("clerk")
+    body = {
+        "pledgor_id": world["owner"],
+        "pledgee_id": world["bank"],
+        "asset_ids": [world["asset"]["id"]],
+        "secured_amount": "80000.00",
+        "currency": "USD",
+        "debt_start": TODAY.isoformat(),
+        "debt_end": (TODAY + timedelta(days=365)).isoformat(),
+        "forfeiture_clause": True,
+    }
+    filed = client.post("/api/v1/pledge-applications", json=body, headers=headers)
+    assert filed.status_code == 201, filed.get_json()
+    application_id = filed.get_json()["id"]
+    clerk = logged_in(app.test_client(), app, "clerk")
+    post_action(clerk, application_id, "request-correction", {"correction-note": "合同编号"})
+    terms = {f"terms-{k}": v for k, v in application_form(world, contract_number="JK-7").items()}
+    answer = post_action(clerk, application_id, "correct", terms)
+    assert answer.status_code == 302, page_text(answer)
+    after = client.get(f"/api/v1/pledge-applications/{application_id}", headers=headers)
+    stored = after.get_json()
+    assert stored["contract_number"] == "JK-7" and stored["status"] == "submitted"
+    assert stored["currency"] == "USD" and stored["forfeiture_clause"] is True

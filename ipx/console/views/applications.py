@@ -3,6 +3,8 @@ with the clerk's decisions (register, refuse, request a correction)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -22,6 +24,8 @@ from ipx.registry.commands import (
     SubmitApplication,
 )
 from ipx.registry.model import INVALIDATION_RISK
+from ipx.registry.services import applications
+from ipx.registry.services.applications import APPLICATION_FIELDS
 
 READERS = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
 
@@ -139,7 +143,11 @@ def correct(application_id: int):
     """Resubmit an application returned for correction, with its corrected terms."""
     form = ApplicationForm(prefix="terms")
     if form.validate_on_submit():
-        outcome = actions.attempt(CorrectApplication(application_id, _terms(form)), form)
+        # The form shows only some terms: the others (currency, a cited valuation, the
+        # forfeiture flag, other acknowledged risks) stay as they were filed.
+        stored = reads.read(applications.get_application, application_id)
+        terms = _terms(form, ApplicationTerms(**{f: getattr(stored, f) for f in TERMS}))
+        outcome = actions.attempt(CorrectApplication(application_id, terms), form)
         if outcome.ok:
             flash(_("The corrected application is resubmitted."))
             return redirect(url_for("console.application_page", application_id=application_id))
@@ -169,8 +177,17 @@ def _problems(application_id: int, problems: list[str]):
     return redirect(url_for("console.application_page", application_id=application_id))
 
 
-def _terms(form: ApplicationForm) -> ApplicationTerms:
-    return ApplicationTerms(
+#: The fields of ``ApplicationTerms`` as an application row stores them.
+TERMS = ("asset_ids", *APPLICATION_FIELDS)
+
+
+def _terms(form: ApplicationForm, stored: ApplicationTerms | None = None) -> ApplicationTerms:
+    """The terms the form gives, over those ``stored`` (a correction) for what it does not
+    show."""
+    others = [r for r in stored.acknowledged_risks if r != INVALIDATION_RISK] if stored else []
+    invalidation = [INVALIDATION_RISK] if form.acknowledge_invalidation.data else []
+    return replace(
+        stored or ApplicationTerms(0, 0, []),
         pledgor_id=form.pledgor_id.data,
         pledgee_id=form.pledgee_id.data,
         asset_ids=form.asset_ids.ids or [],
@@ -179,7 +196,7 @@ def _terms(form: ApplicationForm) -> ApplicationTerms:
         debt_end=form.debt_end.data,
         contract_number=(form.contract_number.data or "").strip() or None,
         co_owner_consent_ids=getattr(form.co_owner_consent_ids, "ids", None) or [],
-        acknowledged_risks=[INVALIDATION_RISK] if form.acknowledge_invalidation.data else [],
+        acknowledged_risks=sorted({*others, *invalidation}),
     )
 
 

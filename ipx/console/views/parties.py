@@ -47,9 +47,11 @@ def new_party():
         if outcome.ok:
             party = outcome.result
             flash(_("%(name)s is registered as party %(id)s.", name=party.name, id=party.id))
-            return redirect(url_for("console.party_list", q=party.name))
+            # Not the name in the URL: an individual's name would land in logs and history.
+            return redirect(url_for("console.party_list"))
         problems = outcome.problems
     status = 422 if form.errors or problems else 200
+    form.id_number.data = None  # personal: never sent back, the clerk types it again
     return render_template("console/party_form.html", form=form, problems=problems), status
 
 
