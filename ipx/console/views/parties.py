@@ -47,8 +47,10 @@ def new_party():
         if outcome.ok:
             party = outcome.result
             flash(_("%(name)s is registered as party %(id)s.", name=party.name, id=party.id))
-            # Not the name in the URL: an individual's name would land in logs and history.
-            return redirect(url_for("console.party_list"))
+            # An organization's credit code is a public registry fact; an individual's name
+            # is personal and must not land in URLs, logs and history.
+            found = {"q": party.credit_code} if party.credit_code else {}
+            return redirect(url_for("console.party_list", **found))
         problems = outcome.problems
     status = 422 if form.errors or problems else 200
     form.id_number.data = None  # personal: never sent back, the clerk types it again
