@@ -12,10 +12,7 @@ from flask import current_app, request
 from marshmallow import Schema, fields
 
 from ipx.auth import Principal, current_principal
-from ipx.db_ext import database
 from ipx.errors import UnsupportedMediaType, ValidationFailed
-from ipx.instance_keys import registry_digest_key
-from ipx.uow import UnitOfWork
 from ipx.usecases import UseCases
 from ipx.web.api import API_PREFIX
 from ipx.web.idempotency import current_claim
@@ -44,19 +41,6 @@ def run(command: object):
 def read(query: Callable[..., R], /, *args, **kwargs) -> R:
     """Answer a read for the caller (None on public routes) through the use-case runner."""
     return use_cases().read(query, current_principal(), *args, **kwargs)
-
-
-def unit_of_work(*, write: bool = True) -> UnitOfWork:
-    """The request's unit of work; a writing one on an ``Idempotency-Key`` route runs in the
-    key's transaction (see ``ipx.web.idempotency``)."""
-    who = current_principal()
-    return UnitOfWork(
-        database().sessions,
-        actor=who.actor if who else "public",
-        write=write,
-        digest_key=registry_digest_key(current_app.config["DIGEST_KEY_FILE"]),
-        held=current_claim() if write else None,
-    )
 
 
 @functools.cache
