@@ -3,27 +3,45 @@
 ``FakeUnitOfWork`` stands where ``ipx.uow.UnitOfWork`` does for a handler: it has the clock,
 the digest key, the collected events and the registry's repositories (in memory), and counts
 its commits. The repositories keep records in dicts, give ids in order and raise ``Duplicate``
-on the same unique keys the database enforces.
+on the same unique keys the database enforces; ``FakeRepositories.locks`` lists the rows the
+use cases locked, in order (the SQL repositories take those locks with SELECT ... FOR UPDATE).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from ipx.ledger.events import Event
+from ipx.registry.disposal.orm import (
+    Bid,
+    Disposal,
+    DisposalRequest,
+    PledgeDefault,
+    SaleTransaction,
+    TransferProceeds,
+    UnsecuredClaim,
+)
 from ipx.registry.model import ENCUMBERING, ApplicationFacts
-from ipx.registry.orm import Asset, Freeze, Party, Pledge, PledgeApplication
+from ipx.registry.orm import Asset, Freeze, Party, Pledge, PledgeApplication, Transfer
 from ipx.registry.ports import CitedValuation, Duplicate, facts_of
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 class _Store:
+    name = "record"
+
     def __init__(self) -> None:
         self.rows: dict[int, object] = {}
         self._ids = itertools.count(1)
+        # What use cases locked, in order: ("pledge", 3), ... (shared by FakeRepositories).
+        self.locks: list[tuple[str, int]] = []
+
+    def _lock(self, record_id: int) -> None:
+        self.locks.append((self.name, record_id))
 
     def _insert(self, record) -> None:
         taken = {key for row in self.rows.values() for key in self.unique_keys(row)}
@@ -37,6 +55,8 @@ class _Store:
 
 
 class FakeParties(_Store):
+    name = "party"
+
     def unique_keys(self, party: Party) -> list[tuple]:
         keys = [("credit_code", party.credit_code), ("id", party.id_number_digest)]
         return [k for k in keys if k[1] is not None]
@@ -58,10 +78,14 @@ class FakeParties(_Store):
 
 
 class FakeAssets(_Store):
+    name = "asset"
+
     def unique_keys(self, asset: Asset) -> list[tuple]:
         return [(asset.kind, asset.number)]
 
     def get(self, asset_id: int, *, lock: bool = False) -> Asset | None:
+        if lock and asset_id in self.rows:
+            self._lock(asset_id)
         return self.rows.get(asset_id)
 
     def exists(self, kind: str, number: str) -> bool:
@@ -75,9 +99,22 @@ class FakeAssets(_Store):
     def known(self, asset_ids: Iterable[int]) -> set[int]:
         return {i for i in asset_ids if i in self.rows}
 
+    def locked(self, asset_ids: Iterable[int]) -> list[Asset]:
+        found = sorted(i for i in set(asset_ids) if i in self.rows)
+        for i in found:
+            self._lock(i)
+        return [self.rows[i] for i in found]
+
+    def expiry_dates(self, asset_ids: Iterable[int]) -> dict[int, date]:
+        return {i: self.rows[i].expiry_date for i in asset_ids if i in self.rows}
+
 
 class FakeFreezes(_Store):
+    name = "freeze"
+
     def get(self, freeze_id: int, *, lock: bool = False) -> Freeze | None:
+        if lock and freeze_id in self.rows:
+            self._lock(freeze_id)
         return self.rows.get(freeze_id)
 
     def any_active(self, asset_id: int) -> bool:
@@ -88,11 +125,15 @@ class FakeFreezes(_Store):
 
 
 class FakeApplications(_Store):
+    name = "application"
+
     def __init__(self, valuations: dict[int, CitedValuation] | None = None) -> None:
         super().__init__()
         self.valuations = valuations or {}
 
     def get(self, application_id: int, *, lock: bool = False) -> PledgeApplication | None:
+        if lock and application_id in self.rows:
+            self._lock(application_id)
         return self.rows.get(application_id)
 
     def add(self, application: PledgeApplication) -> None:
@@ -104,6 +145,8 @@ class FakeApplications(_Store):
 
 class FakePledges(_Store):
     """Pledges, with examination's facts read from the other fakes and the counters."""
+
+    name = "pledge"
 
     def __init__(self, parties: FakeParties, assets: FakeAssets) -> None:
         super().__init__()
@@ -117,6 +160,8 @@ class FakePledges(_Store):
         return [("asset", link.asset_id) for link in pledge.assets if link.active]
 
     def get(self, pledge_id: int, *, lock: bool = False) -> Pledge | None:
+        if lock and pledge_id in self.rows:
+            self._lock(pledge_id)
         return self.rows.get(pledge_id)
 
     def add(self, pledge: Pledge) -> Pledge:
@@ -124,6 +169,19 @@ class FakePledges(_Store):
         for link in pledge.assets:
             link.pledge_id = pledge.id
         return pledge
+
+    def encumbering(self, asset_id: int) -> Pledge | None:
+        found = [
+            p
+            for p in self.rows.values()
+            if p.status in {s.value for s in ENCUMBERING}
+            and any(link.active and link.asset_id == asset_id for link in p.assets)
+        ]
+        assert len(found) <= 1, "the partial unique index allows one"
+        return found[0] if found else None
+
+    def relock(self, pledge: Pledge) -> None:
+        self._lock(pledge.id)  # in memory the record is always current
 
     def next_registration_number(self, year: int) -> str:
         self.counters[year] = self.counters.get(year, 0) + 1
@@ -145,6 +203,115 @@ class FakePledges(_Store):
         return facts_of(application, assets, holders, pledged, parties)
 
 
+class FakeTransfers(_Store):
+    name = "transfer"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proceeds = _Keyed(lambda r: [("transfer", r.transfer_id)])
+
+    def add(self, transfer: Transfer) -> None:
+        self._insert(transfer)
+
+    def add_proceeds(self, proceeds: TransferProceeds) -> None:
+        self.proceeds._insert(proceeds)
+
+
+class FakeDefaults(_Store):
+    name = "default"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests = _Keyed(lambda r: [])
+
+    def unique_keys(self, default: PledgeDefault) -> list[tuple]:
+        return [("pledge", default.pledge_id)]
+
+    def of_pledge(self, pledge_id: int, *, lock: bool = False) -> PledgeDefault | None:
+        found = [d for d in self.rows.values() if d.pledge_id == pledge_id]
+        if lock and found:
+            self._lock(found[0].id)
+        return found[0] if found else None
+
+    def add(self, default: PledgeDefault) -> None:
+        self._insert(default)
+
+    def add_request(self, request: DisposalRequest) -> None:
+        self.requests._insert(request)
+
+
+class FakeDisposals(_Store):
+    """Disposals with their bids, shortfall claims and realized prices; ``valuations`` holds
+    each asset's latest stored lower bound (p10)."""
+
+    name = "disposal"
+
+    def __init__(self, valuations: dict[int, Decimal] | None = None) -> None:
+        super().__init__()
+        self.valuations = valuations if valuations is not None else {}
+        self.bid_rows = _Keyed(lambda b: [])
+        self.claims = _Keyed(lambda c: [("disposal", c.disposal_id)])
+        self.sales = _Keyed(lambda s: [])
+
+    def unique_keys(self, disposal: Disposal) -> list[tuple]:
+        # The partial unique index: an asset is offered by one open disposal at a time.
+        return [("open asset", link.asset_id) for link in disposal.assets if link.open]
+
+    def get(self, disposal_id: int, *, lock: bool = False) -> Disposal | None:
+        if lock and disposal_id in self.rows:
+            self._lock(disposal_id)
+        return self.rows.get(disposal_id)
+
+    def pledge_id_of(self, disposal_id: int) -> int | None:
+        disposal = self.rows.get(disposal_id)
+        return None if disposal is None else disposal.pledge_id
+
+    def on_offer(self, asset_ids: Iterable[int]) -> list[int]:
+        wanted = set(asset_ids)
+        return [
+            link.asset_id
+            for d in self.rows.values()
+            for link in d.assets
+            if link.open and link.asset_id in wanted
+        ]
+
+    def add(self, disposal: Disposal) -> None:
+        self._insert(disposal)
+        for link in disposal.assets:
+            link.disposal_id = disposal.id
+
+    def valuation_lower_bound(self, asset_ids: list[int]) -> Decimal | None:
+        if any(a not in self.valuations for a in asset_ids):
+            return None
+        return sum((self.valuations[a] for a in asset_ids), Decimal(0))
+
+    def bids(self, disposal_id: int) -> list[Bid]:
+        return [b for b in self.bid_rows.rows.values() if b.disposal_id == disposal_id]
+
+    def best_bid(self, disposal_id: int) -> Decimal | None:
+        return max((b.amount for b in self.bids(disposal_id)), default=None)
+
+    def add_bid(self, bid: Bid) -> None:
+        self.bid_rows._insert(bid)
+
+    def add_claim(self, claim: UnsecuredClaim) -> None:
+        self.claims._insert(claim)
+
+    def add_sale(self, sale: SaleTransaction) -> None:
+        self.sales._insert(sale)
+
+
+class _Keyed(_Store):
+    """A store whose unique keys a function gives."""
+
+    def __init__(self, keys) -> None:
+        super().__init__()
+        self._keys = keys
+
+    def unique_keys(self, record) -> list[tuple]:
+        return self._keys(record)
+
+
 class FakeRepositories:
     def __init__(self) -> None:
         self.parties = FakeParties()
@@ -152,6 +319,13 @@ class FakeRepositories:
         self.freezes = FakeFreezes()
         self.applications = FakeApplications()
         self.pledges = FakePledges(self.parties, self.assets)
+        self.transfers = FakeTransfers()
+        self.defaults = FakeDefaults()
+        self.disposals = FakeDisposals()
+        self.locks: list[tuple[str, int]] = []
+        for store in vars(self).values():
+            if isinstance(store, _Store):
+                store.locks = self.locks
 
 
 class FakeUnitOfWork:

@@ -1,11 +1,17 @@
 """Ports: what the registry's use cases need of their storage, as protocols.
 
 A use case asks its unit of work for ``repositories(uow)`` (``ipx.registry.repositories``) and
-works on records through these protocols, so it runs against the SQL repositories or against
-small in-memory fakes in a unit test (``tests/fakes.py``). ``add`` writes the record at once
+works on records through these protocols, so it runs against the SQL repositories (disposal's
+in ``ipx.registry.disposal.repositories``) or against small in-memory fakes in a unit test
+(``tests/fakes.py``). ``add`` writes the record at once
 (its id is known afterwards) and turns a clash on a unique key, such as a concurrent request
 registering the same number first, into ``Duplicate``: use cases say what a clash means,
-without knowing the database.
+without knowing the database. Where the locks a use case holds rule a clash out (a pledge's
+default, a transfer's proceeds, a bid), ``add`` leaves the database's refusal to the error
+handler (a 409), as any unforeseen clash.
+
+Locks follow the registry's one order, so concurrent use cases queue instead of deadlocking:
+a pledge, then its default, then its disposal, then assets in id order.
 """
 
 from __future__ import annotations
@@ -13,10 +19,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Protocol
 
+from ipx.registry.disposal.orm import (
+    Bid,
+    Disposal,
+    DisposalRequest,
+    PledgeDefault,
+    SaleTransaction,
+    TransferProceeds,
+    UnsecuredClaim,
+)
 from ipx.registry.model import ApplicationFacts, AssetFacts, AssetKind, LegalStatus
-from ipx.registry.orm import Asset, Freeze, Party, Pledge, PledgeApplication
+from ipx.registry.orm import Asset, Freeze, Party, Pledge, PledgeApplication, Transfer
 
 
 class Duplicate(Exception):
@@ -42,6 +58,14 @@ class Assets(Protocol):
 
     def known(self, asset_ids: Iterable[int]) -> set[int]: ...
 
+    def locked(self, asset_ids: Iterable[int]) -> list[Asset]:
+        """The assets that exist among ``asset_ids``, locked in id order."""
+        ...
+
+    def expiry_dates(self, asset_ids: Iterable[int]) -> dict[int, date]:
+        """Each existing asset's end of protection, by id."""
+        ...
+
     def add(self, asset: Asset) -> None: ...
 
 
@@ -66,6 +90,14 @@ class Pledges(Protocol):
 
     def add(self, pledge: Pledge) -> Pledge: ...
 
+    def encumbering(self, asset_id: int) -> Pledge | None:
+        """The pledge that encumbers the asset now (registered, defaulted or in disposal)."""
+        ...
+
+    def relock(self, pledge: Pledge) -> None:
+        """Lock the pledge's row and reload it: what it says once the lock is held."""
+        ...
+
     def examination_facts(
         self, application: PledgeApplication, *, lock: bool = True
     ) -> ApplicationFacts:
@@ -75,6 +107,58 @@ class Pledges(Protocol):
     def next_registration_number(self, year: int) -> str:
         """The year's next number; called only under the log's head lock (gapless, in order)."""
         ...
+
+
+class Transfers(Protocol):
+    def add(self, transfer: Transfer) -> None: ...
+
+    def add_proceeds(self, proceeds: TransferProceeds) -> None:
+        """Where a transfer's proceeds went (one record per transfer)."""
+        ...
+
+
+class Defaults(Protocol):
+    def of_pledge(self, pledge_id: int, *, lock: bool = False) -> PledgeDefault | None:
+        """The default declared on the pledge (one per pledge), if any."""
+        ...
+
+    def add(self, default: PledgeDefault) -> None: ...
+
+    def add_request(self, request: DisposalRequest) -> None:
+        """The pledgor's request for timely disposal."""
+        ...
+
+
+class Disposals(Protocol):
+    def get(self, disposal_id: int, *, lock: bool = False) -> Disposal | None: ...
+
+    def pledge_id_of(self, disposal_id: int) -> int | None:
+        """The disposal's pledge, read without locking (to lock the pledge first)."""
+        ...
+
+    def on_offer(self, asset_ids: Iterable[int]) -> list[int]:
+        """Which of the assets an open disposal offers."""
+        ...
+
+    def add(self, disposal: Disposal) -> None:
+        """``Duplicate`` when an open disposal offers one of its assets already."""
+        ...
+
+    def valuation_lower_bound(self, asset_ids: list[int]) -> Decimal | None:
+        """The sum of each asset's latest stored p10 value; None unless every asset has one."""
+        ...
+
+    def bids(self, disposal_id: int) -> list[Bid]:
+        """The disposal's bids, in the order they were recorded."""
+        ...
+
+    def best_bid(self, disposal_id: int) -> Decimal | None: ...
+
+    def add_bid(self, bid: Bid) -> None: ...
+
+    def add_claim(self, claim: UnsecuredClaim) -> None: ...
+
+    def add_sale(self, sale: SaleTransaction) -> None: ...
 
 
 class Repositories(Protocol):
@@ -89,6 +173,12 @@ class Repositories(Protocol):
     def applications(self) -> Applications: ...
     @property
     def pledges(self) -> Pledges: ...
+    @property
+    def transfers(self) -> Transfers: ...
+    @property
+    def defaults(self) -> Defaults: ...
+    @property
+    def disposals(self) -> Disposals: ...
 
 
 class AssetRow(Protocol):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import literal, select, union_all, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ipx.registry.disposal.orm import TransferProceeds
+from ipx.registry.disposal.repositories import SqlDefaults, SqlDisposals
 from ipx.registry.model import ENCUMBERING, ApplicationFacts
 from ipx.registry.orm import (
     Asset,
@@ -18,8 +20,10 @@ from ipx.registry.orm import (
     Pledge,
     PledgeApplication,
     PledgeAsset,
+    Transfer,
 )
-from ipx.registry.ports import CitedValuation, Duplicate, Repositories, facts_of
+from ipx.registry.ports import CitedValuation, Repositories, facts_of
+from ipx.registry.sql import add_now, add_or_duplicate, get_by_id
 from ipx.uow import UnitOfWork
 from ipx.valuation.orm import Valuation
 
@@ -40,23 +44,9 @@ class SqlRepositories:
         self.freezes = SqlFreezes(session)
         self.applications = SqlApplications(session)
         self.pledges = SqlPledges(session)
-
-
-def _add(session: Session, record: object) -> None:
-    session.add(record)
-    try:
-        session.flush()
-    except IntegrityError:
-        # The transaction is spoilt and the use case fails with it; whoever owns the
-        # transaction (the unit of work, or the Idempotency-Key claim) rolls it back.
-        raise Duplicate() from None
-
-
-def _get(session: Session, model, record_id: int, lock: bool):
-    stmt = select(model).where(model.id == record_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return session.execute(stmt).scalar_one_or_none()
+        self.transfers = SqlTransfers(session)
+        self.defaults = SqlDefaults(session)
+        self.disposals = SqlDisposals(session)
 
 
 class SqlParties:
@@ -79,7 +69,7 @@ class SqlParties:
         return self.session.execute(stmt).first() is not None
 
     def add(self, party: Party) -> None:
-        _add(self.session, party)
+        add_or_duplicate(self.session, party)
 
 
 class SqlAssets:
@@ -87,7 +77,7 @@ class SqlAssets:
         self.session = session
 
     def get(self, asset_id: int, *, lock: bool = False) -> Asset | None:
-        return _get(self.session, Asset, asset_id, lock)
+        return get_by_id(self.session, Asset, asset_id, lock)
 
     def exists(self, kind: str, number: str) -> bool:
         stmt = select(Asset.id).where(Asset.kind == kind, Asset.number == number)
@@ -97,8 +87,16 @@ class SqlAssets:
         ids = list(asset_ids)
         return set(self.session.execute(select(Asset.id).where(Asset.id.in_(ids))).scalars())
 
+    def locked(self, asset_ids: Iterable[int]) -> list[Asset]:
+        stmt = select(Asset).where(Asset.id.in_(list(asset_ids))).order_by(Asset.id)
+        return list(self.session.execute(stmt.with_for_update()).scalars())
+
+    def expiry_dates(self, asset_ids: Iterable[int]) -> dict[int, date]:
+        stmt = select(Asset.id, Asset.expiry_date).where(Asset.id.in_(list(asset_ids)))
+        return {asset_id: expiry for asset_id, expiry in self.session.execute(stmt)}
+
     def add(self, asset: Asset) -> None:
-        _add(self.session, asset)
+        add_or_duplicate(self.session, asset)
 
 
 class SqlFreezes:
@@ -106,7 +104,7 @@ class SqlFreezes:
         self.session = session
 
     def get(self, freeze_id: int, *, lock: bool = False) -> Freeze | None:
-        return _get(self.session, Freeze, freeze_id, lock)
+        return get_by_id(self.session, Freeze, freeze_id, lock)
 
     def any_active(self, asset_id: int) -> bool:
         self.session.flush()
@@ -114,8 +112,7 @@ class SqlFreezes:
         return self.session.execute(stmt).first() is not None
 
     def add(self, freeze: Freeze) -> None:
-        self.session.add(freeze)
-        self.session.flush()
+        add_now(self.session, freeze)
 
 
 class SqlApplications:
@@ -123,11 +120,10 @@ class SqlApplications:
         self.session = session
 
     def get(self, application_id: int, *, lock: bool = False) -> PledgeApplication | None:
-        return _get(self.session, PledgeApplication, application_id, lock)
+        return get_by_id(self.session, PledgeApplication, application_id, lock)
 
     def add(self, application: PledgeApplication) -> None:
-        self.session.add(application)
-        self.session.flush()
+        add_now(self.session, application)
 
     def cited_valuation(self, valuation_id: int) -> CitedValuation | None:
         row = self.session.get(Valuation, valuation_id)
@@ -139,11 +135,27 @@ class SqlPledges:
         self.session = session
 
     def get(self, pledge_id: int, *, lock: bool = False) -> Pledge | None:
-        return _get(self.session, Pledge, pledge_id, lock)
+        return get_by_id(self.session, Pledge, pledge_id, lock)
 
     def add(self, pledge: Pledge) -> Pledge:
-        _add(self.session, pledge)
+        add_or_duplicate(self.session, pledge)
         return pledge
+
+    def encumbering(self, asset_id: int) -> Pledge | None:
+        return self.session.execute(
+            select(Pledge)
+            .join(PledgeAsset, PledgeAsset.pledge_id == Pledge.id)
+            .where(
+                PledgeAsset.asset_id == asset_id,
+                PledgeAsset.active,
+                Pledge.status.in_([s.value for s in ENCUMBERING]),
+            )
+        ).scalar_one_or_none()
+
+    def relock(self, pledge: Pledge) -> None:
+        stmt = select(Pledge.id).where(Pledge.id == pledge.id).with_for_update()
+        self.session.execute(stmt)
+        self.session.refresh(pledge)  # the row as it is now that the lock is held
 
     def next_registration_number(self, year: int) -> str:
         """The next number of the registration's year.
@@ -198,6 +210,17 @@ class SqlPledges:
             else:
                 found[what].setdefault(key, set()).add(value)
         return facts_of(application, assets, holders, pledged, known)
+
+
+class SqlTransfers:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, transfer: Transfer) -> None:
+        add_now(self.session, transfer)
+
+    def add_proceeds(self, proceeds: TransferProceeds) -> None:
+        add_now(self.session, proceeds)
 
 
 def _related_facts(asset_ids: list[int], party_ids: list[int]):

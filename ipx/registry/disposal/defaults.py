@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from ipx.auth import Principal
 from ipx.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from ipx.registry.commands import DeclareDefault, RequestDisposal
@@ -24,6 +22,7 @@ from ipx.registry.disposal.distribution import Debt
 from ipx.registry.disposal.orm import DisposalRequest, PledgeDefault
 from ipx.registry.model import PledgeStatus
 from ipx.registry.orm import Pledge
+from ipx.registry.repositories import repositories
 from ipx.registry.services.common import emit
 from ipx.registry.services.pledges import get_pledge, move_pledge
 from ipx.registry.visibility import is_clerk_like
@@ -35,24 +34,11 @@ def declare_default(uow: UnitOfWork, principal: Principal, command: DeclareDefau
     pledge = get_pledge(uow, principal, command.pledge_id, lock=True)
     if not is_clerk_like(principal) and principal.party_id != pledge.pledgee_id:
         raise Forbidden("Only the pledgee (or a clerk on its behalf) declares default.")
-    principal_, interest, penalties = command.principal, command.interest, command.penalties
-    if principal_ + interest + penalties <= 0:
+    if command.principal + command.interest + command.penalties <= 0:
         raise ValidationFailed({"principal": ["A default needs an outstanding amount."]})
     move_pledge(pledge, PledgeStatus.DEFAULTED)
-    default = PledgeDefault(
-        pledge_id=pledge.id,
-        principal=principal_,
-        interest=interest,
-        penalties=penalties,
-        costs_due=Decimal("0.00"),
-        interest_penalties_due=interest + penalties,
-        principal_due=principal_,
-        declared_by=principal.actor,
-        declared_at=uow.now,
-        updated_at=uow.now,
-    )
-    uow.session.add(default)
-    uow.session.flush()
+    default = _new_default(uow, principal, pledge, command)
+    repositories(uow).defaults.add(default)
     pledge.updated_at = uow.now
     emit(
         uow,
@@ -60,13 +46,31 @@ def declare_default(uow: UnitOfWork, principal: Principal, command: DeclareDefau
         refs={**pledge_refs(pledge), "default": default.id},
         records={"pledge": pledge, "default": default},
         data={
-            "principal": str(principal_),
-            "interest": str(interest),
-            "penalties": str(penalties),
+            "principal": str(command.principal),
+            "interest": str(command.interest),
+            "penalties": str(command.penalties),
             "currency": pledge.currency,
         },
     )
     return default_view(default, pledge)
+
+
+def _new_default(
+    uow: UnitOfWork, principal: Principal, pledge: Pledge, command: DeclareDefault
+) -> PledgeDefault:
+    """The declaration, with the whole declared debt still due and no costs yet."""
+    return PledgeDefault(
+        pledge_id=pledge.id,
+        principal=command.principal,
+        interest=command.interest,
+        penalties=command.penalties,
+        costs_due=Decimal("0.00"),
+        interest_penalties_due=command.interest + command.penalties,
+        principal_due=command.principal,
+        declared_by=principal.actor,
+        declared_at=uow.now,
+        updated_at=uow.now,
+    )
 
 
 def default_view(default: PledgeDefault, pledge: Pledge) -> dict:
@@ -86,18 +90,10 @@ def default_view(default: PledgeDefault, pledge: Pledge) -> dict:
     }
 
 
-def default_of(uow: UnitOfWork, pledge_id: int, *, lock: bool = False) -> PledgeDefault | None:
-    """The default declared on a pledge, if any."""
-    stmt = select(PledgeDefault).where(PledgeDefault.pledge_id == pledge_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return uow.session.execute(stmt).scalar_one_or_none()
-
-
 def get_default(uow: UnitOfWork, principal: Principal, pledge_id: int) -> dict:
     """The default of a pledge the caller sees (``default_view``), or 404."""
     pledge = get_pledge(uow, principal, pledge_id)
-    default = default_of(uow, pledge_id)
+    default = repositories(uow).defaults.of_pledge(pledge_id)
     if default is None:
         raise NotFound(f"No default has been declared on pledge {pledge_id}.")
     return default_view(default, pledge)
@@ -119,7 +115,27 @@ def request_disposal(
 ) -> DisposalRequest:
     """The pledgor asks that the pledge be realized promptly (Civil Code Art. 437)."""
     pledge = get_pledge(uow, principal, command.pledge_id, lock=True)
-    note = command.note
+    _check_disposal_may_be_requested(uow, principal, pledge)
+    request = DisposalRequest(
+        pledge_id=pledge.id,
+        party_id=pledge.pledgor_id,
+        note=command.note,
+        requested_by=principal.actor,
+        created_at=uow.now,
+    )
+    repositories(uow).defaults.add_request(request)
+    emit(
+        uow,
+        "pledge.disposal_requested",
+        refs={**pledge_refs(pledge), "disposal_request": request.id},
+        records={"disposal_request": request},
+        data={"status": pledge.status},
+    )
+    return request
+
+
+def _check_disposal_may_be_requested(uow: UnitOfWork, principal: Principal, pledge: Pledge) -> None:
+    """The pledgor (or a clerk) asks, once the debt fell due or default was declared."""
     if not is_clerk_like(principal) and principal.party_id != pledge.pledgor_id:
         raise Forbidden("Only the pledgor (or a clerk on its behalf) asks for timely disposal.")
     if pledge.status not in (PledgeStatus.REGISTERED, PledgeStatus.DEFAULTED):
@@ -130,23 +146,6 @@ def request_disposal(
             "for only after that.",
             code="debt-not-due",
         )
-    request = DisposalRequest(
-        pledge_id=pledge.id,
-        party_id=pledge.pledgor_id,
-        note=note,
-        requested_by=principal.actor,
-        created_at=uow.now,
-    )
-    uow.session.add(request)
-    uow.session.flush()
-    emit(
-        uow,
-        "pledge.disposal_requested",
-        refs={**pledge_refs(pledge), "disposal_request": request.id},
-        records={"disposal_request": request},
-        data={"status": pledge.status},
-    )
-    return request
 
 
 def pledge_refs(pledge: Pledge) -> dict:

@@ -8,10 +8,8 @@ partial unique index on open disposal assets; the pledge lock makes it rare to r
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
 
 from ipx.auth import Principal
 from ipx.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -27,26 +25,18 @@ from ipx.registry.disposal.model import (
 )
 from ipx.registry.disposal.orm import Bid, Disposal, DisposalAsset
 from ipx.registry.model import PledgeStatus
-from ipx.registry.orm import Asset, Party, Pledge
-from ipx.registry.services.common import emit, get_or_404
-from ipx.registry.services.pledges import move_pledge
+from ipx.registry.orm import Pledge
+from ipx.registry.ports import Duplicate
+from ipx.registry.repositories import repositories
+from ipx.registry.services.common import emit
+from ipx.registry.services.pledges import get_pledge, move_pledge
 from ipx.registry.visibility import ensure_sees_pledge
 from ipx.uow import UnitOfWork
-from ipx.valuation.services import latest_value_lower_bound
-
-
-def default_reserve_price(session, asset_ids: list[int]) -> Decimal | None:
-    """The reserve a disposal gets when none is given: the latest valuations' lower bound.
-
-    The seam to the valuation service: the sum of each asset's latest stored p10 value, or None
-    when an asset has none, in which case the clerk must give a reserve price.
-    """
-    return latest_value_lower_bound(session, asset_ids)
 
 
 def open_disposal(uow: UnitOfWork, principal: Principal, data: OpenDisposal) -> Disposal:
     """List some or all of a defaulted pledge's assets for auction or listing (clerk)."""
-    pledge = get_or_404(uow.session, Pledge, data.pledge_id, lock=True, what="pledge")
+    pledge = get_pledge(uow, principal, data.pledge_id, lock=True)
     if pledge.status != PledgeStatus.DEFAULTED:
         raise InvalidTransition(
             f"A disposal is opened only on a defaulted pledge; this one is {pledge.status}."
@@ -54,14 +44,20 @@ def open_disposal(uow: UnitOfWork, principal: Principal, data: OpenDisposal) -> 
     asset_ids = _offered_assets(pledge, data.asset_ids)
     _check_assets_free(uow, asset_ids)
     disposal = _new_disposal(uow, pledge, data, asset_ids)
-    uow.session.add(disposal)
     try:
-        uow.session.flush()
-    except IntegrityError:  # a concurrent disposal the locks did not see; the database said no
+        repositories(uow).disposals.add(disposal)
+    except Duplicate:  # a concurrent disposal the locks did not see; the database said no
         # The transaction is spoilt and fails with this answer; its owner rolls it back.
         raise _in_disposal(asset_ids) from None
     move_pledge(pledge, PledgeStatus.IN_DISPOSAL)
     pledge.updated_at = uow.now
+    _record_opened(uow, pledge, disposal, asset_ids)
+    return disposal
+
+
+def _record_opened(
+    uow: UnitOfWork, pledge: Pledge, disposal: Disposal, asset_ids: list[int]
+) -> None:
     emit(
         uow,
         "disposal.opened",
@@ -76,7 +72,6 @@ def open_disposal(uow: UnitOfWork, principal: Principal, data: OpenDisposal) -> 
             "bids_open_at": disposal.bids_open_at.isoformat(),
         },
     )
-    return disposal
 
 
 def _new_disposal(
@@ -86,7 +81,9 @@ def _new_disposal(
     paid to the pledgee unless someone else is named, bids open after the announcement."""
     reserve, source = data.reserve_price, "given"
     if reserve is None:
-        reserve, source = default_reserve_price(uow.session, asset_ids), "valuation"
+        # The latest valuations' lower bound (DESIGN), when every asset has one.
+        reserve = repositories(uow).disposals.valuation_lower_bound(asset_ids)
+        source = "valuation"
     if reserve is None:
         raise ValidationFailed(
             {"reserve_price": ["No stored valuation of these assets: give a reserve price."]}
@@ -123,20 +120,14 @@ def _offered_assets(pledge: Pledge, requested: list[int] | None) -> list[int]:
 
 
 def _check_assets_free(uow: UnitOfWork, asset_ids: list[int]) -> None:
-    assets = uow.session.execute(
-        select(Asset).where(Asset.id.in_(asset_ids)).order_by(Asset.id).with_for_update()
-    ).scalars()
-    if frozen := [a.id for a in assets if a.frozen]:
+    """The assets, locked in id order, are neither frozen nor offered by an open disposal."""
+    repos = repositories(uow)
+    if frozen := [a.id for a in repos.assets.locked(asset_ids) if a.frozen]:
         raise Conflict(
             f"Assets {frozen} are frozen by a court and cannot be disposed of.",
             code="asset-frozen",
         )
-    busy = uow.session.execute(
-        select(DisposalAsset.asset_id).where(
-            DisposalAsset.asset_id.in_(asset_ids), DisposalAsset.open
-        )
-    ).scalars()
-    if busy_ids := list(busy):
+    if busy_ids := repos.disposals.on_offer(asset_ids):
         raise _in_disposal(busy_ids)
 
 
@@ -147,31 +138,19 @@ def _in_disposal(asset_ids: list[int]) -> Conflict:
 
 
 def _check_party(uow: UnitOfWork, party_id: int, field: str) -> None:
-    if uow.session.get(Party, party_id) is None:
+    if repositories(uow).parties.get(party_id) is None:
         raise ValidationFailed({field: [f"Unknown party {party_id}."]})
 
 
 def record_bid(uow: UnitOfWork, principal: Principal, command: RecordBid) -> Bid:
     """Record a bid, or refuse it with the code of the first rule it breaks."""
-    disposal = get_or_404(uow.session, Disposal, command.disposal_id, lock=True, what="disposal")
+    disposal = _disposal_or_404(uow, command.disposal_id, lock=True)
     bidder_id, amount = command.bidder_id, command.amount
     _check_party(uow, bidder_id, "bidder_id")
-    pledge = uow.session.get(Pledge, disposal.pledge_id)
-    assert pledge is not None  # a foreign key
-    best = uow.session.execute(
-        select(func.max(Bid.amount)).where(Bid.disposal_id == disposal.id)
-    ).scalar_one_or_none()
-    facts = DisposalFacts(
-        method=DisposalMethod(disposal.method),
-        status=DisposalStatus(disposal.status),
-        reserve_price=disposal.reserve_price,
-        bids_open_at=disposal.bids_open_at,
-        pledgor_id=pledge.pledgor_id,
-        pledgee_id=pledge.pledgee_id,
-        best_amount=best,
-    )
+    facts = _bidding_facts(uow, disposal)
     refusal = bid_refusal(facts, bidder_id, amount, uow.now)
     if refusal is not None:
+        best = facts.best_amount
         raise Conflict(
             BID_REFUSAL_MESSAGES[refusal],
             code=refusal.value,
@@ -179,8 +158,7 @@ def record_bid(uow: UnitOfWork, principal: Principal, command: RecordBid) -> Bid
             best_bid=None if best is None else str(best),
         )
     bid = Bid(disposal_id=disposal.id, bidder_id=bidder_id, amount=amount, placed_at=uow.now)
-    uow.session.add(bid)
-    uow.session.flush()
+    repositories(uow).disposals.add_bid(bid)
     emit(
         uow,
         "disposal.bid",
@@ -191,13 +169,39 @@ def record_bid(uow: UnitOfWork, principal: Principal, command: RecordBid) -> Bid
     return bid
 
 
+def _bidding_facts(uow: UnitOfWork, disposal: Disposal) -> DisposalFacts:
+    """What the bidding rules look at: the disposal, its pledge's parties, the best bid."""
+    repos = repositories(uow)
+    pledge = _pledge_of(uow, disposal)
+    return DisposalFacts(
+        method=DisposalMethod(disposal.method),
+        status=DisposalStatus(disposal.status),
+        reserve_price=disposal.reserve_price,
+        bids_open_at=disposal.bids_open_at,
+        pledgor_id=pledge.pledgor_id,
+        pledgee_id=pledge.pledgee_id,
+        best_amount=repos.disposals.best_bid(disposal.id),
+    )
+
+
+def _disposal_or_404(uow: UnitOfWork, disposal_id: int, *, lock: bool = False) -> Disposal:
+    disposal = repositories(uow).disposals.get(disposal_id, lock=lock)
+    if disposal is None:
+        raise NotFound(f"No disposal with id {disposal_id}.")
+    return disposal
+
+
+def _pledge_of(uow: UnitOfWork, disposal: Disposal) -> Pledge:
+    pledge = repositories(uow).pledges.get(disposal.pledge_id)
+    assert pledge is not None  # a foreign key
+    return pledge
+
+
 def get_disposal(uow: UnitOfWork, principal: Principal, disposal_id: int) -> Disposal:
     """A disposal the caller may see (the pledge's parties, clerks, auditors), or 404."""
-    disposal = get_or_404(uow.session, Disposal, disposal_id, what="disposal")
-    pledge = uow.session.get(Pledge, disposal.pledge_id)
-    assert pledge is not None  # a foreign key
+    disposal = _disposal_or_404(uow, disposal_id)
     try:
-        ensure_sees_pledge(principal, pledge)
+        ensure_sees_pledge(principal, _pledge_of(uow, disposal))
     except NotFound:
         raise NotFound(f"No disposal with id {disposal_id}.") from None
     return disposal
@@ -224,5 +228,4 @@ def list_disposals(
 def list_bids(uow: UnitOfWork, principal: Principal, disposal_id: int) -> list[Bid]:
     """The bids of a disposal the caller sees, in the order they were recorded."""
     get_disposal(uow, principal, disposal_id)
-    stmt = select(Bid).where(Bid.disposal_id == disposal_id).order_by(Bid.id)
-    return list(uow.session.execute(stmt).scalars())
+    return repositories(uow).disposals.bids(disposal_id)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ipx.auth import Principal
 from ipx.errors import Conflict, InvalidTransition, NotFound
 from ipx.registry.commands import CloseDisposal, WithdrawDisposal
-from ipx.registry.disposal.defaults import debt_due, default_of, pledge_refs, set_debt_due
+from ipx.registry.disposal.defaults import debt_due, pledge_refs, set_debt_due
 from ipx.registry.disposal.disposals import get_disposal
 from ipx.registry.disposal.distribution import Debt, Statement, apply_partial_sale, distribute
 from ipx.registry.disposal.model import (
@@ -26,7 +26,6 @@ from ipx.registry.disposal.model import (
     winning_bid,
 )
 from ipx.registry.disposal.orm import (
-    Bid,
     Disposal,
     DistributionLine,
     PledgeDefault,
@@ -35,8 +34,9 @@ from ipx.registry.disposal.orm import (
 )
 from ipx.registry.model import CancellationReason, PledgeStatus
 from ipx.registry.orm import Asset, Pledge
-from ipx.registry.services.common import emit, get_or_404
-from ipx.registry.services.pledges import move_pledge, release_assets
+from ipx.registry.repositories import repositories
+from ipx.registry.services.common import emit
+from ipx.registry.services.pledges import get_pledge, move_pledge, release_assets
 from ipx.registry.services.transfers import pass_ownership
 from ipx.uow import UnitOfWork
 
@@ -45,16 +45,14 @@ def close_disposal(uow: UnitOfWork, principal: Principal, command: CloseDisposal
     """Close: the best bid wins, or the disposal failed. Closing again answers the same (and a
     withdrawn disposal stays withdrawn)."""
     # Locks in the order every pledge operation takes them: pledge, default, disposal, assets.
-    pledge, default, disposal = _locked_disposal(uow, command.disposal_id)
+    pledge, default, disposal = _locked_disposal(uow, principal, command.disposal_id)
     if disposal.status != DisposalStatus.OPEN:
         return disposal
     if uow.now < disposal.bids_open_at:
         raise Conflict("The announcement period has not ended yet.", code="bidding-not-open")
-    bids = uow.session.execute(select(Bid).where(Bid.disposal_id == disposal.id)).scalars()
+    bids = repositories(uow).disposals.bids(disposal.id)
     best = winning_bid([BidFacts(b.id, b.bidder_id, b.amount, b.placed_at) for b in bids])
-    disposal.closed_at = uow.now
-    for link in disposal.assets:
-        link.open = False
+    _end_offer(uow, disposal)
     if best is None:
         _fail(uow, disposal, pledge, default)
     else:
@@ -73,19 +71,11 @@ def withdraw_disposal(uow: UnitOfWork, principal: Principal, command: WithdrawDi
     a sold or failed disposal, or another reason, is 409 ``invalid-transition``.
     """
     why, note = WithdrawalReason(command.reason), command.note
-    pledge, default, disposal = _locked_disposal(uow, command.disposal_id)
-    if disposal.status == DisposalStatus.WITHDRAWN and disposal.withdrawal_reason == why:
+    pledge, default, disposal = _locked_disposal(uow, principal, command.disposal_id)
+    if _withdrawn_already(disposal, why):
         return disposal
-    if disposal.status != DisposalStatus.OPEN:
-        already = f" ({disposal.withdrawal_reason})" if disposal.withdrawal_reason else ""
-        raise InvalidTransition(
-            f"A disposal that is {disposal.status}{already} cannot be withdrawn {why.value}."
-        )
-    disposal.status = DisposalStatus.WITHDRAWN.value
-    disposal.withdrawal_reason = why.value
-    disposal.closed_at = uow.now
-    for link in disposal.assets:
-        link.open = False
+    disposal.status, disposal.withdrawal_reason = DisposalStatus.WITHDRAWN.value, why.value
+    _end_offer(uow, disposal)
     move_pledge(pledge, PledgeStatus.DEFAULTED)
     pledge.updated_at = uow.now
     if why is not WithdrawalReason.DEBT_PAID:
@@ -103,16 +93,39 @@ def withdraw_disposal(uow: UnitOfWork, principal: Principal, command: WithdrawDi
     return disposal
 
 
-def _locked_disposal(uow: UnitOfWork, disposal_id: int):
+def _withdrawn_already(disposal: Disposal, why: WithdrawalReason) -> bool:
+    """True when withdrawn for this reason before; 409 unless the disposal is open."""
+    if disposal.status == DisposalStatus.WITHDRAWN and disposal.withdrawal_reason == why:
+        return True
+    if disposal.status != DisposalStatus.OPEN:
+        already = f" ({disposal.withdrawal_reason})" if disposal.withdrawal_reason else ""
+        raise InvalidTransition(
+            f"A disposal that is {disposal.status}{already} cannot be withdrawn {why.value}."
+        )
+    return False
+
+
+def _end_offer(uow: UnitOfWork, disposal: Disposal) -> None:
+    """The disposal closes: its assets are no longer on offer."""
+    disposal.closed_at = uow.now
+    for link in disposal.assets:
+        link.open = False
+
+
+def _locked_disposal(
+    uow: UnitOfWork, principal: Principal, disposal_id: int
+) -> tuple[Pledge, PledgeDefault, Disposal]:
     """Pledge, default and disposal, locked in the order every pledge operation takes them."""
-    pledge_id = uow.session.execute(
-        select(Disposal.pledge_id).where(Disposal.id == disposal_id)
-    ).scalar_one_or_none()
+    repos = repositories(uow)
+    pledge_id = repos.disposals.pledge_id_of(disposal_id)
     if pledge_id is None:
         raise NotFound(f"No disposal with id {disposal_id}.")
-    pledge = get_or_404(uow.session, Pledge, pledge_id, lock=True, what="pledge")
-    default = default_of(uow, pledge.id, lock=True)
-    disposal = get_or_404(uow.session, Disposal, disposal_id, lock=True, what="disposal")
+    pledge = get_pledge(uow, principal, pledge_id, lock=True)
+    default = repos.defaults.of_pledge(pledge.id, lock=True)
+    disposal = repos.disposals.get(disposal_id, lock=True)
+    if disposal is None:
+        raise NotFound(f"No disposal with id {disposal_id}.")
+    assert default is not None  # a disposal opens only on a defaulted pledge
     return pledge, default, disposal
 
 
@@ -155,7 +168,6 @@ def _sell(uow, disposal: Disposal, pledge: Pledge, default: PledgeDefault, best:
     claim = _claim(uow, disposal, pledge, statement.shortfall)
     assets = _locked_assets(uow, sold_ids)
     sales = [_sale_record(uow, disposal, asset, len(sold_ids)) for asset in assets]
-    uow.session.flush()
     emit(
         uow,
         "disposal.sold",
@@ -201,16 +213,12 @@ def _claim(uow, disposal: Disposal, pledge: Pledge, shortfall: Decimal) -> Unsec
         currency=disposal.currency,
         created_at=uow.now,
     )
-    uow.session.add(claim)
+    repositories(uow).disposals.add_claim(claim)
     return claim
 
 
 def _locked_assets(uow: UnitOfWork, asset_ids: list[int]) -> list[Asset]:
-    assets = list(
-        uow.session.execute(
-            select(Asset).where(Asset.id.in_(asset_ids)).order_by(Asset.id).with_for_update()
-        ).scalars()
-    )
+    assets = repositories(uow).assets.locked(asset_ids)
     if frozen := [a.id for a in assets if a.frozen]:
         raise Conflict(
             f"Assets {frozen} were frozen by a court after the disposal opened; "
@@ -238,7 +246,7 @@ def _sale_record(uow, disposal: Disposal, asset: Asset, lot_size: int) -> SaleTr
         sale_date=uow.now.date(),
         created_at=uow.now,
     )
-    uow.session.add(sale)
+    repositories(uow).disposals.add_sale(sale)
     return sale
 
 

@@ -32,25 +32,7 @@ def create_asset(
     assets = repositories(uow).assets
     if assets.exists(kind.value, number):
         raise Conflict(f"The {kind.value} {number} is already registered.", code="asset-exists")
-    asset = Asset(
-        kind=kind.value,
-        number=number,
-        title=command.title.strip(),
-        filing_date=command.filing_date,
-        grant_date=command.grant_date,
-        expiry_date=expiry,
-        status=command.status,
-        fees_paid_until=command.fees_paid_until,
-        ipc=command.ipc,
-        features=_features(command.features),
-        frozen=False,
-        invalidation_pending=bool(command.invalidation_pending),
-        sample_key=sample_key,
-        created_at=uow.now,
-        updated_at=uow.now,
-        # In id order, as every later read returns them (the relationship's order_by).
-        holders=[AssetHolder(party_id=h) for h in sorted(holder_ids)],
-    )
+    asset = _new_asset(uow, command, number, expiry, holder_ids, sample_key)
     try:
         assets.add(asset)
     except Duplicate:  # a concurrent request registered the same number first
@@ -70,6 +52,36 @@ def create_asset(
         },
     )
     return asset
+
+
+def _new_asset(
+    uow: UnitOfWork,
+    command: CreateAsset,
+    number: str,
+    expiry: date,
+    holder_ids: list[int],
+    sample_key: str | None,
+) -> Asset:
+    """The asset as registered: the checked number and expiry, not frozen, its holders."""
+    return Asset(
+        kind=AssetKind(command.kind).value,
+        number=number,
+        title=command.title.strip(),
+        filing_date=command.filing_date,
+        grant_date=command.grant_date,
+        expiry_date=expiry,
+        status=command.status,
+        fees_paid_until=command.fees_paid_until,
+        ipc=command.ipc,
+        features=_features(command.features),
+        frozen=False,
+        invalidation_pending=bool(command.invalidation_pending),
+        sample_key=sample_key,
+        created_at=uow.now,
+        updated_at=uow.now,
+        # In id order, as every later read returns them (the relationship's order_by).
+        holders=[AssetHolder(party_id=h) for h in sorted(holder_ids)],
+    )
 
 
 def _checked(uow: UnitOfWork, command: CreateAsset) -> tuple[AssetKind, str, date, list[int]]:

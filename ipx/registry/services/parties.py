@@ -45,11 +45,16 @@ def create_party(
         parties.add(party)
     except Duplicate:  # a concurrent request registered the same party first
         raise Conflict("This party was registered meanwhile.", code="party-exists") from None
-    # Organizations' names and codes are public registry facts; an individual's are personal.
-    personal = kind is PartyKind.INDIVIDUAL
-    data_out: dict[str, str | None] = {"kind": kind.value}
-    if not personal:
-        data_out["credit_code"] = credit_code
+    _record_created(uow, party)
+    return party
+
+
+def _record_created(uow: UnitOfWork, party: Party) -> None:
+    """Log the new party: an organization's kind and credit code are public registry facts;
+    an individual's name (and identity number) are personal, so only digests go in."""
+    data_out: dict[str, str | None] = {"kind": party.kind}
+    if party.kind != PartyKind.INDIVIDUAL:
+        data_out["credit_code"] = party.credit_code
     emit(
         uow,
         "party.created",
@@ -58,7 +63,6 @@ def create_party(
         data=data_out,
         digests={"name": digest_personal(party.name, party.digest_key)},
     )
-    return party
 
 
 def _identifiers(

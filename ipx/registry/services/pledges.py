@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -10,7 +13,7 @@ from ipx.auth import Principal
 from ipx.errors import InvalidTransition, NotFound, ValidationFailed
 from ipx.registry.commands import CancelPledge, ChangePledge, RevokePledge
 from ipx.registry.model import PLEDGE_TRANSITIONS, CancellationReason, PledgeStatus, can_move
-from ipx.registry.orm import Asset, Pledge, PledgeAsset
+from ipx.registry.orm import Pledge, PledgeAsset
 from ipx.registry.repositories import repositories
 from ipx.registry.services.common import emit
 from ipx.registry.visibility import ensure_sees_pledge, party_filter_for_pledges
@@ -47,23 +50,10 @@ def list_pledges(
 def change_pledge(uow: UnitOfWork, principal: Principal, command: ChangePledge) -> Pledge:
     """Change the secured amount and/or extend or shorten the debt term of a live pledge."""
     pledge = get_pledge(uow, principal, command.pledge_id, lock=True)
-    changes = command.changes
     if pledge.status != PledgeStatus.REGISTERED:
         raise InvalidTransition(f"A pledge that is {pledge.status} cannot be changed.")
-    applied: dict[str, str] = {}
-    amount: Decimal | None = changes.get("secured_amount")
-    if amount is not None and amount != pledge.secured_amount:
-        pledge.secured_amount = amount
-        applied["secured_amount"] = str(amount)
-    debt_end = changes.get("debt_end")
-    extended = False
-    if debt_end is not None and debt_end != pledge.debt_end:
-        if debt_end <= pledge.debt_start:
-            raise ValidationFailed({"debt_end": ["The debt must end after it starts."]})
-        _check_term_covers(uow, pledge, debt_end)
-        extended = debt_end > pledge.debt_end
-        pledge.debt_end = debt_end
-        applied["debt_end"] = debt_end.isoformat()
+    extended = _extends(pledge, command.changes.get("debt_end"))
+    applied = _apply_changes(uow, pledge, command.changes)
     if not applied:
         raise ValidationFailed(
             {
@@ -84,11 +74,30 @@ def change_pledge(uow: UnitOfWork, principal: Principal, command: ChangePledge) 
     return pledge
 
 
-def _check_term_covers(uow: UnitOfWork, pledge: Pledge, debt_end) -> None:
-    expiries = uow.session.execute(
-        select(Asset.id, Asset.expiry_date).where(Asset.id.in_(pledge.asset_ids))
-    ).all()
-    if short := [asset_id for asset_id, expiry in expiries if expiry < debt_end]:
+def _extends(pledge: Pledge, debt_end: date | None) -> bool:
+    return debt_end is not None and debt_end > pledge.debt_end
+
+
+def _apply_changes(uow: UnitOfWork, pledge: Pledge, changes: Mapping[str, Any]) -> dict[str, str]:
+    """Set what differs from the pledge (the new term checked), and say what was set."""
+    applied: dict[str, str] = {}
+    amount: Decimal | None = changes.get("secured_amount")
+    if amount is not None and amount != pledge.secured_amount:
+        pledge.secured_amount = amount
+        applied["secured_amount"] = str(amount)
+    debt_end: date | None = changes.get("debt_end")
+    if debt_end is not None and debt_end != pledge.debt_end:
+        if debt_end <= pledge.debt_start:
+            raise ValidationFailed({"debt_end": ["The debt must end after it starts."]})
+        _check_term_covers(uow, pledge, debt_end)
+        pledge.debt_end = debt_end
+        applied["debt_end"] = debt_end.isoformat()
+    return applied
+
+
+def _check_term_covers(uow: UnitOfWork, pledge: Pledge, debt_end: date) -> None:
+    expiries = repositories(uow).assets.expiry_dates(pledge.asset_ids)
+    if short := [asset_id for asset_id, expiry in expiries.items() if expiry < debt_end]:
         raise ValidationFailed(
             {"debt_end": [f"The debt would run past the protection term of assets {short} (R06)."]}
         )

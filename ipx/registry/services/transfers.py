@@ -12,17 +12,16 @@ from __future__ import annotations
 import enum
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from ipx.auth import Principal
-from ipx.errors import Conflict, ValidationFailed
+from ipx.errors import Conflict, NotFound, ValidationFailed
 from ipx.registry.commands import RecordTransfer
-from ipx.registry.disposal.defaults import debt_due, default_of, set_debt_due
+from ipx.registry.disposal.defaults import debt_due, set_debt_due
 from ipx.registry.disposal.distribution import apply_partial_sale
-from ipx.registry.disposal.orm import TransferProceeds
-from ipx.registry.model import ENCUMBERING, CancellationReason, PledgeStatus
-from ipx.registry.orm import Asset, AssetHolder, Party, Pledge, PledgeAsset, Transfer
-from ipx.registry.services.common import emit, get_or_404
+from ipx.registry.disposal.orm import PledgeDefault, TransferProceeds
+from ipx.registry.model import CancellationReason, PledgeStatus
+from ipx.registry.orm import Asset, AssetHolder, Pledge, Transfer
+from ipx.registry.repositories import repositories
+from ipx.registry.services.common import emit
 from ipx.registry.services.pledges import move_pledge, release_assets
 from ipx.uow import UnitOfWork
 
@@ -37,39 +36,17 @@ class Proceeds(enum.StrEnum):
     ESCROW = "escrow"
 
 
-def encumbering_pledge(uow: UnitOfWork, asset_id: int) -> Pledge | None:
-    return uow.session.execute(
-        select(Pledge)
-        .join(PledgeAsset, PledgeAsset.pledge_id == Pledge.id)
-        .where(
-            PledgeAsset.asset_id == asset_id,
-            PledgeAsset.active,
-            Pledge.status.in_([s.value for s in ENCUMBERING]),
-        )
-    ).scalar_one_or_none()
-
-
 def record_transfer(uow: UnitOfWork, principal: Principal, data: RecordTransfer) -> dict:
     """Record an assignment (holders change) or a licence of an asset.
 
     A pledged asset moves only with the pledgee's recorded consent, and the proceeds go to early
     repayment or escrow; a frozen asset does not move at all.
     """
-    asset = _lock_asset_and_its_pledge(uow, data.asset_id)
+    asset, pledge = _lock_asset_and_its_pledge(uow, data.asset_id)
     kind = TransferKind(data.kind)
     to_ids = list(dict.fromkeys(data.to_party_ids))
     _check_parties(uow, to_ids)
-    if asset.frozen:
-        raise Conflict(
-            "The asset is frozen by a court and cannot be transferred.", code="asset-frozen"
-        )
-    pledge = encumbering_pledge(uow, asset.id)
-    proceeds = data.proceeds
-    _check_pledged_transfer(pledge, data)
-    if pledge is None and proceeds is not None:
-        raise ValidationFailed({"proceeds": ["Only a pledged asset's transfer has proceeds."]})
-    if data.proceeds_amount is not None and proceeds is None:
-        raise ValidationFailed({"proceeds_amount": ["Give proceeds: early_repayment or escrow."]})
+    _check_transfer(asset, pledge, data)
     transfer = _log_transfer(
         uow,
         asset,
@@ -77,42 +54,61 @@ def record_transfer(uow: UnitOfWork, principal: Principal, data: RecordTransfer)
         to_ids,
         pledge_id=pledge.id if pledge else None,
         pledgee_consent=bool(data.pledgee_consent),
-        proceeds=proceeds,
+        proceeds=data.proceeds,
     )
+    proceeds = None
     if data.proceeds_amount is not None:
-        assert pledge is not None and proceeds is not None  # both checked above
-        apply_proceeds(uow, transfer, pledge, Proceeds(proceeds), data.proceeds_amount)
-    return _transfer_answer(uow, transfer)
+        assert pledge is not None and data.proceeds is not None  # _check_transfer
+        amount = data.proceeds_amount
+        proceeds = apply_proceeds(uow, transfer, pledge, Proceeds(data.proceeds), amount)
+    return _transfer_answer(transfer, proceeds, pledge)
 
 
-def _transfer_answer(uow: UnitOfWork, transfer: Transfer) -> dict:
+def _transfer_answer(
+    transfer: Transfer, proceeds: TransferProceeds | None, pledge: Pledge | None
+) -> dict:
     """The transfer with what its proceeds did to the debt, and the pledge's status after."""
-    proceeds = proceeds_of(uow, transfer.id)
     return {
         **{c.key: getattr(transfer, c.key) for c in transfer.__table__.columns},
         "proceeds_amount": proceeds.amount if proceeds else None,
         "debt_after": proceeds.debt_after if proceeds else None,
-        "pledge_status": pledge_status(uow, transfer.pledge_id),
+        "pledge_status": pledge.status if pledge else None,
     }
 
 
-def _lock_asset_and_its_pledge(uow: UnitOfWork, asset_id: int) -> Asset:
-    """Lock the pledge over the asset (if any) before the asset, in the order every other
-    pledge operation takes them (pledge, then its default record and assets), so a transfer
-    running beside a disposal or a sale queues instead of deadlocking."""
-    pledge = encumbering_pledge(uow, asset_id)
+def _lock_asset_and_its_pledge(uow: UnitOfWork, asset_id: int) -> tuple[Asset, Pledge | None]:
+    """The asset and the pledge over it (if any), locked: the pledge before the asset, in the
+    order every other pledge operation takes them (pledge, then its default record and
+    assets), so a transfer running beside a disposal or a sale queues instead of deadlocking."""
+    repos = repositories(uow)
+    pledge = repos.pledges.encumbering(asset_id)
     if pledge is not None:
-        uow.session.execute(select(Pledge.id).where(Pledge.id == pledge.id).with_for_update())
-        uow.session.refresh(pledge)  # what it says now that we hold the lock
-        default_of(uow, pledge.id, lock=True)  # before the asset, as sales take them
-    asset = get_or_404(uow.session, Asset, asset_id, lock=True, what="asset")
-    current = encumbering_pledge(uow, asset_id)
+        repos.pledges.relock(pledge)
+        repos.defaults.of_pledge(pledge.id, lock=True)  # before the asset, as sales take them
+    asset = repos.assets.get(asset_id, lock=True)
+    if asset is None:
+        raise NotFound(f"No asset with id {asset_id}.")
+    current = repos.pledges.encumbering(asset_id)
     if (current and current.id) != (pledge and pledge.id):
         raise Conflict(
             "The asset's pledge changed while the transfer was being recorded; retry.",
             code="conflict",
         )
-    return asset
+    return asset, current
+
+
+def _check_transfer(asset: Asset, pledge: Pledge | None, data: RecordTransfer) -> None:
+    """A frozen asset does not move; a pledged one needs consent and says where the proceeds
+    go; only a pledged asset's transfer has proceeds, and an amount needs its destination."""
+    if asset.frozen:
+        raise Conflict(
+            "The asset is frozen by a court and cannot be transferred.", code="asset-frozen"
+        )
+    _check_pledged_transfer(pledge, data)
+    if pledge is None and data.proceeds is not None:
+        raise ValidationFailed({"proceeds": ["Only a pledged asset's transfer has proceeds."]})
+    if data.proceeds_amount is not None and data.proceeds is None:
+        raise ValidationFailed({"proceeds_amount": ["Give proceeds: early_repayment or escrow."]})
 
 
 def _check_pledged_transfer(pledge: Pledge | None, data: RecordTransfer) -> None:
@@ -183,8 +179,7 @@ def _log_transfer(
         proceeds=proceeds,
         created_at=uow.now,
     )
-    uow.session.add(transfer)
-    uow.session.flush()
+    repositories(uow).transfers.add(transfer)
     by_disposal = {"disposal": disposal_id} if disposal_id else {}
     emit(
         uow,
@@ -211,7 +206,8 @@ def apply_proceeds(
     uow: UnitOfWork, transfer: Transfer, pledge: Pledge, proceeds: Proceeds, amount: Decimal
 ) -> TransferProceeds:
     """Record what the proceeds did to the secured debt (Art. 444)."""
-    default = default_of(uow, pledge.id, lock=True)
+    repos = repositories(uow)
+    default = repos.defaults.of_pledge(pledge.id, lock=True)
     before = debt_due(default).total if default else pledge.secured_amount
     after = before
     if proceeds is Proceeds.EARLY_REPAYMENT:
@@ -239,19 +235,25 @@ def apply_proceeds(
         debt_after=after,
         created_at=uow.now,
     )
-    uow.session.add(record)
-    uow.session.flush()
+    repos.transfers.add_proceeds(record)
     _emit_proceeds(uow, pledge, record, default, repaid=not after)
     return record
 
 
-def _emit_proceeds(uow: UnitOfWork, pledge: Pledge, record, default, *, repaid: bool) -> None:
+def _emit_proceeds(
+    uow: UnitOfWork,
+    pledge: Pledge,
+    record: TransferProceeds,
+    default: PledgeDefault | None,
+    *,
+    repaid: bool,
+) -> None:
     pledge.updated_at = uow.now
     if repaid:
         move_pledge(pledge, PledgeStatus.CANCELLED)
         release_assets(pledge)
         pledge.closed_at, pledge.closing_reason = uow.now, CancellationReason.REPAID.value
-    records = {"pledge": pledge, "transfer_proceeds": record}
+    records: dict[str, object] = {"pledge": pledge, "transfer_proceeds": record}
     if default is not None:
         records["default"] = default
     emit(
@@ -269,24 +271,9 @@ def _emit_proceeds(uow: UnitOfWork, pledge: Pledge, record, default, *, repaid: 
     )
 
 
-def proceeds_of(uow: UnitOfWork, transfer_id: int) -> TransferProceeds | None:
-    return uow.session.execute(
-        select(TransferProceeds).where(TransferProceeds.transfer_id == transfer_id)
-    ).scalar_one_or_none()
-
-
 def _check_parties(uow: UnitOfWork, ids: list[int]) -> None:
     if not ids:
         raise ValidationFailed({"to_party_ids": ["At least one party receives the right."]})
-    known = set(uow.session.execute(select(Party.id).where(Party.id.in_(ids))).scalars())
+    known = repositories(uow).parties.known(ids)
     if missing := [p for p in ids if p not in known]:
         raise ValidationFailed({"to_party_ids": [f"Unknown parties: {missing}."]})
-
-
-def pledge_status(uow: UnitOfWork, pledge_id: int | None) -> str | None:
-    """The status of the pledge a transfer concerned, after it (None for unpledged assets)."""
-    if pledge_id is None:
-        return None
-    pledge = uow.session.get(Pledge, pledge_id)
-    assert pledge is not None  # a foreign key
-    return pledge.status
