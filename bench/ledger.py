@@ -38,7 +38,10 @@ from ipx.ledger import merkle, store  # noqa: E402
 from ipx.ledger.audit import audit_log  # noqa: E402
 from ipx.ledger.checkpoints import LogSigner, sign_current_tree  # noqa: E402
 from ipx.ledger.events import Event, leaf_bytes  # noqa: E402
+from ipx.ledger.disclosure import derive_blinding_key  # noqa: E402
 from ipx.ledger.log import append  # noqa: E402
+
+BLINDING_KEY = derive_blinding_key(bytes(32))
 from ipx.ledger.tables import LedgerEntry, LedgerHead  # noqa: E402
 from ipx.migrate import upgrade  # noqa: E402
 
@@ -109,7 +112,7 @@ def bench_appends(engine, label: str, transactions: int, per_tx: int, baseline: 
             if baseline:
                 _append_entries_only(session, events)
             else:
-                append(session, events, actor="bench", now=T0)
+                append(session, events, actor="bench", now=T0, blinding_key=BLINDING_KEY)
             session.commit()
     rate = transactions * per_tx / (time.perf_counter() - started)
     ROWS.append((label, "append", f"{per_tx}/tx", f"{rate:,.0f} events/s", "", ""))

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from ipx.db import begin_write
+from ipx.ledger.disclosure import derive_blinding_key
 from ipx.ledger.events import Event
 from ipx.ledger.log import Head, append, lock_head
 
@@ -119,7 +120,14 @@ class UnitOfWork:
     def append_events(self) -> list[int]:
         """Append the collected events to the ledger (in this transaction); their seqs."""
         self._run_sequenced()
-        seqs = append(self.session, self.events, actor=self.actor, now=self.now, head=self._head)
+        seqs = append(
+            self.session,
+            self.events,
+            actor=self.actor,
+            now=self.now,
+            blinding_key=derive_blinding_key(self.digest_key),
+            head=self._head,
+        )
         self.events, self._head = [], None
         return seqs
 

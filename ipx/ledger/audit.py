@@ -1,12 +1,13 @@
 """``ipx verify``: re-check the whole stored log, its signed checkpoints and the registry.
 
 No Flask here: the audit takes a Session (ideally one snapshot: REPEATABLE READ on PostgreSQL)
-and the public key. It trusts nothing it reads: every leaf is re-hashed and checked canonical,
-the tree is rebuilt from those hashes and compared with every stored node, every checkpoint's
-signature and root are checked against the rebuilt tree, successive checkpoints are proven
-consistent from the stored nodes, and the registry's current records are compared with the
-latest ``state:`` digest the log holds for each. The registry's states come in as an iterator,
-so the ledger does not import the registry (``ipx.ops.audit`` wires the two together).
+and the public key. It trusts nothing it reads: every leaf is re-hashed and checked canonical
+and against its sealed record (``ipx.ledger.audit_entries``), the tree is rebuilt from those
+hashes and compared with every stored node, every checkpoint's signature and root are checked
+against the rebuilt tree, successive checkpoints are proven consistent from the stored nodes,
+and the registry's current records are compared with the latest ``state:`` digest the log
+holds for each. The registry's states come in as an iterator, so the ledger does not import
+the registry (``ipx.ops.audit`` wires the two together).
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ipx.ledger import merkle, note, store
-from ipx.ledger.canonical import parse_canonical_json, sha256_hex
-from ipx.ledger.events import format_time
-from ipx.ledger.tables import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from ipx.ledger import keyset, merkle, note, store
+from ipx.ledger.audit_entries import check_entries
+from ipx.ledger.tables import LedgerCheckpoint, LedgerHead, LedgerNode
 
 STREAM_ROWS = 10_000
 H = merkle.HASH_SIZE
@@ -70,96 +70,28 @@ class _Levels:
 
 def audit_log(
     session: Session,
-    public_key: bytes,
+    public_key: bytes | Collection[bytes],
     *,
     key_name: str | None = None,
     origin: str | None = None,
     registry_states: Iterable[tuple[str, str]] | None = None,
     state_kinds: Collection[str] | None = None,
+    blinding_key: bytes | None = None,
 ) -> AuditReport:
-    """Audit everything; ``registry_states`` yields ``(state:<kind>:<id>, digest)`` per record."""
+    """Audit everything; ``registry_states`` yields ``(state:<kind>:<id>, digest)`` per record.
+
+    ``blinding_key`` (``disclosure.derive_blinding_key`` of the instance secret) lets the
+    keyed digests of format-2 leaves be recomputed; without it they are left unchecked (and
+    the report says so).
+    """
     report = AuditReport()
-    leaves, latest_states, bad_leaves = _check_entries(session, report)
+    leaves, latest_states, bad_leaves = check_entries(session, report, blinding_key)
     tree = _check_tree(session, leaves, bad_leaves, report)
     _check_frontier(session, tree, report)
     _check_checkpoints(session, tree, public_key, key_name, origin, report)
     if registry_states is not None:
         _check_registry(registry_states, latest_states, state_kinds, report)
     return report
-
-
-def _check_entries(session: Session, report: AuditReport) -> tuple[bytearray, dict, set[int]]:
-    """Check every entry in order; return the recomputed leaf hashes (packed), the latest
-    ``state:`` digest per record with the entry that logged it, and the positions found bad."""
-    hashes, bad = bytearray(), set()
-    states: dict[str, tuple[str, int]] = {}
-    expected, last_time = 0, None
-    stmt = select(
-        LedgerEntry.seq,
-        LedgerEntry.time,
-        LedgerEntry.type,
-        LedgerEntry.leaf,
-        LedgerEntry.leaf_hash,
-        LedgerEntry.details,
-    ).order_by(LedgerEntry.seq)
-    for row in session.execute(stmt.execution_options(yield_per=STREAM_ROWS)):
-        problems_before = len(report.problems)
-        if row.seq != expected:
-            report.add(expected, f"entry {expected} is missing (the next stored is {row.seq})")
-        hashed, leaf = _check_entry(row, last_time, report)
-        if len(report.problems) > problems_before:
-            bad.add(len(hashes) // H)  # the position this row takes in the rebuilt tree
-        hashes += hashed
-        expected = row.seq + 1
-        if leaf is not None:
-            last_time = str(leaf.get("time"))
-            states.update(
-                (key, (digest, row.seq))
-                for key, digest in (leaf.get("digests") or {}).items()
-                if key.startswith("state:")
-            )
-    count = len(hashes) // H
-    head = store.log_size(session)
-    if head != count:
-        report.add(min(head, count), f"the log head says {head} entries but {count} exist")
-    report.checked.append(
-        f"entries: {count} read; seq contiguous, leaves canonical, hashes and times checked"
-    )
-    return hashes, states, bad
-
-
-def _check_entry(row, last_time: str | None, report: AuditReport) -> tuple[bytes, dict | None]:
-    seq = row.seq
-    hashed = merkle.leaf_hash(row.leaf.encode("utf-8"))
-    if hashed != bytes(row.leaf_hash):
-        report.add(seq, f"entry {seq}: stored leaf hash does not match its text")
-    leaf = _leaf(seq, row.leaf, report)
-    if leaf is None:
-        return hashed, None
-    if leaf.get("seq") != seq:
-        report.add(seq, f"entry {seq}: leaf says seq {leaf.get('seq')!r} (moved or reordered)")
-    if leaf.get("type") != row.type or leaf.get("time") != format_time(row.time):
-        report.add(seq, f"entry {seq}: stored type or time disagrees with its leaf")
-    if last_time is not None and str(leaf.get("time")) < last_time:
-        report.add(seq, f"entry {seq}: time {leaf.get('time')} is before the previous entry's")
-    sealed = (leaf.get("digests") or {}).get("details")
-    if (sealed is None) != (row.details is None) or (
-        sealed is not None and sha256_hex(row.details) != sealed
-    ):
-        report.add(seq, f"entry {seq}: its confidential details do not match the leaf's digest")
-    return hashed, leaf
-
-
-def _leaf(seq: int, text: str, report: AuditReport) -> dict | None:
-    try:
-        leaf = parse_canonical_json(text)
-    except ValueError as exc:
-        report.add(seq, f"entry {seq}: leaf is not canonical JSON ({exc})")
-        return None
-    if not isinstance(leaf, dict):
-        report.add(seq, f"entry {seq}: leaf is not a JSON object")
-        return None
-    return leaf
 
 
 def _check_tree(session: Session, leaves: bytearray, bad: set[int], report: AuditReport) -> _Levels:
@@ -234,7 +166,7 @@ def _compare_level(
 def _check_checkpoints(
     session: Session,
     tree: _Levels,
-    public_key: bytes,
+    public_key: bytes | Collection[bytes],
     key_name: str | None,
     origin: str | None,
     report: AuditReport,
@@ -244,8 +176,8 @@ def _check_checkpoints(
     rows = session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size))
     for row in rows.scalars():
         count += 1
-        try:
-            signed = note.parse_and_verify_note(row.note, key_name, public_key)
+        try:  # by any of the trusted keys: the current one and those rotated out
+            signed, _ = keyset.open_checkpoint(row.note, key_name, public_key)
         except note.InvalidNote as exc:
             report.add(None, f"checkpoint {row.tree_size}: {exc}")
             continue

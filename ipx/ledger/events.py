@@ -1,9 +1,11 @@
-"""What the registry hands to the ledger, and how it becomes leaf bytes.
+"""What the registry hands to the ledger: events, their times and the digests of states.
 
-A leaf is canonical JSON (``ipx.ledger.canonical``: sorted keys, no spaces, UTF-8, no floats)
-holding the version, sequence number, time, event type, actor, record ids, non-personal facts
-and SHA-256 digests of personal data and of the records' states. Raw personal data never
-enters the log.
+A leaf is canonical JSON (``ipx.ledger.canonical``: sorted keys, no spaces, UTF-8, no floats).
+The log writes format 2 (``ipx.ledger.disclosure``: only the public notice in clear, every
+event sealed beside its leaf). ``leaf_bytes`` is format 1, which the log wrote before: version,
+sequence number, time, event type, actor, record ids, public facts and digests, all in clear;
+such entries stay in the log as they were published and are verified by their own rules. Raw
+personal data never enters the log in either format.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ipx.ledger.canonical import canonical_json, sha256_hex
+from ipx.ledger.disclosure import FORMAT, LEGACY_FORMAT
 
 __all__ = [
     "LEAF_VERSION",
+    "LEGACY_LEAF_VERSION",
     "Event",
     "canonical_json",
     "format_time",
@@ -26,7 +30,8 @@ __all__ = [
     "state_digest",
 ]
 
-LEAF_VERSION = 1
+LEAF_VERSION = FORMAT  # what the log writes
+LEGACY_LEAF_VERSION = LEGACY_FORMAT  # leaf_bytes: what it wrote before
 
 
 @dataclass(frozen=True)
@@ -36,9 +41,9 @@ class Event:
     ``refs`` names the records it concerns (``{"pledge": 7, "assets": [3, 4]}``); ``data`` holds
     public facts in clear (status, registration number, legal status); ``digests`` holds hex
     digests (personal data, documents, and ``state:<kind>:<id>`` digests of record states).
-    ``private`` holds the confidential facts (amounts, debt terms, bids): they stay in the
-    registry's database next to the entry, and the leaf carries only their salted digest
-    (``digests.details``), which the parties who are shown them can recompute.
+    ``private`` holds the confidential facts (amounts, debt terms, bids). All of it goes into
+    the entry's sealed record, kept in the database beside the leaf; the leaf shows in clear
+    only what the public notice shows (``ipx.ledger.disclosure``).
     """
 
     type: str
@@ -49,7 +54,8 @@ class Event:
 
 
 def sealed_details(private: dict) -> tuple[str, str]:
-    """The stored text of an event's private facts (with a random salt) and its digest."""
+    """Format 1: the stored text of an event's private facts (with a random salt) and its
+    digest (``digests.details``)."""
     text = canonical_json({"salt": secrets.token_hex(16), **private}).decode()
     return text, sha256_hex(text)
 
@@ -60,10 +66,11 @@ def format_time(moment: datetime) -> str:
 
 
 def leaf_bytes(event: Event, *, seq: int, time: datetime, actor: str) -> bytes:
-    """The canonical leaf of ``event`` at position ``seq``."""
+    """The format-1 leaf of ``event`` at position ``seq`` (everything in clear; no longer
+    written, kept as the definition of the entries written before format 2)."""
     return canonical_json(
         {
-            "v": LEAF_VERSION,
+            "v": LEGACY_LEAF_VERSION,
             "seq": seq,
             "time": format_time(time),
             "type": event.type,

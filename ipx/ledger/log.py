@@ -14,14 +14,14 @@ it is always the committed one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from ipx.ledger import merkle
-from ipx.ledger.events import Event, leaf_bytes, sealed_details
+from ipx.ledger import disclosure, merkle
+from ipx.ledger.events import Event, format_time
 from ipx.ledger.store import HEAD_ID, fetch_nodes, frontier_keys
 from ipx.ledger.tables import LedgerEntry, LedgerHead, LedgerNode, LedgerRef
 
@@ -71,13 +71,17 @@ def append(
     *,
     actor: str,
     now: datetime,
+    blinding_key: bytes,
     head: Head | None = None,
 ) -> list[int]:
     """Append events to the log in the caller's transaction; return their sequence numbers.
 
-    ``head`` is what ``lock_head`` returned when the caller took the lock itself, earlier in
-    the same transaction. A leaf's time is ``now``, raised to the previous leaf's time when a
-    transaction that started later committed first, so times never go backwards along the log.
+    Each entry is a format-2 leaf with its sealed record (``ipx.ledger.disclosure``); the
+    ``blinding_key`` (``disclosure.derive_blinding_key`` of the instance secret) keys its
+    blinded digests. ``head`` is what ``lock_head`` returned when the caller took the lock
+    itself, earlier in the same transaction. A leaf's time is ``now``, raised to the previous
+    leaf's time when a transaction that started later committed first, so times never go
+    backwards along the log.
     """
     if not events:
         return []
@@ -89,13 +93,9 @@ def append(
     refs: list[tuple[int, str, int]] = []
     for offset, event in enumerate(events):
         seq = size + offset
-        details = None
-        if event.private:
-            details, digest = sealed_details(event.private)
-            event = replace(event, digests={**event.digests, "details": digest})
-        leaf = leaf_bytes(event, seq=seq, time=time, actor=actor)
+        leaf, record = _entry(event, seq, format_time(time), actor, blinding_key)
         hashed = leaf_hash(leaf)
-        entries.append((seq, event.type, leaf.decode(), hashed, details))
+        entries.append((seq, event.type, leaf.decode(), hashed, record))
         for level, position, value in merkle.new_nodes_for_append(
             seq, hashed, lambda lv, pos: nodes[(lv, pos)]
         ):
@@ -184,6 +184,21 @@ def _write_core(connection: Connection, time, entries, nodes, refs, size, fronti
     if refs:
         connection.execute(_INSERT_REFS, [{"seq": s, "kind": k, "ref_id": i} for s, k, i in refs])
     connection.execute(_UPDATE_HEAD, {"size": size, "last_time": time, "fr": frontier})
+
+
+def _entry(event: Event, seq: int, time: str, actor: str, blinding_key: bytes):
+    """The leaf bytes of entry ``seq`` and the text of its sealed record."""
+    record = disclosure.seal_record(
+        type=event.type,
+        actor=actor,
+        refs=event.refs,
+        data=event.data,
+        digests=event.digests,
+        private=event.private,
+    )
+    key = disclosure.entry_key(blinding_key, seq)
+    public = disclosure.is_public(event.type)
+    return disclosure.build_leaf(record, seq=seq, time=time, key=key, public=public), record
 
 
 def _flatten_refs(refs: dict):

@@ -49,7 +49,9 @@ class LedgerEntry(Base):
     type: Mapped[str] = mapped_column(String(64))
     leaf: Mapped[str] = mapped_column(Text)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    # The event's confidential facts with their salt (see Event.private); never served publicly.
+    # The text the leaf's digests.details seals, never served publicly: a format-2 entry's
+    # sealed record (the whole event, ipx.ledger.disclosure); a format-1 entry's private facts
+    # with their salt (None when it had none).
     details: Mapped[str | None] = mapped_column(Text)
 
 

@@ -8,7 +8,7 @@ root, the two meet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ipx.db_ext import database
-from ipx.instance_keys import load_or_create_signing_key, registry_digest_key
+from ipx.instance_keys import (
+    ledger_blinding_key,
+    load_or_create_signing_key,
+    registry_digest_key,
+)
 from ipx.ledger.audit import AuditReport, audit_log
 from ipx.registry.state import STATE_OF, current_state_digests
 
@@ -40,10 +44,15 @@ def snapshot(engine: Engine) -> Session:
 
 
 def audit_records(
-    config: Mapping[str, Any], session: Session, public_key: bytes, *, records: bool = True
+    config: Mapping[str, Any],
+    session: Session,
+    public_key: bytes | Collection[bytes],
+    *,
+    records: bool = True,
 ) -> AuditReport:
-    """The ledger's audit of the log ``session`` reads and, with ``records``, of every registry
-    record against the latest state the log holds for it."""
+    """The ledger's audit of the log ``session`` reads (every sealed record and keyed digest
+    too, under the instance's blinding key) and, with ``records``, of every registry record
+    against the latest state the log holds for it."""
     states = None
     if records:
         states = current_state_digests(session, registry_digest_key(config["DIGEST_KEY_FILE"]))
@@ -54,10 +63,11 @@ def audit_records(
         origin=config["LEDGER_ORIGIN"],
         registry_states=states,
         state_kinds=STATE_OF.keys(),
+        blinding_key=ledger_blinding_key(config["DIGEST_KEY_FILE"]),
     )
 
 
-def audit_instance(app: Flask, public_key: bytes) -> AuditReport:
+def audit_instance(app: Flask, public_key: bytes | Collection[bytes]) -> AuditReport:
     """``audit_records`` over one snapshot of the app's database."""
     with snapshot(database(app).engine) as session:
         return audit_records(app.config, session, public_key)

@@ -145,9 +145,13 @@ def test_the_note_is_sealed_out_of_the_public_log(scene, client, app):
         ).scalar_one()
     public = client.get(f"/api/v1/ledger/entries/{seq}").get_json()
     leaf = json.loads(public["leaf"])
-    assert leaf["data"] == {"status": "withdrawn", "reason": "debt_paid"}
-    assert leaf["refs"]["disposal"] == disposal["id"]
+    # A withdrawal is no public notice: anyone sees only digests, a clerk the event in clear.
+    assert "type" not in leaf and "refs" not in leaf and "data" not in leaf
     assert "债务人" not in public["leaf"] and "details" in leaf["digests"]
+    event = client.get(f"/api/v1/ledger/entries/{seq}", headers=scene.clerk).get_json()["event"]
+    assert event["data"] == {"status": "withdrawn", "reason": "debt_paid"}
+    assert event["refs"]["disposal"] == disposal["id"]
+    assert "债务人" not in json.dumps(event["data"], ensure_ascii=False)
     history = scene.get(f"/pledges/{scene.pledge['id']}/history", scene.bank_key)["items"]
     (withdrawal,) = [e for e in history if e["type"] == "disposal.withdrawn"]
     assert withdrawal["changes"]["note"] == "债务人已全额清偿"  # the pledgee sees it

@@ -65,12 +65,14 @@ def test_an_earlier_checkpoint_is_served_by_size_and_an_unsigned_size_is_404(cli
     assert missing.status_code == 404 and missing.get_json()["code"] == "not-found"
 
 
-def test_an_entry_is_its_canonical_leaf_and_hash(client, registry):
+def test_an_entry_is_its_canonical_leaf_and_hash(client, registry, clerk):
     party_id = registry.party()
     body = client.get(f"{API}/ledger/entries/0").get_json()
     leaf = json.loads(body["leaf"])
-    assert leaf["seq"] == 0 and leaf["refs"] == {"party": party_id}
+    assert leaf["seq"] == 0 and "refs" not in leaf  # a party's creation is no public notice
     assert _b64(body["leaf_hash"]) == merkle.leaf_hash(body["leaf"].encode())
+    seen = client.get(f"{API}/ledger/entries/0", headers=clerk).get_json()
+    assert seen["leaf"] == body["leaf"] and seen["event"]["refs"] == {"party": party_id}
     assert client.get(f"{API}/ledger/entries/5").status_code == 404
 
 

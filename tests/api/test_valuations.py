@@ -79,6 +79,47 @@ def test_without_economics_there_is_no_money_value(client, world):
     assert body["collateral"]["collateral_value"] is None
 
 
+def test_asking_for_drivers_changes_nothing_but_the_drivers(client, world):
+    """Same asset, economics, date and term: explain only adds drivers, never moves money."""
+    body = {
+        "asset_id": world["asset"]["id"],
+        "economics": ECONOMICS,
+        "loan_term_months": 36,
+        "as_of": "2026-06-01",
+    }
+    plain = post(client, world["bank"], {**body, "explain": False}).get_json()
+    explained = post(client, world["bank"], {**body, "explain": True}).get_json()
+    assert plain["drivers"] is None and explained["drivers"]
+    skip = {"id", "created_at", "drivers", "drivers_space"}
+    assert {k: v for k, v in plain.items() if k not in skip} == {
+        k: v for k, v in explained.items() if k not in skip
+    }
+    years = plain["value"]["assumptions"]["years"]
+    assert years == round(plain["value"]["assumptions"]["days"] / 365.25, 2)
+
+
+def test_every_valuation_says_which_case_it_is_in_and_that_cases_figures(client, world):
+    card = client.get("/api/v1/models/current").get_json()["metrics"]
+    registered = post(client, world["bank"], {"asset_id": world["asset"]["id"]}).get_json()
+    known = post(
+        client,
+        world["bank"],
+        {"features": {"claims": 12}, "ipc": "C22C 38/00", "owner": "University of Washington"},
+    ).get_json()
+    for body, case, key in (
+        (registered, "unseen-owner", "unseen_owners"),
+        (known, "owner-history", "with_history"),
+    ):
+        validity = body["validity"]
+        assert validity["case"] == case and body["grade"] in validity["grades"]
+        expected = [
+            (int(k), round(r[card["served"][case][k]]["auc"], 4)) for k, r in card[key].items()
+        ]
+        assert [(s["stage"], s["auc"]) for s in validity["stages"]] == sorted(expected)
+    refused = post(client, world["bank"], {"asset_id": world["asset"]["id"], "owner": "x"})
+    assert refused.status_code == 422 and "asset_id" in refused.get_json()["errors"]
+
+
 def test_missing_features_are_imputed_and_flagged(client, world):
     response = post(client, world["bank"], {"features": {"claims": 12}, "ipc": "C22C 38/00"})
     assert response.status_code == 201
@@ -173,6 +214,7 @@ def test_the_logged_digest_lets_anyone_recompute_the_stored_result(app, client, 
     from sqlalchemy import select
 
     from ipx.db_ext import database
+    from ipx.ledger.disclosure import open_entry
     from ipx.ledger.tables import LedgerEntry
     from ipx.valuation.services import stored_json_digest
 
@@ -184,14 +226,18 @@ def test_the_logged_digest_lets_anyone_recompute_the_stored_result(app, client, 
                 LedgerEntry.type == "valuation.created"
             )
         ).one()
-    logged = json.loads(leaf)
-    assert logged["refs"]["valuation"] == body["id"]
+    public = json.loads(leaf)
+    opened = open_entry(leaf, details)
+    assert opened.type == "valuation.created"
+    assert opened.refs["valuation"] == body["id"]
     result = {k: v for k, v in body.items() if k not in ("id", "asset_id", "created_at")}
-    assert logged["digests"]["result"] == stored_json_digest(result)
-    # The value is confidential: sealed into the public leaf, kept in clear only in the registry.
-    assert "p10" not in logged["data"]
-    assert json.loads(details)["p10"] == body["value"]["p10"]
-    assert logged["digests"]["details"] == hashlib.sha256(details.encode()).hexdigest()
+    assert opened.digests["result"] == stored_json_digest(result)
+    # The value is confidential and a valuation is not a public notice: the public leaf shows
+    # neither its type nor its figures, only digests; the record beside it keeps them in clear.
+    assert "valuation" not in leaf and str(body["value"]["p10"]) not in leaf
+    assert "type" not in public and "refs" not in public
+    assert opened.private["p10"] == body["value"]["p10"]
+    assert public["digests"]["details"] == hashlib.sha256(details.encode()).hexdigest()
 
 
 def test_an_application_may_cite_only_a_valuation_of_its_asset(client, registry, world, keys):

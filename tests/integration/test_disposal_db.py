@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ipx.db_ext import database
+from ipx.ledger.disclosure import open_entry
 from ipx.ledger.tables import LedgerEntry
 from ipx.registry.disposal.orm import Disposal, DisposalAsset
 from ipx.registry.disposal.state import DISPOSAL_STATE_OF
@@ -82,8 +83,11 @@ def test_every_disposal_record_matches_its_latest_logged_state(app, scene):
             if key.split(":")[1] in kinds
         }
         logged: dict[str, str] = {}
-        for leaf in session.execute(select(LedgerEntry.leaf).order_by(LedgerEntry.seq)).scalars():
-            logged.update(json.loads(leaf)["digests"])
+        rows = session.execute(
+            select(LedgerEntry.leaf, LedgerEntry.details).order_by(LedgerEntry.seq)
+        )
+        for leaf, details in rows:
+            logged.update(open_entry(leaf, details).digests)
     assert {k.split(":")[1] for k in current} >= {"default", "disposal", "bid", "claim"}
     assert {k: logged.get(k) for k in current} == current
 

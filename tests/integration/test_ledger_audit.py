@@ -6,12 +6,15 @@ database access and switches triggers off (``session_replication_role = replica`
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 
 from ipx.db_ext import database
 from ipx.ledger import merkle
 from ipx.ledger.audit import audit_log
+from ipx.ledger.canonical import sha256_hex
 from ipx.ledger.signing import app_signer, current_checkpoint
 from ipx.registry.state import current_state_digests
 from tests.conftest import registry_key
@@ -32,6 +35,22 @@ def _leaf(app, seq: int) -> str:
         return session.execute(
             text("SELECT leaf FROM ledger_entries WHERE seq = :s"), {"s": seq}
         ).scalar_one()
+
+
+def _resealed(app, seq: int) -> str:
+    """Entry ``seq`` edited the way an attacker with the database but not the instance keys
+    can make it pass every check of its own: a new salt in its sealed record (written back
+    here) and the leaf's seal of the record recomputed. Returns the edited leaf text."""
+    with database(app).sessions() as session:
+        leaf, record = session.execute(
+            text("SELECT leaf, details FROM ledger_entries WHERE seq = :s"), {"s": seq}
+        ).one()
+    salt = json.loads(record)["salt"]
+    edited = record.replace(f'"salt":"{salt}"', f'"salt":"{"0" * len(salt)}"')
+    new_leaf = leaf.replace(sha256_hex(record), sha256_hex(edited))
+    assert edited != record and new_leaf != leaf
+    _tamper(app, ("UPDATE ledger_entries SET details = :d WHERE seq = :s", {"d": edited, "s": seq}))
+    return new_leaf
 
 
 @pytest.fixture
@@ -80,14 +99,14 @@ def test_a_log_without_a_stored_frontier_reads_its_nodes_once_and_stores_it(app,
 
 
 def test_an_edited_leaf_is_named(app, log):
-    leaf = _leaf(app, 2).replace('"v":1', '"v":2')
+    leaf = _leaf(app, 2).replace('"v":2', '"v":3')
     _tamper(app, ("UPDATE ledger_entries SET leaf = :l WHERE seq = 2", {"l": leaf}))
     first = audit(app).first_problem()
     assert first.entry == 2 and "leaf hash" in first.message
 
 
 def test_an_edited_leaf_with_its_hash_recomputed_is_caught_by_the_tree(app, log):
-    leaf = _leaf(app, 3).replace('"v":1', '"v":2')
+    leaf = _resealed(app, 3)
     new_hash = merkle.leaf_hash(leaf.encode())
     _tamper(
         app,
@@ -103,7 +122,7 @@ def test_an_edited_leaf_with_its_hash_recomputed_is_caught_by_the_tree(app, log)
 
 
 def test_a_rewrite_with_every_node_rebuilt_still_fails_the_signed_checkpoints(app, log):
-    leaf = _leaf(app, 1).replace('"v":1', '"v":2')
+    leaf = _resealed(app, 1)
     _tamper(app, ("UPDATE ledger_entries SET leaf = :l WHERE seq = 1", {"l": leaf}))
     with database(app).sessions() as session:
         leaves = session.execute(text("SELECT leaf FROM ledger_entries ORDER BY seq")).scalars()

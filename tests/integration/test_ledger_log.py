@@ -11,11 +11,13 @@ from ipx.db import begin_write
 from ipx.db_ext import database
 from ipx.ledger import merkle, store
 from ipx.ledger.canonical import parse_canonical_json
+from ipx.ledger.disclosure import check_sealed, derive_blinding_key, entry_key
 from ipx.ledger.events import Event
 from ipx.ledger.log import append
 from ipx.ledger.tables import LedgerEntry, LedgerNode, LedgerRef
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+BLINDING = derive_blinding_key(bytes(range(32)))
 BATCHES = [1, 3, 2, 7, 1, 1, 8, 4, 5]  # 32 leaves in uneven batches
 
 
@@ -26,7 +28,7 @@ def _append(app, count: int, *, now=T0, first: int = 0) -> list[int]:
             Event("party.registered", refs={"party": first + i}, data={"n": first + i})
             for i in range(count)
         ]
-        seqs = append(session, events, actor="test", now=now)
+        seqs = append(session, events, actor="test", now=now, blinding_key=BLINDING)
         session.commit()
     return seqs
 
@@ -100,6 +102,15 @@ def test_leaves_are_canonical_with_seq_time_and_refs_indexed(app):
     assert leaves[0]["time"] == "2026-03-01T08:00:00.000000Z"
     assert [row.leaf_hash for row in rows] == [merkle.leaf_hash(r.leaf.encode()) for r in rows]
     assert refs == 2
+    # Format 2: a party's creation is no public notice, so it is sealed beside its leaf.
+    assert {leaf["v"] for leaf in leaves} == {2} and all("type" not in leaf for leaf in leaves)
+    for row, leaf in zip(rows, leaves, strict=True):
+        opened = check_sealed(leaf, row.details, entry_key(BLINDING, row.seq))
+        assert (opened.type, opened.actor, opened.refs) == (
+            "party.registered",
+            "test",
+            {"party": row.seq},
+        )
 
 
 def test_a_transaction_that_started_earlier_but_commits_later_does_not_go_back_in_time(app):

@@ -22,6 +22,7 @@ from ipx.ledger.canonical import (
     parse_canonical_json,
     sha256_hex,
 )
+from ipx.ledger.disclosure import build_leaf, derive_blinding_key, entry_key, seal_record
 from ipx.ledger.merkle import MemoryTree
 from ipx.ledger.note import Checkpoint, sign_checkpoint, verifier_key
 from ipx.ledger.verify import (
@@ -212,6 +213,88 @@ def test_junk_receipts_raise_only_verification_error(public_key, receipt):
         verify_receipt(receipt, public_key)
 
 
+# --- receipts with the sealed record (format-2 leaves) ---------------------------------------
+
+BLINDING = derive_blinding_key(bytes(range(32)))
+BID = {
+    "type": "disposal.bid",
+    "actor": "key:0a1b2c3d4e5f",
+    "refs": {"bid": 9, "parties": [4]},
+    "data": {},
+    "digests": {"state:bid:9": "ab" * 32},
+    "private": {"amount": "900000.00"},
+}
+
+
+@pytest.fixture(scope="module")
+def sealed(key) -> tuple[Log, list[str]]:
+    """A log of format-2 leaves (every third one public) and their sealed records."""
+    records, leaves = [], []
+    for seq in range(9):
+        public = seq % 3 == 0
+        fields = {**BID, "type": "pledge.registered"} if public else BID
+        records.append(seal_record(**fields))
+        leaf = build_leaf(records[-1], seq=seq, time=f"2026-01-0{1 + seq}T00:00:00.000000Z",
+                          key=entry_key(BLINDING, seq), public=public)  # fmt: skip
+        leaves.append(leaf.decode())
+    return Log(key, leaves), records
+
+
+def _sealed_receipt(sealed, index: int) -> dict:
+    log, records = sealed
+    return log.receipt(index) | {
+        "record": records[index],
+        "entry_key": entry_key(BLINDING, index).hex(),
+    }
+
+
+def test_a_receipt_of_a_blinded_event_verifies_with_the_event_in_clear(sealed, public_key):
+    result = verify_receipt(_sealed_receipt(sealed, 4), public_key)
+    assert "disposal.bid" not in sealed[0].leaves[4]
+    assert result.event["type"] == "disposal.bid"
+    assert result.event["private"] == {"amount": "900000.00"}
+    assert verify_receipt(_sealed_receipt(sealed, 3), public_key).event["type"] == (
+        "pledge.registered"
+    )
+
+
+def test_the_public_part_of_a_sealed_receipt_verifies_without_the_record(sealed, public_key):
+    assert verify_receipt(sealed[0].receipt(4), public_key).event is None
+
+
+def _other_key(receipt: dict) -> None:
+    receipt["entry_key"] = entry_key(BLINDING, 5).hex()
+
+
+SEALED_TAMPERINGS = {
+    "record amount": ("record", _replace("record", "900000.00", "9.00")),
+    "record of another entry": ("record", lambda r: r.__setitem__("record", seal_record(**BID))),
+    "record not text": ("record", _set("record", {"type": "disposal.bid"})),
+    "entry key of another entry": ("record", _other_key),
+    "entry key not hex": ("record", _set("entry_key", "zz")),
+    "entry key missing": ("record", lambda r: r.pop("entry_key")),
+    "record missing": ("record", lambda r: r.pop("record")),
+    "event not the record's": ("event", _set("event", {**BID, "type": "pledge.cancelled"})),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEALED_TAMPERINGS))
+def test_a_sealed_record_that_is_not_the_leafs_fails(sealed, public_key, name):
+    check, tamper = SEALED_TAMPERINGS[name]
+    receipt = _sealed_receipt(sealed, 4)
+    tamper(receipt)
+    with pytest.raises(VerificationError) as failure:
+        verify_receipt(receipt, public_key)
+    assert failure.value.check == check
+
+
+def test_the_cli_says_the_record_matches(tmp_path, sealed, public_key, capsys):
+    path = tmp_path / "receipt.json"
+    path.write_text(json.dumps(_sealed_receipt(sealed, 4)))
+    assert main([str(path), "--public-key", public_key]) == 0
+    assert "sealed record (disposal.bid) is the one the leaf commits to" in capsys.readouterr().out
+
+
 # --- consistency between signed checkpoints ---------------------------------------------------
 
 
@@ -262,13 +345,18 @@ def test_cli_runs_as_a_module(tmp_path, log, public_key):
     assert run.stdout.startswith("OK leaf 0")
 
 
+VERIFIER_MODULES = ("canonical", "disclosure", "keyset", "merkle", "note", "verify")
+
+
 def test_verifier_modules_import_only_stdlib_and_cryptography():
-    allowed_local = {"ipx.ledger.canonical", "ipx.ledger.merkle", "ipx.ledger.note"}
-    for name in ("canonical", "merkle", "note", "verify"):
+    allowed_local = {f"ipx.ledger.{name}" for name in VERIFIER_MODULES}
+    for name in VERIFIER_MODULES:
         tree = ast.parse((LEDGER_DIR / f"{name}.py").read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module == "ipx.ledger":
+                modules = [f"ipx.ledger.{alias.name}" for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
                 modules = [node.module or ""]
             else:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from ipx.auth import Principal
+from ipx.ledger.disclosure import named_parties, open_entry
 from ipx.ledger.tables import LedgerEntry, LedgerRef
 from ipx.registry.numbers import InvalidNumber, parse_patent_number
 from ipx.registry.orm import Asset, Party, Pledge, PledgeAsset
@@ -101,19 +100,21 @@ def history(uow: UnitOfWork, who: Principal, kind: str, record_id: int) -> list[
     )
     events = []
     for seq, leaf_text, details in rows:
-        leaf = json.loads(leaf_text)
+        # The event in clear, from its sealed record (the public leaf may show only digests).
+        entry = open_entry(leaf_text, details)
+        changes = dict(entry.data)
         event = {
             "seq": seq,
-            "time": leaf["time"],
-            "type": leaf["type"],
-            "actor": leaf["actor"],
-            "refs": leaf["refs"],
-            "changes": dict(leaf["data"]),
+            "time": entry.time,
+            "type": entry.type,
+            "actor": entry.actor,
+            "refs": entry.refs,
+            "changes": changes,
         }
-        if details and (who.sees_all() or who.party_id in leaf["refs"].get("parties", [])):
-            event["changes"].update({k: v for k, v in json.loads(details).items() if k != "salt"})
+        if entry.sealed and (who.sees_all() or who.party_id in named_parties(entry.refs)):
+            changes.update(entry.private)
             # The exact text the leaf's digests.details seals, so the party can check it.
-            event["sealed_details"] = details
+            event["sealed_details"] = entry.sealed
         events.append(event)
     return events
 
