@@ -1,4 +1,5 @@
-"""The ``ipx`` command: init, keys, seed, serve, train, evaluate, verify, checkpoint."""
+"""The ``ipx`` command: init, keys, signing, seed, serve, backup, restore, train, evaluate,
+verify, checkpoint, users."""
 
 from __future__ import annotations
 
@@ -23,39 +24,50 @@ def _app():
         database(app).engine.dispose()
 
 
-@contextlib.contextmanager
-def _store():
-    """The configuration and a session factory, without the web app: for the commands that
-    only read or write records (``init``, ``keys``), so they start in a fraction of the time
-    ``create_app`` takes (no API document, console or blueprints to build)."""
-    from ipx.config import instance_config
-    from ipx.db import create_db_engine, make_session_factory
+def _store(*, check_keys: bool = True):
+    """The configuration and a session factory, without the web app (``ipx.ops.store``)."""
+    from ipx.ops.store import open_store
 
-    config = instance_config()
-    engine = create_db_engine(
-        config["DATABASE_URL"], lock_timeout_ms=config.get("DB_LOCK_TIMEOUT_MS")
-    )
-    try:
-        yield config, engine, make_session_factory(engine)
-    finally:
-        engine.dispose()
+    return open_store(check_keys=check_keys)
 
 
-@click.group()
+class _Commands(click.Group):
+    """``ipx``: a missing instance key stops any command with the operator's message (what is
+    missing and how to put it back), not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from ipx.instance_keys import MissingInstanceKey
+
+        try:
+            return super().invoke(ctx)
+        except MissingInstanceKey as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """IPX: IP pledge registry, tamper-evident ledger and patent valuation."""
 
 
 @main.command()
 def init() -> None:
-    """Create or upgrade the database (Alembic migrations) and the instance keys."""
-    from ipx.instance_keys import load_or_create_secret, load_or_create_signing_key
-    from ipx.migrate import upgrade
+    """Create or upgrade the database (Alembic migrations) and the instance keys.
 
-    with _store() as (config, engine, _):
+    Keys are created only for a database that holds nothing they secure; a key file missing
+    beside records stops here (restore it: ``ipx restore``)."""
+    from ipx.instance_keys import ensure_digest_key, ensure_signing_key
+    from ipx.ledger import keyring
+    from ipx.migrate import upgrade
+    from ipx.uow import utcnow
+
+    with _store() as (config, engine, sessions):  # a missing key stops it before migrating
         upgrade(engine)
-        load_or_create_signing_key(config["SIGNING_KEY_FILE"])
-        load_or_create_secret(config["DIGEST_KEY_FILE"])
+        ensure_digest_key(config["DIGEST_KEY_FILE"], engine)
+        signing_key = ensure_signing_key(config["SIGNING_KEY_FILE"], engine)
+        with sessions() as session:  # the keyring starts with the key in use
+            public_key = signing_key.public_key().public_bytes_raw()
+            keyring.register_key(session, config["LEDGER_KEY_NAME"], public_key, utcnow())
+            session.commit()
         click.echo(f"database ready: {engine.url.render_as_string()}")
 
 
@@ -70,25 +82,97 @@ def keys() -> None:
 )
 @click.option("--party", "party_id", type=int, default=None, help="Party id (bank, owner).")
 @click.option("--name", default="", help="A label for the key.")
-def keys_create(role: str, party_id: int | None, name: str) -> None:
+@click.option(
+    "--expires",
+    default=None,
+    metavar="DATE|TIME|DURATION",
+    help="When the key stops working: 2027-03-31 (through that UTC day), "
+    "2027-03-31T18:00:00Z, or 90d / 12h / 30m / 2w from now. Default: never.",
+)
+def keys_create(role: str, party_id: int | None, name: str, expires: str | None) -> None:
     """Create an API key; the key is printed once, as the last line."""
     from ipx.auth import create_key
+    from ipx.ops.keys import parse_expiry
     from ipx.registry.orm import Party
     from ipx.uow import utcnow
 
+    now = utcnow()
+    try:
+        expires_at = parse_expiry(expires, now) if expires else None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     with _store() as (_, _engine, sessions), sessions() as session:
         if party_id is not None and session.get(Party, party_id) is None:
             raise click.UsageError(f"no party with id {party_id}")
         try:
-            key = create_key(session, role=role, party_id=party_id, name=name, now=utcnow())
+            key = create_key(
+                session, role=role, party_id=party_id, name=name, now=now, expires_at=expires_at
+            )
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
         session.commit()
+    until = f", expiring {expires_at:%Y-%m-%dT%H:%M:%SZ}" if expires_at else ""
+    article = "an" if role[0] in "aeiou" else "a"
     click.echo(
-        f"created a {role} key{f' for party {party_id}' if party_id else ''}; "
+        f"created {article} {role} key{f' for party {party_id}' if party_id else ''}{until}; "
         "store it now, it is not kept in clear:"
     )
     click.echo(key)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List API keys, tab-separated: id, role, party, name, created, expires, revoked
+    (never the secret nor its hash)."""
+    from ipx.auth import list_keys
+    from ipx.ops.keys import LIST_COLUMNS, list_row
+    from ipx.uow import utcnow
+
+    now = utcnow()
+    with _store() as (_, _engine, sessions), sessions() as session:
+        rows = [list_row(key, now) for key in list_keys(session)]
+    click.echo("\t".join(LIST_COLUMNS))
+    for row in rows:
+        click.echo("\t".join(row))
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id (the part after ``ipx_`` in the key, as ``keys list`` shows it).
+    Every server process refuses it within one second."""
+    from ipx.auth import revoke_key
+    from ipx.uow import utcnow
+
+    with _store() as (_, _engine, sessions), sessions() as session:
+        try:
+            revoke_key(session, key_id, utcnow())
+        except LookupError as exc:
+            raise click.UsageError(str(exc)) from None
+        session.commit()
+    click.echo(f"revoked {key_id}")
+
+
+@main.group()
+def signing() -> None:
+    """Manage the key that signs the ledger's checkpoints."""
+
+
+@signing.command("rotate")
+def signing_rotate() -> None:
+    """Start a new Ed25519 checkpoint signing key; the old key's checkpoints stay verifiable
+    (its public half is kept, and listed by /api/v1/ledger/public-key)."""
+    from ipx.ops.signing_keys import rotate
+    from ipx.uow import utcnow
+
+    with _store() as (config, engine, _):
+        done = rotate(config, engine, utcnow())
+    if done.warning:
+        click.echo(f"warning: {done.warning}", err=True)
+    if done.last_checkpoint is not None:
+        click.echo(f"the old key signed a last checkpoint of {done.last_checkpoint} entries")
+    click.echo(f"retired: {done.retired}")
+    click.echo(f"current: {done.current}")
 
 
 @main.command()
@@ -122,6 +206,8 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
     from ipx.config import server_settings
     from ipx.ops.server import run
 
+    with _store():  # a missing instance key stops here, before any worker starts
+        pass
     settings = server_settings()
     run(
         host or settings["host"],
@@ -170,9 +256,11 @@ DEFERRED_COMMANDS = (
 
 def _register_package_commands() -> None:
     from ipx.console.cli import users
+    from ipx.ops.backup_cli import backup, restore
     from ipx.ops.ledger_cli import checkpoint, verify
+    from ipx.ops.outcomes import outcomes
 
-    for command in (verify, checkpoint, users):
+    for command in (verify, checkpoint, users, backup, restore, outcomes):
         main.add_command(command)
     for name, target, help_line in DEFERRED_COMMANDS:
         main.add_command(_Deferred(name, target, help_line))

@@ -3,6 +3,7 @@
 import ipx.auth  # noqa: F401
 import ipx.console.accounts  # noqa: F401
 import ipx.console.login  # noqa: F401
+import ipx.ledger.keyring  # noqa: F401
 import ipx.ledger.tables  # noqa: F401
 import ipx.registry.disposal.orm  # noqa: F401
 import ipx.registry.orm  # noqa: F401

@@ -84,13 +84,9 @@ def users_disable(username: str) -> None:
 
 @contextlib.contextmanager
 def _sessions() -> Iterator[Session]:
-    """A database session of the configured app (its connections closed afterwards)."""
-    import ipx
-    from ipx.db_ext import database
+    """A session on the configured database (its connections closed afterwards); builds no
+    web app, like ``ipx init`` and ``ipx keys``."""
+    from ipx.ops.store import store_session
 
-    app = ipx.create_app()
-    try:
-        with database(app).sessions() as session:
-            yield session
-    finally:
-        database(app).engine.dispose()
+    with store_session() as session:
+        yield session

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ipx.db import begin_write
 from ipx.errors import LedgerInconsistent
-from ipx.ledger import merkle, note, store
+from ipx.ledger import keyring, merkle, note, store
 from ipx.ledger.tables import LedgerCheckpoint
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,8 @@ def sign_current_tree(session: Session, signer: LogSigner, now: datetime) -> Sig
     )
     session.add(row)
     session.flush()
+    # Which key signed which sizes, for the public-key endpoint (keys rotate: ipx signing rotate).
+    keyring.record_signature(session, signer.key_name, signer.public_key, size, now)
     return _signed(row)
 
 

@@ -1,18 +1,30 @@
 """The ledger API: public key, checkpoints, entries and proofs (only signing needs a key).
 
+Its reads use the read sessions (a read replica when ``IPX_READ_DATABASE_URL`` is set), with
+the checkpoint that database holds (``ipx.ledger.replica``); signing uses the primary.
+
 The pledge receipt is served on this blueprint too, but defined in ``ipx.receipts``: who may see
 a pledge is the registry's to say, and the ledger imports no other context.
+
+Entries are public, as their leaves: the public notice in clear, every other event as keyed
+digests (``ipx.ledger.disclosure``). A caller ``may_open`` admits also gets the event in clear.
 """
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 
-from ipx.auth import Role, require
+from ipx.auth import PARTY_BOUND_ROLES, Principal, Role, current_principal, require
 from ipx.db_ext import database
-from ipx.ledger import proofs
+from ipx.instance_keys import ledger_blinding_key
+from ipx.ledger import entry_views, proofs
 from ipx.ledger.checkpoints import SignedCheckpoint, b64
+from ipx.ledger.disclosure import OpenedEntry, named_parties
+from ipx.ledger.entry_views import MayOpen
+from ipx.ledger.keyring import key_id_hex
 from ipx.ledger.note import verifier_key
+from ipx.ledger.replica import held_checkpoint
 from ipx.ledger.schemas import (
     CheckpointOut,
     CheckpointQuery,
@@ -24,7 +36,7 @@ from ipx.ledger.schemas import (
     NotCheckpointedProblem,
     PublicKeyOut,
 )
-from ipx.ledger.signing import app_signer, current_checkpoint
+from ipx.ledger.signing import app_signer, current_checkpoint, published_keys
 from ipx.web.api import API_PREFIX, Blueprint
 
 blp = Blueprint(
@@ -53,14 +65,19 @@ def _checkpoint_out(checkpoint: SignedCheckpoint) -> dict:
 class PublicKey(MethodView):
     @blp.response(200, PublicKeyOut)
     def get(self):
-        """The Ed25519 key that signs checkpoints (all a verifier needs)."""
+        """The Ed25519 key that signs checkpoints (all a verifier needs), and in ``keys``
+        every key that ever signed one, with the first and last tree size it signed."""
         signer = app_signer()
+        with database().read_sessions() as session:
+            keys = published_keys(session, signer)
         return {
             "algorithm": "Ed25519",
             "key_name": signer.key_name,
+            "key_id": key_id_hex(signer.key_name, signer.public_key),
             "public_key": b64(signer.public_key),
             "verifier_key": verifier_key(signer.key_name, signer.public_key),
             "origin": signer.origin,
+            "keys": keys,
         }
 
 
@@ -71,9 +88,9 @@ class LatestCheckpoint(MethodView):
     @blp.alt_response(404, description="`not-found`: no signed checkpoint has that tree size")
     def get(self, query):
         """The latest signed checkpoint, or the one of ``tree_size`` entries."""
-        if "tree_size" not in query:
-            return _checkpoint_out(_latest())
-        with database().sessions() as session:
+        with database().read_sessions() as session:
+            if "tree_size" not in query:
+                return _checkpoint_out(held_checkpoint(session))
             return _checkpoint_out(proofs.signed_size(session, query["tree_size"]))
 
 
@@ -96,13 +113,37 @@ class Checkpoints(MethodView):
         return _checkpoint_out(checkpoint), status
 
 
+def may_open(who: Principal | None) -> MayOpen:
+    """Who sees a log entry in clear: clerks and auditors every entry, a bank or an owner the
+    entries naming its party, every caller what it did itself (its key is the actor: a bank's
+    valuation); anyone else (no key, an admin) only the public leaf."""
+
+    def admits(entry: OpenedEntry) -> bool:
+        if who is None:
+            return False
+        if who.role in (Role.CLERK, Role.AUDITOR) or entry.actor == who.actor:
+            return True
+        return who.role in PARTY_BOUND_ROLES and who.party_id in named_parties(entry.refs)
+
+    return admits
+
+
+def blinding_key() -> bytes:
+    """The instance's ledger blinding key (from ``DIGEST_KEY_FILE``)."""
+    return ledger_blinding_key(current_app.config["DIGEST_KEY_FILE"])
+
+
 @blp.route("/ledger/entries/<int:index>")
 class Entry(MethodView):
     @blp.response(200, EntryOut)
+    @blp.alt_response(401, description="`unauthorized`: a key was sent and it is not valid")
+    @blp.alt_response(404, description="`not-found`: the log has no such entry")
     def get(self, index):
-        """One log entry: its canonical leaf text and leaf hash."""
-        with database().sessions() as session:
-            return proofs.entry(session, index)
+        """One log entry: its canonical leaf text and hash; with a key that may see it (clerk,
+        auditor, a party it names) also the event in clear, its sealed record and entry key."""
+        admits = may_open(current_principal())
+        with database().read_sessions() as session:
+            return entry_views.entry(session, index, blinding_key=blinding_key(), may_open=admits)
 
 
 @blp.route("/ledger/proofs/inclusion")
@@ -117,9 +158,12 @@ class InclusionProof(MethodView):
     )
     def get(self, query):
         """Inclusion proof of an entry in a signed tree (default: the latest)."""
-        latest = None if "tree_size" in query else _latest()
-        with database().sessions() as session:
-            checkpoint = latest or proofs.signed_size(session, query["tree_size"])
+        with database().read_sessions() as session:
+            checkpoint = (
+                proofs.signed_size(session, query["tree_size"])
+                if "tree_size" in query
+                else held_checkpoint(session)
+            )
             proofs.entry(session, query["index"])  # 404 for an entry the log does not have
             return proofs.inclusion(session, query["index"], checkpoint)
 
@@ -131,7 +175,10 @@ class ConsistencyProof(MethodView):
     @blp.alt_response(404, description="`not-found`: no signed checkpoint has one of the sizes")
     def get(self, query):
         """Consistency proof between two signed trees (default second: the latest)."""
-        latest = None if "second" in query else _latest()
-        with database().sessions() as session:
-            second = latest or proofs.signed_size(session, query["second"])
+        with database().read_sessions() as session:
+            second = (
+                proofs.signed_size(session, query["second"])
+                if "second" in query
+                else held_checkpoint(session)
+            )
             return proofs.consistency(session, query["first"], second)

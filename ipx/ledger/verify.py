@@ -2,7 +2,10 @@
 
 Standard library + ``cryptography`` only; no network, no database. A receipt is
 ``{"leaf": <canonical JSON text>, "leaf_index": int, "inclusion_proof": [base64 hashes],
-"checkpoint": <signed note text>}`` as ``GET /api/v1/pledges/{id}/receipt`` returns it.
+"checkpoint": <signed note text>}`` as ``GET /api/v1/pledges/{id}/receipt`` returns it, and, for
+a holder who may see the event in clear, ``"record"`` (the text the leaf's ``digests.details``
+seals) and ``"entry_key"`` (hex key of the leaf's keyed digests): the leaf is then recomputed
+from the record, so what the holder reads is what the public leaf commits to.
 
     python -m ipx.ledger.verify receipt.json --public-key <base64 key or Go verifier key>
 
@@ -20,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ipx.ledger.canonical import parse_canonical_json
+from ipx.ledger.disclosure import FORMAT, check_sealed
+from ipx.ledger.keyset import open_checkpoint
 from ipx.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
 from ipx.ledger.note import (
     Checkpoint,
@@ -47,6 +52,8 @@ class VerifiedReceipt:
     leaf_index: int
     leaf_hash: bytes
     checkpoint: Checkpoint
+    #: The event in clear, from a receipt's sealed record checked against the leaf (else None).
+    event: dict[str, object] | None = None
 
 
 def _public_key(public_key: str, key_name: str | None) -> tuple[bytes, str | None]:
@@ -144,7 +151,39 @@ def verify_receipt(
         raise VerificationError(
             "inclusion_proof", "the proof does not lead from this leaf to the signed root"
         )
-    return VerifiedReceipt(leaf, index, hashed, checkpoint)
+    return VerifiedReceipt(leaf, index, hashed, checkpoint, _sealed_event(leaf, receipt))
+
+
+def _sealed_event(leaf: object, receipt: dict[str, object]) -> dict[str, object] | None:
+    """The event in clear, when the receipt carries the record its leaf seals: the record must
+    be the one the leaf binds and make exactly that leaf under the entry key; an ``event``
+    the receipt shows must be the record's."""
+    if not {"record", "event", "entry_key"} & receipt.keys():
+        return None
+    record, key = receipt.get("record"), None
+    if record is not None and not isinstance(record, str):
+        raise VerificationError("record", "the record must be its stored text")
+    if "entry_key" in receipt:
+        key = _entry_key(receipt["entry_key"])
+    elif isinstance(leaf, dict) and leaf.get("v") == FORMAT:
+        raise VerificationError("record", "a format-2 leaf's record comes with its entry_key")
+    try:
+        event = check_sealed(leaf, record, key).event()
+    except (ValueError, KeyError, TypeError) as exc:
+        raise VerificationError("record", str(exc)) from exc
+    if "event" in receipt and receipt["event"] != event:
+        raise VerificationError("event", "the event shown is not the one the record seals")
+    return event
+
+
+def _entry_key(text: object) -> bytes:
+    try:
+        key = bytes.fromhex(text) if isinstance(text, str) else b""
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise VerificationError("record", "entry_key must be 32 bytes in hex")
+    return key
 
 
 def verify_consistency_between(
@@ -177,6 +216,66 @@ def verify_consistency_between(
     return old, new
 
 
+# --- A log that still extends a checkpoint a caller saved (ipx verify --since-checkpoint) ---
+
+
+def verify_extends_saved(
+    saved_note: str,
+    current_note: str | None,
+    proof: Sequence[str],
+    public_keys: Sequence[str],
+    key_name: str | None = None,
+) -> tuple[Checkpoint, Checkpoint]:
+    """Verify that the log's latest checkpoint extends one a caller saved earlier.
+
+    ``public_keys`` are the log's trusted keys (base64 or verifier keys; after a rotation the
+    saved checkpoint may be signed by a retired one); ``proof`` is the consistency proof from
+    the saved size to the current one. Fails (``VerificationError``) when the saved checkpoint
+    is not the log's, when the log holds no checkpoint as large (its newest checkpoint was
+    deleted, or the log was rolled back), or when the saved tree is not a prefix of the
+    current one (the history diverged). Returns ``(saved, current)``.
+    """
+    trusted = [_public_key(key, key_name) for key in public_keys]
+    raw_keys = [raw for raw, _ in trusted]
+    saved = _checkpoint_by_any(saved_note, raw_keys, key_name, "saved checkpoint")
+    if current_note is None:
+        raise VerificationError(
+            "rollback", f"the log holds no checkpoint, yet you saved one of {saved.tree_size}"
+        )
+    current = _checkpoint_by_any(current_note, raw_keys, key_name, "latest checkpoint")
+    if saved.origin != current.origin:
+        raise VerificationError(
+            "origin", f"the saved checkpoint is of log {saved.origin!r}, not {current.origin!r}"
+        )
+    if current.tree_size < saved.tree_size:
+        raise VerificationError(
+            "rollback",
+            f"the log's latest checkpoint covers {current.tree_size} entries, fewer than the "
+            f"{saved.tree_size} of the one you saved: a newer checkpoint was deleted or the "
+            "log was rolled back",
+        )
+    hashes = _hashes(proof, "consistency_proof")
+    if not verify_consistency(
+        saved.tree_size, current.tree_size, saved.root_hash, current.root_hash, hashes
+    ):
+        raise VerificationError(
+            "consistency_proof",
+            f"the history diverged: the saved tree of {saved.tree_size} entries is not a "
+            f"prefix of the log's tree of {current.tree_size}",
+        )
+    return saved, current
+
+
+def _checkpoint_by_any(
+    note_text: str, raw_keys: Sequence[bytes], key_name: str | None, what: str
+) -> Checkpoint:
+    try:
+        checkpoint, _ = open_checkpoint(note_text, key_name, raw_keys)
+    except InvalidNote as exc:
+        raise VerificationError("checkpoint", f"the {what} is not valid: {exc}") from exc
+    return checkpoint
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: verify a receipt file; print OK or the failure; return the exit status."""
     parser = argparse.ArgumentParser(
@@ -200,6 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cp = result.checkpoint
     root = base64.b64encode(cp.root_hash).decode()
     print(f"OK leaf {result.leaf_index} is in {cp.origin} at tree size {cp.tree_size} ({root})")
+    if result.event is not None:
+        print(f"OK its sealed record ({result.event['type']}) is the one the leaf commits to")
     return 0
 
 

@@ -18,28 +18,79 @@ MAX_PROBLEMS_SHOWN = 20
 
 
 @click.command()
-@click.option("--public-key", default=None, help="Base64 Ed25519 key (default: the instance's).")
-def verify(public_key: str | None) -> None:
+@click.option(
+    "--public-key",
+    "public_keys",
+    multiple=True,
+    help="Base64 Ed25519 key; repeat for several (default: the instance's current and "
+    "retired signing keys).",
+)
+@click.option(
+    "--since-checkpoint",
+    "since",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A checkpoint saved earlier (its signed note, or the API's JSON answer): the log must "
+    "still extend it.",
+)
+def verify(public_keys: tuple[str, ...], since: str | None) -> None:
     """Audit the ledger and every registry record against it; exit 1 on any mismatch."""
-    from ipx.ops import audit  # the ORM and the registry: see the module docstring
+    from ipx.db_ext import database  # Flask and SQLAlchemy: see the module docstring
 
     app = ipx.create_app()
-    raw_key: bytes | None
-    if public_key:
-        raw_key = base64.b64decode(public_key, validate=True)
+    try:
+        _verify(app, public_keys, since)
+    finally:
+        database(app).engine.dispose()
+
+
+def _verify(app, public_keys: tuple[str, ...], since: str | None) -> None:
+    from ipx.ops import audit  # the ORM and the registry: see the module docstring
+    from ipx.ops.signing_keys import instance_public_keys
+
+    if public_keys:
+        raw_keys = [base64.b64decode(key, validate=True) for key in public_keys]
     else:
-        raw_key = audit.instance_public_key(app.config)
-        if raw_key is None:
+        raw_keys = instance_public_keys(app.config)
+        if not raw_keys:
             key_file = app.config["SIGNING_KEY_FILE"]
             raise click.UsageError(f"no signing key at {key_file}; pass --public-key")
     started = time.perf_counter()
-    report = audit.audit_instance(app, raw_key)
+    report = audit.audit_instance(app, raw_keys)
     for line in report.checked:
         click.echo(f"checked {line}")
+    since_ok = since is None or _verify_since(app, since, raw_keys)
     click.echo(f"took {time.perf_counter() - started:.2f} s")
     if not report.ok:
         _fail(report)
+    if not since_ok:
+        sys.exit(1)
     click.echo("OK: the log, its checkpoints and the registry agree")
+
+
+def _verify_since(app, path: str, raw_keys: list[bytes]) -> bool:
+    """``--since-checkpoint``: print what was compared, or each problem; True when it holds."""
+    from ipx.db_ext import database
+    from ipx.ops.audit import snapshot
+    from ipx.ops.since_checkpoint import check_since, read_saved_checkpoint
+
+    try:
+        saved = read_saved_checkpoint(path)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise click.UsageError(f"--since-checkpoint: {exc}") from None
+    with snapshot(database(app).engine) as session:
+        report = check_since(
+            session,
+            saved,
+            raw_keys,
+            key_name=app.config["LEDGER_KEY_NAME"],
+            origin=app.config["LEDGER_ORIGIN"],
+        )
+    for line in report.checked:
+        click.echo(f"checked {line}")
+    for problem in report.problems:
+        click.echo(f"FAILED since checkpoint: {problem}")
+    return report.ok
 
 
 def _fail(report) -> None:
@@ -58,5 +109,8 @@ def checkpoint() -> None:
     from ipx.ledger.signing import current_checkpoint
 
     app = ipx.create_app()
-    signed = current_checkpoint(database(app).engine, force=True, app=app)
+    try:
+        signed = current_checkpoint(database(app).engine, force=True, app=app)
+    finally:
+        database(app).engine.dispose()
     click.echo(signed.note, nl=False)

@@ -1,0 +1,56 @@
+"""Checking a checkpoint against several trusted keys: the log's current and retired ones.
+
+After ``ipx signing rotate`` the log's checkpoints are signed by more than one key over its
+life; a checkpoint is good when one of the trusted keys signed it (the signature line's key id
+says which). Standard library + ``cryptography`` only, like ``note``: the offline verifier may
+import it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+
+from ipx.ledger import note
+
+NO_SIGNATURE = "note has no signature by"
+
+
+def open_checkpoint(
+    note_text: str | bytes, key_name: str | None, public_keys: bytes | Iterable[bytes]
+) -> tuple[note.Checkpoint, bytes]:
+    """The checkpoint and the raw public key (of ``public_keys``) whose signature it carries.
+
+    Raises ``note.InvalidNote``: for a malformed note or a bad signature by a trusted key,
+    that error; when no trusted key signed it, one saying so.
+    """
+    keys = [public_keys] if isinstance(public_keys, bytes) else list(public_keys)
+    if not keys:
+        raise note.InvalidNote("no trusted public key to check the note with")
+    unsigned: note.InvalidNote | None = None
+    for key in keys:
+        try:
+            return note.parse_and_verify_note(note_text, key_name, key), key
+        except note.InvalidNote as exc:
+            if not str(exc).startswith(NO_SIGNATURE):
+                raise  # malformed, or a trusted key's signature that does not verify
+            unsigned = exc
+    if len(keys) == 1 and unsigned is not None:
+        raise unsigned
+    raise note.InvalidNote(f"{NO_SIGNATURE} any of the {len(keys)} trusted keys")
+
+
+def signer_key_ids(note_text: str) -> list[str]:
+    """The hex key ids of the signature lines of a signed note (nothing is verified)."""
+    split = note_text.rfind("\n\n")
+    ids = []
+    for line in note_text[split + 2 :].splitlines():
+        _, _, blob = line.removeprefix(note.SIGNATURE_PREFIX).partition(" ")
+        try:
+            raw = base64.b64decode(blob.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            continue
+        if len(raw) >= 4:
+            ids.append(raw[:4].hex())
+    return ids
