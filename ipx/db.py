@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import BigInteger, DateTime, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -39,21 +39,31 @@ class Base(DeclarativeBase):
         __table__: ClassVar[Table]
 
 
-def create_db_engine(url: str, *, lock_timeout_ms: int | None = None, **kwargs) -> Engine:
+def create_db_engine(
+    url: str, *, lock_timeout_ms: int | None = None, read_only: bool = False, **kwargs
+) -> Engine:
     """Create an engine with the project's settings for SQLite or PostgreSQL.
 
     ``lock_timeout_ms`` bounds every lock wait of the engine's PostgreSQL sessions, so no
     request waits forever behind another. The app's engine has it, so ``ipx init``'s migrations
     do too: one waiting longer for a lock fails and rolls back whole (PostgreSQL's DDL is
     transactional) and can simply be run again.
+
+    ``read_only`` makes the engine of a read replica (``IPX_READ_DATABASE_URL``): every
+    transaction on it is read-only (PostgreSQL's ``default_transaction_read_only``, SQLite's
+    ``query_only``), so a read routed there never writes even if the URL names the primary,
+    and the engine is marked as a replica (``is_read_replica``).
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    kwargs.setdefault("hide_parameters", True)  # errors and logs never show bound (personal) values
+    if read_only:
+        kwargs["execution_options"] = {**kwargs.get("execution_options", {}), READ_REPLICA: True}
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, read_only=read_only)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -65,12 +75,23 @@ def create_db_engine(url: str, *, lock_timeout_ms: int | None = None, **kwargs) 
     kwargs.setdefault("pool_recycle", 1800)
     engine = create_engine(url, **kwargs)
     if lock_timeout_ms:
-        _set_lock_timeout(engine, int(lock_timeout_ms))
+        _set_on_connect(engine, f"SET lock_timeout = {int(lock_timeout_ms)}")
+    if read_only:
+        _set_on_connect(engine, "SET default_transaction_read_only = on")
     return engine
 
 
-def _set_lock_timeout(engine: Engine, milliseconds: int) -> None:
-    """``SET lock_timeout`` once on every new connection (a session setting, so it leaves any
+#: Execution option marking the engine of a read replica (see ``create_db_engine``).
+READ_REPLICA = "ipx_read_replica"
+
+
+def is_read_replica(bind: Engine | Connection) -> bool:
+    """Whether ``bind`` (a session's engine or connection) reads a replica, not the primary."""
+    return bool(bind.get_execution_options().get(READ_REPLICA, False))
+
+
+def _set_on_connect(engine: Engine, statement: str) -> None:
+    """Run a ``SET`` once on every new connection (a session setting, so it leaves any
     ``options`` of the URL alone and passes through connection poolers in session mode)."""
 
     @event.listens_for(engine, "connect")
@@ -78,11 +99,11 @@ def _set_lock_timeout(engine: Engine, milliseconds: int) -> None:
         autocommit = dbapi_connection.autocommit
         dbapi_connection.autocommit = True
         with dbapi_connection.cursor() as cursor:
-            cursor.execute(f"SET lock_timeout = {milliseconds}")
+            cursor.execute(statement)
         dbapi_connection.autocommit = autocommit
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
@@ -92,6 +113,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -6,7 +6,9 @@ type, with the roles that may run it. ``UseCases.run`` checks the role, opens th
 commits: the JSON API's routes and the console's views build a command and call ``run``; they
 never open a transaction, commit or build SQL. Reads go through ``UseCases.read``, a unit of
 work that never writes, with the same principal, so the visibility policy
-(``ipx.registry.visibility``) applies to both ways in alike.
+(``ipx.registry.visibility``) applies to both ways in alike. ``read(..., replica=True)`` runs a
+read that may lag the primary (the public query) on the read replica's sessions when the
+service has one (``IPX_READ_DATABASE_URL``), on the primary's otherwise.
 """
 
 from __future__ import annotations
@@ -48,11 +50,13 @@ class UseCases:
         self,
         sessions: sessionmaker[Session],
         *,
+        read_sessions: sessionmaker[Session] | None = None,
         digest_key: Callable[[], bytes],
         clock: Callable[[], datetime] = utcnow,
         cases: Iterable[Mapping[type, UseCase]] = (),
     ) -> None:
         self._sessions = sessions
+        self._read_sessions = read_sessions or sessions
         self._digest_key = digest_key
         self._clock = clock
         self._cases: dict[type, UseCase] = {}
@@ -85,11 +89,21 @@ class UseCases:
         return result
 
     def read(
-        self, query: Callable[..., R], principal: Principal | None, /, *args: Any, **kwargs: Any
+        self,
+        query: Callable[..., R],
+        principal: Principal | None,
+        /,
+        *args: Any,
+        replica: bool = False,
+        **kwargs: Any,
     ) -> R:
         """Answer a read: ``query(uow, principal, *args, **kwargs)`` in a unit of work that
-        never writes (records come back detached, ready to serialise)."""
-        with self.unit_of_work(principal, write=False) as uow:
+        never writes (records come back detached, ready to serialise).
+
+        ``replica``: the query may be answered from the read replica, as of its replay; only
+        for reads whose answer says what state it shows (a checkpoint the replica holds).
+        """
+        with self.unit_of_work(principal, write=False, replica=replica) as uow:
             return query(uow, principal, *args, **kwargs)
 
     def unit_of_work(
@@ -98,9 +112,12 @@ class UseCases:
         *,
         write: bool = True,
         held: HeldTransaction | None = None,
+        replica: bool = False,
     ) -> UnitOfWork:
+        if replica and (write or held is not None):
+            raise ValueError("a unit of work on the read replica never writes")
         return UnitOfWork(
-            self._sessions,
+            self._read_sessions if replica else self._sessions,
             actor=principal.actor if principal else "public",
             write=write,
             clock=self._clock,

@@ -12,10 +12,10 @@ from flask import current_app
 from ipx.auth import Principal
 from ipx.console.session import console_principal
 from ipx.errors import NotFound
+from ipx.ledger.replica import held_checkpoint
 from ipx.ledger.schemas import ReceiptOut
-from ipx.ledger.signing import checkpoint_reference
 from ipx.receipts import receipt_of_entry, registration_entry
-from ipx.registry.disposal import disposals, realization
+from ipx.registry.disposal import disposals
 from ipx.registry.model import ENCUMBERING
 from ipx.registry.services import (
     applications,
@@ -49,7 +49,7 @@ def dashboard(uow: UnitOfWork, who: Principal) -> dict:
 def public_search(uow: UnitOfWork, who: Principal | None, *, number, pledgor) -> dict:
     """The public encumbrance answer and the checkpoint it was read at."""
     return {
-        "checkpoint": checkpoint_reference(uow.session),
+        "checkpoint": held_checkpoint(uow.session).reference(),
         "items": queries.public_encumbrances(uow, number=number, pledgor=pledgor),
     }
 
@@ -79,12 +79,20 @@ def asset_page(uow: UnitOfWork, who: Principal, asset_id: int) -> dict:
     )
     return {
         "asset": asset,
-        "holders": [(h, _party_name(uow, who, h)) for h in asset.holder_ids],
+        "holders": [(h, party_name(uow, who, h)) for h in asset.holder_ids],
         "pledges": encumbrances,
         "names": overviews.pledge_party_names(uow, who, encumbrances),
         "history": queries.asset_history(uow, who, asset_id),
         "freezes": examination.asset_freezes(uow, who, asset_id),
     }
+
+
+def asset_freeze(uow: UnitOfWork, who: Principal, asset_id: int, freeze_id: int):
+    """One of the court freezes of an asset the user sees; another asset's is ``NotFound``."""
+    found = [f for f in examination.asset_freezes(uow, who, asset_id) if f.id == freeze_id]
+    if not found:
+        raise NotFound(f"No freeze {freeze_id} on asset {asset_id}.")
+    return found[0]
 
 
 def party_list(uow: UnitOfWork, who: Principal, *, text, cursor, limit=None) -> dict:
@@ -130,7 +138,7 @@ def _referenced(uow: UnitOfWork, who: Principal, checks) -> dict:
                 party_ids.update(ids)
             elif key == "pledge_ids":
                 pledge_ids.update(ids)
-    names = {("party", i): _party_name(uow, who, i) for i in party_ids}
+    names = {("party", i): party_name(uow, who, i) for i in party_ids}
     numbers = {
         ("pledge", i): pledges.get_pledge(uow, who, i).registration_number for i in pledge_ids
     }
@@ -147,7 +155,7 @@ def _visible_asset(uow: UnitOfWork, who: Principal, asset_id: int):
 def _names(uow: UnitOfWork, who: Principal, items) -> dict:
     """Names of the pledgors and pledgees of applications the user sees, by party id."""
     ids = {i for item in items for i in (item.pledgor_id, item.pledgee_id)}
-    return {i: name for i in ids if (name := _party_name(uow, who, i)) is not None}
+    return {i: name for i in ids if (name := party_name(uow, who, i)) is not None}
 
 
 def pledge_list(uow: UnitOfWork, who: Principal, *, status, cursor, limit=None) -> dict:
@@ -181,18 +189,20 @@ def pledge_receipt(pledge_id: int) -> dict:
 def export_rows(uow: UnitOfWork, who: Principal, list_page, **filters) -> dict:
     """Every row of a list (up to ``EXPORT_LIMIT``), read page by page in one transaction."""
     items: list[dict] = []
-    names, cursor = {}, None
+    lookups: dict[str, dict] = {"names": {}, "numbers": {}}  # what the pages show by id
+    cursor = None
     while len(items) < EXPORT_LIMIT:
         answer = list_page(uow, who, cursor=cursor, limit=200, **filters)
         items.extend(answer["items"])
-        names.update(answer.get("names", {}))
+        for key, found in lookups.items():
+            found.update(answer.get(key, {}))
         cursor = answer["next_cursor"]
         if cursor is None:
             break
-    return {"items": items[:EXPORT_LIMIT], "names": names, "truncated": cursor is not None}
+    return {"items": items[:EXPORT_LIMIT], **lookups, "truncated": cursor is not None}
 
 
-def _party_name(uow: UnitOfWork, who: Principal, party_id: int) -> str | None:
+def party_name(uow: UnitOfWork, who: Principal, party_id: int) -> str | None:
     """A holder's name, or None for a co-holder the user is not shown (as the API does)."""
     try:
         return parties.get_party(uow, who, party_id).name
@@ -200,9 +210,10 @@ def _party_name(uow: UnitOfWork, who: Principal, party_id: int) -> str | None:
         return None
 
 
-def valuation_list(uow: UnitOfWork, who: Principal, *, cursor) -> dict:
-    items = valuations.list_valuations(uow, who, after=decode_cursor(cursor), limit=PAGE_SIZE)
-    return page(items, PAGE_SIZE)
+def valuation_list(uow: UnitOfWork, who: Principal, *, cursor, limit=None) -> dict:
+    limit = limit or PAGE_SIZE
+    items = valuations.list_valuations(uow, who, after=decode_cursor(cursor), limit=limit)
+    return page(items, limit)
 
 
 def valuation_page(uow: UnitOfWork, who: Principal, valuation_id: int) -> dict:
@@ -210,28 +221,6 @@ def valuation_page(uow: UnitOfWork, who: Principal, valuation_id: int) -> dict:
     row = valuations.get_valuation(uow.session, who, valuation_id)
     asset = _visible_asset(uow, who, row.asset_id) if row.asset_id else None
     return {"valuation": valuations.valuation_json(row), "request": row.request, "asset": asset}
-
-
-def disposal_page(uow: UnitOfWork, who: Principal, disposal_id: int) -> dict:
-    """A disposal the user may see, its bids, and the distribution statement once sold."""
-    disposal = disposals.get_disposal(uow, who, disposal_id)
-    pledge = pledges.get_pledge(uow, who, disposal.pledge_id)
-    statement = None
-    if disposal.status == "sold":
-        statement = dict(realization.statement_of(uow, who, disposal_id))
-        statement["lines"] = list(statement["lines"])
-    bids = disposals.list_bids(uow, who, disposal_id)
-    ids = {b.bidder_id for b in bids} | {
-        line.payee_id for line in (statement or {}).get("lines", [])
-    }
-    names = {i: name for i in ids if (name := _party_name(uow, who, i)) is not None}
-    return {
-        "disposal": disposal,
-        "pledge": pledge,
-        "bids": bids,
-        "statement": statement,
-        "names": {**names, **overviews.pledge_party_names(uow, who, [pledge])},
-    }
 
 
 def pledge_disposals(uow: UnitOfWork, who: Principal, pledge_id: int) -> list:

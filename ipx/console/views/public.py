@@ -25,6 +25,7 @@ def public():
     elif criterion:
         answer = reads.read(
             reads.public_search,
+            replica=True,  # the read replica's, when there is one (stamped with its checkpoint)
             number=text if criterion == "number" else None,
             pledgor=text if criterion == "pledgor" else None,
         )
