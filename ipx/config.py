@@ -36,6 +36,23 @@ def argon2_memory_kib() -> int:
     return int(_env("ARGON2_MEMORY_KIB", "65536"))
 
 
+def prometheus_multiproc_dir() -> str | None:
+    """prometheus-client's multiprocess directory (``PROMETHEUS_MULTIPROC_DIR``, which
+    ``ipx serve`` sets for its workers; the library reads it too): None in a single process."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def metrics_dir() -> str | None:
+    """``IPX_METRICS_DIR``: where ``ipx serve``'s workers keep their metrics (emptied at each
+    start); None: a fresh temporary directory per server, removed when it stops."""
+    return _env("METRICS_DIR") or None
+
+
+def log_level() -> str:
+    """``IPX_LOG_LEVEL`` of the JSON log on stderr (``ipx serve``, ``wsgi.py``)."""
+    return _env("LOG_LEVEL", "INFO").upper()
+
+
 def instance_config() -> dict:
     """This instance's configuration; creates ``instance/`` (the default SQLite file, keys)."""
     path = instance_path()
@@ -52,6 +69,9 @@ def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping from defaults and ``IPX_*`` variables."""
     return {
         "DATABASE_URL": _env("DATABASE_URL") or default_database_url(instance_path),
+        # A streaming replica for the public query and the ledger's public reads (None: all
+        # reads on the primary). Writes always go to DATABASE_URL.
+        "READ_DATABASE_URL": _env("READ_DATABASE_URL") or None,
         # PostgreSQL: the longest a statement waits for a row lock before giving up (503, or
         # 409 idempotency-in-progress for a duplicate Idempotency-Key); SQLite's busy timeout
         # plays this part there.
@@ -69,6 +89,19 @@ def load_config(instance_path: Path) -> dict:
         "CHECKPOINT_EVERY_EVENTS": int(_env("CHECKPOINT_EVERY_EVENTS", "1000")),
         "MAX_CONTENT_LENGTH": int(_env("MAX_BODY_BYTES", str(8 * 1024 * 1024))),
         "MAX_BATCH_ITEMS": int(_env("MAX_BATCH_ITEMS", "10000")),
+        # Operating (ipx.web.observability, health, limits): the per-request JSON log line,
+        # /metrics on or off, and rate limits per client address ("N per minute", several
+        # joined by ";", or "off"), counted in Redis when IPX_REDIS_URL is set (shared by
+        # every worker and instance), else in each process's memory.
+        "REQUEST_LOG": _env("ACCESS_LOG", "1") != "0",
+        "METRICS_ENABLED": _env("METRICS", "1") != "0",
+        "METRICS_MULTIPROC_DIR": prometheus_multiproc_dir(),
+        "RATE_LIMIT_PUBLIC": _env("RATE_LIMIT_PUBLIC", "60 per minute"),
+        "RATE_LIMIT_LOGIN": _env("RATE_LIMIT_LOGIN", "10 per minute"),
+        "REDIS_URL": _env("REDIS_URL") or None,
+        # Reverse proxies in front of the service whose X-Forwarded-For is trusted (0: none,
+        # the peer address is the client's; 1: one TLS-terminating proxy).
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         "LTV_CAPS": {
             kind: _env(f"LTV_CAP_{kind.upper()}", cap) for kind, cap in DEFAULT_LTV_CAPS.items()
         },

@@ -27,6 +27,7 @@ from ipx.auth import current_principal
 from ipx.db import Base, UTCDateTime, begin_write
 from ipx.errors import Conflict, IdempotencyMismatch, ValidationFailed, is_lock_timeout
 from ipx.uow import UnitOfWork, utcnow
+from ipx.web.metrics import IDEMPOTENT_REPLAYS, LOCK_TIMEOUTS
 
 MAX_KEY_LENGTH = 200
 IDEMPOTENCY_KEY_PARAMETER = {
@@ -101,6 +102,7 @@ class Claim:
             if is_lock_timeout(exc):
                 # The first request has run longer than the lock timeout: do not hold this
                 # worker and connection any longer; the client retries later.
+                LOCK_TIMEOUTS.labels(lock="idempotency-key").inc()
                 raise Conflict(
                     "A request with this Idempotency-Key is still running; retry later.",
                     code="idempotency-in-progress",
@@ -181,6 +183,7 @@ def idempotent(view):
             claim.finish(response)
             return response
         except _Replay as replay:
+            IDEMPOTENT_REPLAYS.inc()
             return replay.response
         finally:
             claim.close()

@@ -11,7 +11,7 @@ from http import HTTPStatus
 
 from marshmallow import Schema, fields
 
-from ipx.web.errors import PROBLEM_JSON
+from ipx.web.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE
 
 
 class Problem(Schema):
@@ -20,8 +20,9 @@ class Problem(Schema):
     type = fields.String(
         required=True,
         metadata={
-            "description": "URI of the problem type; `about:blank` for plain HTTP errors.",
-            "example": "https://ipx.example/problems/not-found",
+            "description": f"URI of the problem type: `{PROBLEM_TYPE_BASE}` followed by the "
+            "`code`, one type per code.",
+            "example": f"{PROBLEM_TYPE_BASE}not-found",
         },
     )
     title = fields.String(required=True, metadata={"example": "No such record"})
@@ -66,6 +67,10 @@ ERRORS: dict[int, tuple[type[Problem], str]] = {
         "`validation-failed`, with `errors` per field; `idempotency-mismatch` when an "
         "Idempotency-Key is reused with another body or path.",
     ),
+    429: (
+        Problem,
+        "`rate-limited`: too many requests from this address; retry after `Retry-After`.",
+    ),
     503: (
         Problem,
         "`lock-timeout` (a record is busy), `service-unavailable` (the database) or "
@@ -76,6 +81,7 @@ DEFAULT_ERROR = (Problem, "`internal-error`: an unexpected fault, logged by the 
 
 HEADERS = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}, "example": "Bearer"}},
+    429: {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}},
     503: {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}},
 }
 

@@ -25,6 +25,10 @@ PUBLIC: dict[str, frozenset[str]] = {
     "ledger.ConsistencyProof": GET,
     # What the model is and how far to trust it.
     "valuations.CurrentModel": GET,
+    # An operator's probes and metrics, outside /api/v1 (ipx.web.health, ipx.web.scrape).
+    "health.healthz": GET,
+    "health.readyz": GET,
+    "metrics.metrics": GET,
     # The OpenAPI document and its Swagger UI.
     "api-docs.openapi_json": GET,
     "api_docs.docs": GET,
