@@ -10,6 +10,8 @@ from ipx.db_ext import database
 PASSWORD = "correct horse battery staple"
 _names = itertools.count(1)
 CSRF_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+FORM = re.compile(r'<form method="post" action="(?P<action>[^"]*)"[^>]*>(?P<body>.*?)</form>', re.S)
+HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
 
 
 def console_user(app, role: str, party_id: int | None = None, *, username: str | None = None):
@@ -35,6 +37,25 @@ def csrf_token(html: str) -> str:
     field = CSRF_FIELD.search(html)
     assert field, "the page has no CSRF token"
     return re.search(r'value="([^"]+)"', field.group(0)).group(1)
+
+
+def form_fields(html: str, action: str) -> dict[str, str]:
+    """The hidden fields (CSRF token, one-time form token) of the page's form posting to
+    ``action``, as a browser would send them."""
+    for form in FORM.finditer(html):
+        if form["action"].split("?")[0] == action.split("?")[0]:
+            fields = {}
+            for hidden in HIDDEN.findall(form["body"]):
+                name = re.search(r'name="([^"]+)"', hidden).group(1)
+                fields[name] = re.search(r'value="([^"]*)"', hidden).group(1)
+            return fields
+    raise AssertionError(f"the page has no form posting to {action}")
+
+
+def submit_form(client, page_path: str, action: str, data: dict, **kwargs):
+    """Open the page and send its form posting to ``action`` with ``data``."""
+    page = page_text(client.get(page_path, **kwargs))
+    return client.post(action, data={**form_fields(page, action), **data}, **kwargs)
 
 
 def post_login(client, username: str, password: str = PASSWORD, **kwargs):

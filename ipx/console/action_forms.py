@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ipx.console.forms import no_nul
+from ipx.console.forms import money, no_nul
 from ipx.console.labels import CLOSING_REASON, PROCEEDS, TRANSFER_KIND
 from ipx.console.registry_forms import REQUIRED, IdsField, choices_of
 from ipx.registry.model import Ground
@@ -55,7 +55,7 @@ class RegisterForm(FlaskForm):
 
 class PledgeChangeForm(FlaskForm):
     secured_amount = DecimalField(
-        _l("New secured amount"), places=2, validators=[Optional(), NumberRange(min=0)]
+        _l("New secured amount"), places=2, validators=[Optional(), money]
     )
     debt_end = DateField(_l("New end of the debt"), validators=[Optional()])
     submit = SubmitField(_l("Record the change"))
@@ -102,7 +102,7 @@ class TransferForm(FlaskForm):
         _l("Proceeds of a pledged asset go to"), choices=choices_of(PROCEEDS), default=""
     )
     proceeds_amount = DecimalField(
-        _l("Proceeds received (optional)"), places=2, validators=[Optional(), NumberRange(min=0)]
+        _l("Proceeds received (optional)"), places=2, validators=[Optional(), money]
     )
     submit = SubmitField(_l("Record the transfer"))
 
@@ -111,9 +111,7 @@ class BidForm(FlaskForm):
     bidder_id = IntegerField(
         _l("Bidder (party id)"), validators=[InputRequired(REQUIRED), NumberRange(min=1)]
     )
-    amount = DecimalField(
-        _l("Amount bid"), places=2, validators=[InputRequired(REQUIRED), NumberRange(min=0)]
-    )
+    amount = DecimalField(_l("Amount bid"), places=2, validators=[InputRequired(REQUIRED), money])
     submit = SubmitField(_l("Record the bid"))
 
 
@@ -135,7 +133,7 @@ class ValuationRequestForm(FlaskForm):
     annual_revenue = DecimalField(
         _l("Annual revenue of the products using it (CNY, for a value range)"),
         places=2,
-        validators=[Optional(), NumberRange(min=0)],
+        validators=[Optional(), money],
     )
     royalty_rate = DecimalField(
         _l("Royalty rate (%, optional)"), places=2, validators=[Optional(), NumberRange(0, 100)]

@@ -1,9 +1,11 @@
 """The console's writes: a command run by the app's use-case runner as the logged-in user.
 
-A view builds the command from its form and calls ``attempt``; the runner checks the role,
-runs the handler in one transaction and commits, exactly as for the JSON API. A refusal the
-user can act on (bad input, a conflict with the record's state) comes back as messages to
-show with the form; anything else is an error page.
+A view builds the command from its form and calls ``attempt``; the runner checks the role and
+runs the handler in one transaction, exactly as for the JSON API. That transaction is held by
+the claim on the form's one-time token (``form_once``), which commits it with the token spent
+once the view has answered, so a form posted twice acts once. A refusal the user can act on
+(bad input, a conflict with the record's state) comes back as messages to show with the form;
+anything else is an error page.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from ipx.console import form_once
 from ipx.console.field_messages import show_refusal
 from ipx.console.session import console_principal
 from ipx.errors import Conflict, RegistrationRefused, ValidationFailed
@@ -33,6 +36,9 @@ CONFLICT_MESSAGES = {
     "bidder-not-eligible": _l("The pledgor and the pledgee may not bid in the disposal."),
     "bid-below-reserve": _l("The bid is below the reserve price."),
     "bid-not-highest": _l("In an auction a bid must be higher than the best bid so far."),
+    "debt-not-due": _l(
+        "The debt has not fallen due yet: timely disposal can be asked for after it."
+    ),
     "pledgee-consent-required": _l(
         "The asset is pledged: a transfer or licence needs the pledgee's recorded consent."
     ),
@@ -59,10 +65,14 @@ class Outcome:
 
 
 def run(command: object) -> Any:
-    """Run the command as the logged-in user (its errors propagate to the error pages)."""
+    """Run the command as the logged-in user, in the transaction of the form's token claim
+    (its errors propagate to the error pages)."""
     principal = console_principal()
     assert principal is not None  # every writing view requires a login
-    return current_app.extensions["ipx.usecases"].run(command, principal)
+    claim = form_once.current_claim()
+    if claim is None:
+        raise RuntimeError("a console view that writes is wrapped in form_once.once")
+    return current_app.extensions["ipx.usecases"].run(command, principal, held=claim)
 
 
 def attempt(command: object, form: FlaskForm | None = None) -> Outcome:
@@ -70,12 +80,23 @@ def attempt(command: object, form: FlaskForm | None = None) -> Outcome:
     try:
         return Outcome(result=run(command), ok=True)
     except ValidationFailed as refusal:
-        return Outcome(problems=show_refusal(form, refusal))
+        outcome = Outcome(problems=show_refusal(form, refusal))
     except RegistrationRefused as refusal:
-        return Outcome(refusal=refusal)
+        outcome = Outcome(refusal=refusal)
     except Conflict as conflict:
         words = CONFLICT_MESSAGES.get(conflict.code, _l("That conflicts with the record's state."))
-        return Outcome(problems=[str(words)])
+        outcome = Outcome(problems=[str(words)])
+    except BaseException:
+        _abandon()
+        raise
+    _abandon()  # nothing was done: release the locks before the page is shown again
+    return outcome
+
+
+def _abandon() -> None:
+    claim = form_once.current_claim()
+    if claim is not None:
+        claim.abandon()
 
 
 def may(command_name: str) -> bool:

@@ -61,6 +61,16 @@ REGISTRY_MESSAGES = [
     (r"Say where the proceeds go: .*", _l("Say where the proceeds of the pledged asset go.")),
     (r"Only a pledged asset's transfer has proceeds\.", _l("Only a pledged asset has proceeds.")),
     (r"Give proceeds: .*", _l("Say where the proceeds go.")),
+    (r"A default needs an outstanding amount\.", _l("A default needs an amount still owed.")),
+    (
+        r"No stored valuation of these assets: give a reserve price\.",
+        _l("No valuation of these assets is stored: give a reserve price."),
+    ),
+    (
+        r"Not encumbered by this pledge \(or already sold\): \[(?P<ids>[\d, ]*)\]\.",
+        _l("Assets %(ids)s are not (or no longer) under this pledge."),
+    ),
+    (r"Unknown party (?P<id>\d+)\.", _l("No party with id %(id)s.")),
     (r"a \w+ needs an explicit expiry date", _l("A trademark or copyright needs its expiry date.")),
     (
         r"a [\w ]+ filed on (?P<filed>\S+) expires on (?P<statutory>\S+), not \S+",

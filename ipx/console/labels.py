@@ -50,6 +50,11 @@ DISPOSAL_STATUS = {
     "failed": _l("Failed: no bid"),
     "withdrawn": _l("Withdrawn"),
 }
+WITHDRAWAL_REASON = {
+    "debt_paid": _l("The debt was paid (the pledge ends)"),
+    "court_order": _l("A court stayed the disposal"),
+    "parties_agreement": _l("The parties agreed otherwise"),
+}
 DISPOSAL_METHOD = {"auction": _l("Auction"), "listing": _l("Listing on an exchange")}
 DISTRIBUTION_LINE = {
     "costs": _l("Costs of the disposal"),
@@ -90,6 +95,15 @@ EVENT_TYPE = {
     "pledge.extended": _l("Debt term extended"),
     "pledge.cancelled": _l("Pledge cancelled"),
     "pledge.revoked": _l("Pledge revoked"),
+    "pledge.defaulted": _l("Default declared"),
+    "pledge.disposal_requested": _l("Timely disposal asked for"),
+    "disposal.opened": _l("Disposal opened"),
+    "disposal.bid": _l("Bid recorded"),
+    "disposal.sold": _l("Sold in the disposal"),
+    "disposal.failed": _l("Disposal failed: no bid"),
+    "disposal.withdrawn": _l("Disposal withdrawn"),
+    "pledge.partially_realized": _l("Pledge partly realized"),
+    "pledge.realized": _l("Pledge realized"),
 }
 LABELS = {
     "pledge_status": PLEDGE_STATUS,
@@ -99,6 +113,7 @@ LABELS = {
     "party_kind": PARTY_KIND,
     "disposal_status": DISPOSAL_STATUS,
     "disposal_method": DISPOSAL_METHOD,
+    "withdrawal_reason": WITHDRAWAL_REASON,
     "distribution_line": DISTRIBUTION_LINE,
     "role": ROLE,
     "closing_reason": CLOSING_REASON,

@@ -29,7 +29,7 @@ from wtforms.validators import (
 )
 
 from ipx.console.field_messages import number_message
-from ipx.console.forms import no_nul
+from ipx.console.forms import money, no_nul
 from ipx.console.labels import ASSET_KIND, LEGAL_STATUS, PARTY_KIND
 from ipx.registry.numbers import (
     InvalidNumber,
@@ -160,7 +160,7 @@ class ApplicationForm(FlaskForm):
         _l("Pledged assets (asset ids, separated by commas)"), validators=[DataRequired(REQUIRED)]
     )
     secured_amount = DecimalField(
-        _l("Secured amount (CNY)"), places=2, validators=[Optional(), NumberRange(min=0)]
+        _l("Secured amount (CNY)"), places=2, validators=[Optional(), money]
     )
     debt_start = DateField(_l("Debt starts"), validators=[Optional()])
     debt_end = DateField(_l("Debt ends"), validators=[Optional()])

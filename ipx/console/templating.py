@@ -10,6 +10,7 @@ from werkzeug.urls import iri_to_uri
 
 from ipx.console.actions import may
 from ipx.console.checklist_words import fact_sentence, ground_title
+from ipx.console.form_once import form_once
 from ipx.console.labels import label
 from ipx.console.session import console_principal
 
@@ -25,7 +26,22 @@ NAVIGATION = (
         ("console.application_list", "console.application_page", "console.new_application"),
     ),
     (_l("Pledges"), "reader", ("console.pledge_list", "console.pledge_page")),
-    (_l("Valuations"), "reader", ("console.valuation_list", "console.valuation_page")),
+    (
+        _l("Disposals"),
+        "reader",
+        (
+            "console.disposal_list",
+            "console.disposal_page",
+            "console.default_page",
+            "console.new_disposal",
+        ),
+    ),
+    (_l("Transactions"), "staff", ("console.transaction_list",)),
+    (
+        _l("Valuations"),
+        "reader",
+        ("console.valuation_list", "console.request_valuation", "console.valuation_page"),
+    ),
     (_l("Public search"), "anyone", ("console.public",)),
     (_l("API documentation"), "anyone", ("api_docs.docs",)),
 )
@@ -34,7 +50,8 @@ STAFF_ROLES = {"clerk", "auditor", "admin"}
 
 
 def register(blp: Blueprint) -> None:
-    for helper in (url_with, navigation, current_user, label, may, ground_title, fact_sentence):
+    helpers = (url_with, navigation, current_user, label, may, ground_title, fact_sentence)
+    for helper in (*helpers, form_once):
         blp.add_app_template_global(helper)
 
 

@@ -90,3 +90,17 @@ def _related_parties(session: Session, own_id: int | None, party_id: int) -> boo
 
 def is_clerk_like(principal: Principal) -> bool:
     return principal.role in (Role.CLERK, Role.ADMIN)
+
+
+def ensure_may_value_asset(principal: Principal, asset: Asset | None, asset_id: int) -> Asset:
+    """The registered asset the principal asks to value (``NotFound`` otherwise).
+
+    Wider than seeing the asset's record: a bank values any registered asset (it asks before it
+    lends, when nothing ties it to the asset yet; a patent's bibliographic data is public
+    anyway); an owner only assets it holds; clerks and admins any.
+    """
+    if asset is None or (
+        principal.role is Role.OWNER and principal.party_id not in asset.holder_ids
+    ):
+        raise NotFound(f"No asset with id {asset_id}.")
+    return asset

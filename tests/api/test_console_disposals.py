@@ -4,13 +4,13 @@ distribution statement of the sale, and the pledge's parties only."""
 from __future__ import annotations
 
 from tests.api.test_disposal_flow import Scene
-from tests.console_helpers import csrf_token, logged_in, page_text
+from tests.console_helpers import form_fields, logged_in, page_text
 from tests.registry_helpers import event_types, row_counts
 
 
 def post(client, page_path: str, path: str, data: dict):
     page = page_text(client.get(page_path))
-    return client.post(path, data={"csrf_token": csrf_token(page), **data})
+    return client.post(path, data={**form_fields(page, path), **data})
 
 
 def test_a_clerk_records_bids_closes_and_reads_the_distribution_statement(

@@ -10,7 +10,7 @@ import pytest
 
 from tests.api.test_console_registry_forms import submit
 from tests.conftest import Keys
-from tests.console_helpers import csrf_token, logged_in, page_text
+from tests.console_helpers import form_fields, logged_in, page_text
 from tests.registry_helpers import event_types, row_counts
 
 TODAY = date.today()
@@ -55,10 +55,8 @@ def rows(page: str) -> dict[str, str]:
 def post_action(client, application_id: int, action: str, data: dict):
     """POST one of the examination screen's forms (each carries the session's CSRF token)."""
     page = page_text(client.get(f"/console/applications/{application_id}"))
-    return client.post(
-        f"/console/applications/{application_id}/{action}",
-        data={"csrf_token": csrf_token(page), **data},
-    )
+    path = f"/console/applications/{application_id}/{action}"
+    return client.post(path, data={**form_fields(page, path), **data})
 
 
 def test_a_clerk_files_examines_and_registers_and_sees_the_number_and_receipt(app, client, world):

@@ -11,16 +11,16 @@ from ipx.registry.numbers import (
     make_patent_number,
     patent_check_character,
 )
-from tests.console_helpers import csrf_token, logged_in, page_text
+from tests.console_helpers import csrf_token, form_fields, logged_in, page_text
 from tests.registry_helpers import credit_code, event_types, row_counts
 
 TODAY = date.today()
 
 
 def submit(client, path: str, data: dict, form_page: str | None = None, **kwargs):
-    """GET the form's page for its CSRF token, then POST the form."""
+    """GET the form's page for its CSRF and one-time tokens, then POST the form."""
     page = page_text(client.get(form_page or path, **kwargs))
-    return client.post(path, data={"csrf_token": csrf_token(page), **data}, **kwargs)
+    return client.post(path, data={**form_fields(page, path), **data}, **kwargs)
 
 
 def asset_form(holder: int, **overrides) -> dict:

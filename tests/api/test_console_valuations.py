@@ -8,7 +8,7 @@ import re
 import pytest
 
 from ipx.console import charts
-from tests.console_helpers import csrf_token, logged_in, page_text
+from tests.console_helpers import form_fields, logged_in, page_text
 from tests.registry_helpers import event_types, row_counts
 
 
@@ -20,7 +20,11 @@ def world(registry):
 
 def ask(client, asset: int | str, **fields):
     page = page_text(client.get("/console/valuations"))
-    data = {"csrf_token": csrf_token(page), "asset_id": str(asset), "loan_term_months": "24"}
+    data = {
+        **form_fields(page, "/console/valuations"),
+        "asset_id": str(asset),
+        "loan_term_months": "24",
+    }
     return client.post("/console/valuations", data={**data, **fields})
 
 

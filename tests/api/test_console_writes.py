@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from ipx.registry.numbers import make_patent_number
 from tests.api.test_console_registry_forms import submit
-from tests.console_helpers import csrf_token, logged_in, page_text
+from tests.console_helpers import csrf_token, form_fields, logged_in, page_text
 from tests.registry_helpers import credit_code, event_types, row_counts
 
 TODAY = date.today()
@@ -17,7 +17,7 @@ FILED = TODAY - timedelta(days=3 * 365)
 
 def post(client, page_path: str, path: str, data: dict):
     page = page_text(client.get(page_path))
-    return client.post(path, data={"csrf_token": csrf_token(page), **data})
+    return client.post(path, data={**form_fields(page, path), **data})
 
 
 def console_flow(app, client, serial: int) -> None:
@@ -224,3 +224,24 @@ def test_a_clerk_records_a_consented_assignment_of_a_pledged_asset(app, client, 
     assert answer.status_code == 302, page_text(answer)
     assert event_types(app)[-1] == "asset.assignment"
     assert "Assignment recorded" in page_text(clerk.get(path))
+
+
+def test_lifting_a_freeze_through_another_assets_page_is_404_and_lifts_nothing(
+    app, client, registry
+):
+    owner = registry.party()
+    frozen, other = registry.asset([owner]), registry.asset([owner])
+    clerk = logged_in(client, app, "clerk")
+    path = f"/console/assets/{frozen['id']}"
+    order = {"freeze-court": "上海市浦东新区人民法院", "freeze-order_number": "(2026)沪0115执保9号"}
+    assert post(clerk, path, f"{path}/freezes", order).status_code == 302
+    freeze_id = re.search(r"/freezes/(\d+)/lift", page_text(clerk.get(path))).group(1)
+    before = row_counts(app)
+    elsewhere = f"/console/assets/{other['id']}/freezes/{freeze_id}/lift"
+    page = page_text(clerk.get(path))
+    answer = clerk.post(elsewhere, data=form_fields(page, f"{path}/freezes/{freeze_id}/lift"))
+    assert answer.status_code == 404
+    assert row_counts(app) == before
+    assert f"/freezes/{freeze_id}/lift" in page_text(clerk.get(path))  # still in force
+    assert post(clerk, path, f"{path}/freezes/{freeze_id}/lift", {}).status_code == 302
+    assert event_types(app)[-1] == "asset.freeze_lifted"

@@ -29,7 +29,13 @@ LAUNCH_ARGS = [
 
 @pytest.fixture
 def backend():
-    """One backend here: what the pages read is tested on both by the API tests."""
+    """SQLite by default: what the pages read is tested on both backends by the API tests.
+
+    The main clerk flows also run on PostgreSQL (``@pytest.mark.parametrize("backend",
+    ["sqlite", "postgresql"])``), served from a server of their own. Without a reachable
+    PostgreSQL those runs are skipped, unless ``IPX_REQUIRE_POSTGRES=1`` (set by ``.ci/run``),
+    which makes that a failure (``tests/conftest.py``'s ``pg_url``).
+    """
     return "sqlite"
 
 

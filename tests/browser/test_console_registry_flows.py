@@ -1,6 +1,6 @@
 """The registry's work in a real browser: a clerk registers parties and an asset, files and
-registers a pledge and sees its receipt; a second application shows R09 failing; a bank sees
-a valuation with its three pictures."""
+registers a pledge and sees its receipt; a second application shows R09 failing (on SQLite
+and on PostgreSQL); a bank sees a valuation with its three pictures."""
 
 from __future__ import annotations
 
@@ -60,8 +60,9 @@ def file_application(page: Page, base: str, owner: int, bank: int, asset_id: str
     expect(page.get_by_role("status")).to_contain_text("is filed.")
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_clerk_registers_a_pledge_from_scratch_and_a_second_one_shows_r09(
-    page: Page, live_server, app
+    page: Page, live_server, app, backend
 ):
     log_in(page, live_server, console_user(app, "clerk"))
     owner = register_party(page, live_server, "华东材料科技股份有限公司")

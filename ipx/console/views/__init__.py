@@ -18,11 +18,13 @@ def console_blueprint() -> Blueprint:
         assets,
         auth,
         dashboard,
+        defaults,
         disposals,
         errors,
         parties,
         pledges,
         public,
+        transactions,
         valuations,
     )
 
@@ -36,7 +38,16 @@ def console_blueprint() -> Blueprint:
     blp.before_request(i18n.remember_language)
     blp.before_request(session.load_login)
     blp.before_request(_check_csrf)
-    records = (parties, assets, applications, pledges, disposals, valuations)
+    records = (
+        parties,
+        assets,
+        applications,
+        pledges,
+        defaults,
+        disposals,
+        transactions,
+        valuations,
+    )
     pages = (auth, dashboard, public, *records)
     for module in (*pages, errors, templating):
         module.register(blp)

@@ -12,6 +12,7 @@ from ipx.auth import Role
 from ipx.console import actions, reads
 from ipx.console.action_forms import CorrectionForm, RefuseForm, RegisterForm
 from ipx.console.csv_export import csv_response
+from ipx.console.form_once import once
 from ipx.console.labels import APPLICATION_STATUS, label
 from ipx.console.registry_forms import ApplicationForm
 from ipx.console.session import console_principal, login_required
@@ -59,6 +60,7 @@ def application_list():
 
 
 @login_required(Role.BANK, Role.CLERK)
+@once
 def new_application():
     """File a joint pledge application (a bank files as the pledgee)."""
     form = ApplicationForm()
@@ -96,6 +98,7 @@ def application_page(application_id: int, forms: dict | None = None, refusal=Non
 
 
 @login_required(Role.CLERK)
+@once
 def register_pledge(application_id: int):
     """Examine and register: the new pledge's page (number and receipt), or every ground."""
     form = RegisterForm(prefix="register")
@@ -112,6 +115,7 @@ def register_pledge(application_id: int):
 
 
 @login_required(Role.CLERK)
+@once
 def refuse(application_id: int):
     """Refuse the application with the grounds the clerk chose."""
     form = RefuseForm(prefix="refuse")
@@ -126,6 +130,7 @@ def refuse(application_id: int):
 
 
 @login_required(Role.CLERK)
+@once
 def request_correction(application_id: int):
     """Return the application to the applicant with what must be corrected."""
     form = CorrectionForm(prefix="correction")
@@ -139,6 +144,7 @@ def request_correction(application_id: int):
 
 
 @login_required(Role.BANK, Role.CLERK)
+@once
 def correct(application_id: int):
     """Resubmit an application returned for correction, with its corrected terms."""
     form = ApplicationForm(prefix="terms")

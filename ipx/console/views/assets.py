@@ -10,6 +10,7 @@ from ipx.auth import Role
 from ipx.console import actions, reads
 from ipx.console.action_forms import FreezeForm, LiftForm, TransferForm
 from ipx.console.csv_export import csv_response
+from ipx.console.form_once import once
 from ipx.console.labels import label
 from ipx.console.registry_forms import AssetForm
 from ipx.console.session import login_required
@@ -41,6 +42,7 @@ def asset_list():
 
 
 @login_required(Role.CLERK)
+@once
 def new_asset():
     """Register a right with its holders; bad input comes back next to its field."""
     form = AssetForm()
@@ -89,6 +91,7 @@ def asset_page(asset_id: int, given: dict | None = None, problems=(), status: in
 
 
 @login_required(Role.CLERK)
+@once
 def transfer(asset_id: int):
     """Record an assignment or a licence (a pledged asset: with the pledgee's consent)."""
     form = TransferForm(prefix="transfer")
@@ -110,6 +113,7 @@ def transfer(asset_id: int):
 
 
 @login_required(Role.CLERK)
+@once
 def freeze(asset_id: int):
     """Record a court's preservation order on the asset."""
     form = FreezeForm(prefix="freeze")
@@ -125,8 +129,11 @@ def freeze(asset_id: int):
 
 
 @login_required(Role.CLERK)
+@once
 def lift(asset_id: int, freeze_id: int):
-    """Lift one court freeze (the asset stays frozen while another order is active)."""
+    """Lift one court freeze of this asset (it stays frozen while another order is active);
+    a freeze of another asset is no freeze of this page's (404)."""
+    reads.read(reads.asset_freeze, asset_id, freeze_id)
     outcome = actions.attempt(LiftFreeze(freeze_id))
     for problem in outcome.problems:
         flash(problem, "error")

@@ -1,13 +1,20 @@
-"""Error pages: a problem in the page's language, never a stack trace."""
+"""Error pages: a problem in the page's language, never a stack trace.
+
+What is logged of an unexpected error is its type, where it happened and, for a database
+error, the statement with its placeholders: never the exception's message, which for a
+database error carries the bound values (a party's name, an identity number) and the
+server's own words about them ("Key (credit_code)=(...) already exists").
+"""
 
 from __future__ import annotations
 
 import logging
+import traceback
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 
 from ipx.errors import IpxError, NotFound
@@ -42,6 +49,7 @@ TITLES = {
     409: lambda: _("That conflicts with the current state of the record."),
     413: lambda: _("The request is too large."),
     422: lambda: _("Some of the input is not valid."),
+    429: lambda: _("Too many requests. Please wait a moment and try again."),
     503: lambda: _("The service is busy. Please try again shortly."),
 }
 
@@ -53,6 +61,8 @@ def _title(status: int) -> str:
 def _ipx_error(exc: IpxError):
     # The record's own wording (for a 404: "No pledge with id 7") would confirm what the user
     # may not know; the page says only what kind of problem it is.
+    if exc.status == 403 and request.method == "POST":
+        return error_page(403, _("Your role may not do this."), _("Nothing was changed."))
     return error_page(exc.status, _title(exc.status))
 
 
@@ -70,10 +80,26 @@ def _http_error(exc: HTTPException):
 
 
 def _database_busy(exc: OperationalError):
-    log.warning("database busy or unavailable on a console page: %s", exc.orig)
+    log.warning("database busy or unavailable on a console page: %s", safe_description(exc))
     return error_page(503, _title(503))
 
 
 def _unexpected(exc: Exception):
-    log.exception("unexpected error on a console page")
+    log.error(
+        "unexpected error on a console page: %s\n%s",
+        safe_description(exc),
+        "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+    )
     return error_page(500, _("Something went wrong."), _("The error has been logged."))
+
+
+def safe_description(exc: BaseException) -> str:
+    """The exception's type (and its database driver's), and the SQL statement of a database
+    error with its placeholders; no message, no bound value."""
+    described = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    if isinstance(exc, StatementError):
+        if exc.orig is not None:
+            described += f" ({type(exc.orig).__module__}.{type(exc.orig).__qualname__})"
+        if exc.statement:
+            described += f" in: {' '.join(exc.statement.split())}"
+    return described

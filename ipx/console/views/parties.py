@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from ipx.auth import Role
 from ipx.console import actions, reads
 from ipx.console.csv_export import csv_response
+from ipx.console.form_once import once
 from ipx.console.labels import label
 from ipx.console.registry_forms import PartyForm
 from ipx.console.session import login_required
@@ -30,6 +31,7 @@ def party_list():
 
 
 @login_required(Role.CLERK)
+@once
 def new_party():
     """Register an organization (with its credit code) or an individual."""
     form = PartyForm()

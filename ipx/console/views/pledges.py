@@ -13,6 +13,7 @@ from ipx.auth import Role
 from ipx.console import actions, reads
 from ipx.console.action_forms import CancelForm, PledgeChangeForm, RevokeForm
 from ipx.console.csv_export import csv_response
+from ipx.console.form_once import once
 from ipx.console.labels import PLEDGE_STATUS, label
 from ipx.console.session import login_required
 from ipx.registry.commands import CancelPledge, ChangePledge, RevokePledge
@@ -47,7 +48,15 @@ def pledge_list():
     if request.args.get("format") == "csv":
         return _csv(reads.read(reads.export_rows, reads.pledge_list, status=status))
     answer = reads.read(reads.pledge_list, status=status, cursor=request.args.get("cursor"))
-    return render_template("console/pledges.html", status=status, statuses=PLEDGE_STATUS, **answer)
+    # The queue of defaults awaiting disposal: each row leads to opening one (clerks).
+    next_step = status == "defaulted" and actions.may("OpenDisposal")
+    return render_template(
+        "console/pledges.html",
+        status=status,
+        statuses=PLEDGE_STATUS,
+        next_step=next_step,
+        **answer,
+    )
 
 
 # Any: the forms' base (flask-wtf) is untyped.
@@ -79,6 +88,7 @@ def _act(pledge_id: int, name: str, command_of, done: str):
 
 
 @login_required(Role.CLERK)
+@once
 def change(pledge_id: int):
     """Record a change of the secured amount or of the debt's end."""
     return _act(
@@ -90,6 +100,7 @@ def change(pledge_id: int):
 
 
 @login_required(Role.CLERK)
+@once
 def cancel(pledge_id: int):
     """Cancel the pledge: debt repaid, pledge waived or contract void."""
     return _act(
@@ -101,6 +112,7 @@ def cancel(pledge_id: int):
 
 
 @login_required(Role.CLERK)
+@once
 def revoke(pledge_id: int):
     """Revoke a registration made in error or obtained by deception."""
     return _act(

@@ -1,5 +1,6 @@
-"""Valuations: the user's valuations, asking for one, and each valuation's page with its
-three pictures (survival curve, value range, drivers) and their tables."""
+"""Valuations: the user's valuations (with a cursor and a CSV export), asking for one, and
+each valuation's page with its three pictures (survival curve, value range, drivers) and their
+tables."""
 
 from __future__ import annotations
 
@@ -8,35 +9,66 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from ipx.auth import Role
 from ipx.console import actions, charts, reads
 from ipx.console.action_forms import ValuationRequestForm
+from ipx.console.csv_export import csv_response
+from ipx.console.form_once import once
 from ipx.console.session import login_required
 from ipx.valuation.handlers import ValueAssets
 
+#: Who reads valuations, and who asks for them: as the API's GET and POST /valuations.
 READERS = (Role.BANK, Role.CLERK, Role.OWNER, Role.AUDITOR)
+VALUERS = (Role.BANK, Role.CLERK, Role.OWNER)
+CSV_HEADER = (
+    "id",
+    "asset_id",
+    "model_version",
+    "as_of",
+    "score",
+    "grade",
+    "p_in_force_at_maturity",
+    "value_p10",
+    "value_p50",
+    "value_p90",
+    "currency",
+    "created_at",
+)
 
 
 def register(blp: Blueprint) -> None:
-    blp.add_url_rule("/valuations", view_func=valuation_list, methods=["GET", "POST"])
+    blp.add_url_rule("/valuations", view_func=valuation_list)
+    blp.add_url_rule(
+        "/valuations", endpoint="request_valuation", view_func=request_valuation, methods=["POST"]
+    )
     blp.add_url_rule("/valuations/<int:valuation_id>", view_func=valuation_page)
 
 
 @login_required(*READERS)
-def valuation_list():
-    """The valuations the user may read, newest first, and the form to ask for one."""
-    form = ValuationRequestForm()
-    if request.method == "GET" and request.args.get("asset_id", "").isdigit():
-        form.asset_id.data = int(request.args["asset_id"])
-    problems: list[str] = []
-    if request.method == "POST" and form.validate_on_submit():
-        outcome = actions.attempt(ValueAssets([form.request_item()]), form)
-        if outcome.ok:
-            valuation_id = outcome.result[0]["id"]
-            return redirect(url_for("console.valuation_page", valuation_id=valuation_id))
-        problems = outcome.problems
+def valuation_list(form: ValuationRequestForm | None = None, problems=(), status: int = 200):
+    """The valuations the user may read, newest first, and the form to ask for one (for the
+    roles that may ask)."""
+    if request.args.get("format") == "csv":
+        return _csv(reads.read(reads.export_rows, reads.valuation_list))
+    if form is None:
+        form = ValuationRequestForm(formdata=None)
+        if request.args.get("asset_id", "").isdigit():
+            form.asset_id.data = int(request.args["asset_id"])
     answer = reads.read(reads.valuation_list, cursor=request.args.get("cursor"))
-    status = 422 if form.errors or problems else 200
     return render_template(
-        "console/valuations.html", form=form, problems=problems, **answer
+        "console/valuations.html", form=form, problems=list(problems), **answer
     ), status
+
+
+@login_required(*VALUERS)
+@once
+def request_valuation():
+    """Value an asset, stored and logged as by ``POST /api/v1/valuations``; bad input comes
+    back next to its field."""
+    form = ValuationRequestForm()
+    if not form.validate_on_submit():
+        return valuation_list(form, status=422)
+    outcome = actions.attempt(ValueAssets([form.request_item()]), form)
+    if not outcome.ok:
+        return valuation_list(form, outcome.problems, status=422)
+    return redirect(url_for("console.valuation_page", valuation_id=outcome.result[0]["id"]))
 
 
 @login_required(*READERS)
@@ -55,3 +87,24 @@ def valuation_page(valuation_id: int):
     return render_template(
         "console/valuation.html", pictures=pictures, maturity=maturity, chart=charts, **page
     )
+
+
+def _csv(export: dict):
+    def row(v):
+        value = v.result.get("value") or {}
+        return (
+            v.id,
+            v.asset_id,
+            v.model_version,
+            v.as_of.isoformat(),
+            v.result.get("score"),
+            v.result.get("grade"),
+            v.result.get("p_in_force_at_maturity"),
+            value.get("p10"),
+            value.get("p50"),
+            value.get("p90"),
+            v.currency,
+            v.created_at.isoformat(),
+        )
+
+    return csv_response("valuations.csv", CSV_HEADER, (row(v) for v in export["items"]))
