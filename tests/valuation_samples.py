@@ -8,7 +8,7 @@ from pathlib import Path
 from ipx.valuation.model import ValuationRequest
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "2026.11.0"
+MODEL = ROOT / "models" / "2026.12.0"
 FULL = {
     "claims": 12,
     "backward_citations": 8,

@@ -72,17 +72,26 @@ class OwnerHistory:
     prior_s2: float
 
     @classmethod
-    def fit(cls, owners: Sequence[str], payments: np.ndarray) -> OwnerHistory:
-        """Count stage-1 and stage-2 outcomes per owner (stages 1-2 are never censored)."""
+    def fit(
+        cls, owners: Sequence[str], payments: np.ndarray, observed: np.ndarray | None = None
+    ) -> OwnerHistory:
+        """Count stage-1 and stage-2 outcomes per owner, only where observed (`observed`: stages
+        with a known outcome per row; None: stages 1-2 always known, as in the US sample)."""
+        if observed is None:  # the US sample: stages 1-2 never censored
+            seen1 = np.ones(len(payments), bool)
+            seen2 = payments >= 1
+        else:
+            seen1, seen2 = observed >= 1, (payments >= 1) & (observed >= 2)
         counts: dict[str, list[int]] = {}
-        for name, paid in zip(owners, payments, strict=True):
+        rows = zip(owners, payments.tolist(), seen1.tolist(), seen2.tolist(), strict=True)
+        for name, paid, s1, s2 in rows:
             c = counts.setdefault(owner_key(name), [0, 0, 0, 0])
-            c[0] += 1
-            c[1] += int(paid >= 1)
-            c[2] += int(paid >= 1)
-            c[3] += int(paid >= 2)
-        prior1 = float(np.mean(payments >= 1))
-        prior2 = float(np.mean(payments[payments >= 1] >= 2))
+            c[0] += int(s1)
+            c[1] += int(s1 and paid >= 1)
+            c[2] += int(s2)
+            c[3] += int(s2 and paid >= 2)
+        prior1 = float(np.mean(payments[seen1] >= 1))
+        prior2 = float(np.mean(payments[seen2] >= 2))
         return cls({k: tuple(v) for k, v in counts.items()}, prior1, prior2)
 
     def encode(self, owners: Sequence[str | None]) -> np.ndarray:
@@ -116,14 +125,20 @@ class OwnerHistory:
 
 
 def out_of_fold_owner_features(
-    owners: Sequence[str], payments: np.ndarray, n_folds: int = 5, seed: int = 0
+    owners: Sequence[str],
+    payments: np.ndarray,
+    n_folds: int = 5,
+    seed: int = 0,
+    observed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Owner features of training rows, each computed without its own fold's labels."""
     fold = np.random.default_rng(seed).permutation(len(owners)) % n_folds
     out = np.empty((len(owners), 3))
     for f in range(n_folds):
         hist = OwnerHistory.fit(
-            [o for o, g in zip(owners, fold, strict=True) if g != f], payments[fold != f]
+            [o for o, g in zip(owners, fold, strict=True) if g != f],
+            payments[fold != f],
+            None if observed is None else observed[fold != f],
         )
         rows = np.flatnonzero(fold == f)
         out[rows] = hist.encode([owners[i] for i in rows.tolist()])
@@ -146,7 +161,9 @@ def base_matrix(sample: RenewalSample) -> np.ndarray:
 def training_matrix(sample: RenewalSample, seed: int = 0) -> np.ndarray:
     """Features of training rows: owner history out of fold, so no row sees its own label."""
     x = base_matrix(sample)
-    x[:, -3:] = out_of_fold_owner_features(sample.assignees, sample.payments, seed=seed)
+    x[:, -3:] = out_of_fold_owner_features(
+        sample.assignees, sample.payments, seed=seed, observed=sample.observed_stages
+    )
     return x
 
 

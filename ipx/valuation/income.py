@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import numpy as np
 
 from ipx.valuation.model import Economics, IncomeValue
+from ipx.valuation.terms import DAYS_PER_YEAR
 
 #: Assumed royalty rates by IPC section when the caller gives none (documented, configurable via
 #: `Valuer.load(royalty_rates=...)`): mid-points of published licensing-survey ranges.
@@ -93,7 +94,10 @@ def relief_from_royalty(
     assumptions = {
         **{k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(econ).items()},
         "royalty_rate": royalty_rate,
-        "years": float(ends[-1]) if len(ends) else 0.0,
+        # The remaining term: whole days through the last day in force, and years to two
+        # decimals (the calculation itself uses the exact fraction).
+        "days": round(float(ends[-1]) * DAYS_PER_YEAR) if len(ends) else 0,
+        "years": round(float(ends[-1]), 2) if len(ends) else 0.0,
         "uncertainty": asdict(uncertainty),
     }
     return IncomeValue(_cents(p10), _cents(p50), _cents(p90), assumptions=assumptions)

@@ -14,10 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from ipx.rights import AssetKind
+from ipx.valuation.validity import Validity
 
 #: Kinds the renewal model scores. Utility models are scored with a `kind-extrapolated` flag;
 #: designs, trademarks and copyrights get no score (their features and renewal economics differ).
 MODELLED_KINDS = frozenset({AssetKind.INVENTION, AssetKind.UTILITY_MODEL})
+
+#: How the model covers each kind it scores: trained on it, or extrapolated to it.
+KIND_CASE = {AssetKind.INVENTION: "modelled", AssetKind.UTILITY_MODEL: "extrapolated"}
 
 #: Default loan-to-value caps on the p10 value (configurable via `Valuer.load(ltv_caps=...)`).
 #: Designs and copyrights: 0.10, below utility models, as they are thin, easily designed-around
@@ -45,7 +49,8 @@ GRADES = (
 
 
 def grade_for(score: float) -> str:
-    """Grade band of a score."""
+    """Grade band of a score on the full scale (each case draws its own, coarser or not:
+    `ipx.valuation.validity`)."""
     return next(name for name, floor in GRADES if score >= floor)
 
 
@@ -83,6 +88,11 @@ class IncomeValue:
     assumptions: dict[str, Any] = field(default_factory=dict)
 
 
+#: Request fields that change how an answer is presented, never what it says: kept out of the
+#: Monte Carlo seed.
+PRESENTATION_OPTIONS = frozenset({"explain"})
+
+
 @dataclass(frozen=True)
 class ValuationRequest:
     """One asset to value. `features` is registry-style and may be partial."""
@@ -101,13 +111,18 @@ class ValuationRequest:
     economics: Economics | None = None
     explain: bool = False
 
-    def canonical_json(self) -> str:
-        """Sorted-key, compact JSON of the request: the source of its Monte Carlo seed."""
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), default=str)
+    def canonical_json(self, model_version: str) -> str:
+        """Sorted-key, compact JSON of what determines the value (every field but the
+        presentation options) and the model version: the source of the Monte Carlo seed."""
+        facts = {k: v for k, v in asdict(self).items() if k not in PRESENTATION_OPTIONS}
+        facts["model_version"] = model_version
+        return json.dumps(facts, sort_keys=True, separators=(",", ":"), default=str)
 
-    def seed(self) -> int:
-        """64-bit seed from the SHA-256 of the canonical JSON."""
-        return int.from_bytes(hashlib.sha256(self.canonical_json().encode()).digest()[:8], "big")
+    def seed(self, model_version: str) -> int:
+        """64-bit seed from the SHA-256 of the canonical JSON: asking for drivers (or any other
+        presentation option) never changes the money figures."""
+        digest = hashlib.sha256(self.canonical_json(model_version).encode()).digest()
+        return int.from_bytes(digest[:8], "big")
 
 
 @dataclass(frozen=True)
@@ -155,6 +170,7 @@ class ValuationResult:
     drivers_space: str | None
     flags: list[Flag] = field(default_factory=list)
     imputed: list[str] = field(default_factory=list)
+    validity: Validity | None = None
 
     @classmethod
     def trusted(cls, **values: Any) -> ValuationResult:

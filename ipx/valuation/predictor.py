@@ -7,6 +7,7 @@ requests with economics) are built row by row. `value(r)` is `value_batch([r])[0
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -29,7 +30,7 @@ from ipx.valuation.income import (
 )
 from ipx.valuation.model import (
     DEFAULT_LTV_CAPS,
-    GRADES,
+    KIND_CASE,
     Collateral,
     Driver,
     Flag,
@@ -37,15 +38,15 @@ from ipx.valuation.model import (
     ValuationRequest,
     ValuationResult,
 )
+from ipx.valuation.stages import owner_seen
 from ipx.valuation.survival import conditional_survival
 from ipx.valuation.terms import years_in_force
+from ipx.valuation.validity import Validity, ValidityTable
 
 CENTS = Decimal("0.01")
 TOP_DRIVERS = 6
 DRIVERS_SPACE = "calibrated log-odds per stage, summed"
 _RANGE_FEATURES = (*F.COUNT_FEATURES, "grant_lag_days")
-_GRADE_FLOORS = np.array([floor for _, floor in reversed(GRADES)], dtype=float)
-_GRADE_NAMES = [name for name, _ in reversed(GRADES)]
 _PERCENTILES = np.linspace(0, 100, 101)
 
 
@@ -61,6 +62,8 @@ class Valuer:
         }
         self.royalty_rates = dict(royalty_rates or DEFAULT_ROYALTY_RATES)
         self._stages = [artifact.model.stages[k] for k in (1, 2, 3)]
+        self._unseen_owner = artifact.model.unseen_owner  # stage -> logistic regression
+        self.validity = ValidityTable(artifact.metadata.get("validity", {}))
         self._quantiles = np.asarray(artifact.metadata["reference_cohort"]["value_index_quantiles"])
         ranges = artifact.metadata["feature_ranges"]
         self._ranges = [(n, F.INDEX[n], *ranges[n]) for n in _RANGE_FEATURES]
@@ -120,13 +123,14 @@ class Valuer:
 
     def _value_batch(self, requests: Sequence[ValuationRequest]) -> list[ValuationResult]:
         b = Batch.of(requests, date.today(), self.artifact.model)
-        conditional = np.column_stack([s.predict(b.x) for s in self._stages])
+        seen = owner_seen(b.x)
+        conditional = self.artifact.model.conditional(b.x)
         survival = np.cumprod(conditional, axis=1)
         scores = np.interp(survival.sum(axis=1), self._quantiles, _PERCENTILES)
         maturity = maturity_probabilities(b, survival)
         flags = batch_flags(b, self._ranges, maturity)
-        drivers = self._drivers(b, np.flatnonzero(b.explain & b.modelled))
-        grades = np.searchsorted(_GRADE_FLOORS, scores, side="right") - 1
+        drivers = self._drivers(b, np.flatnonzero(b.explain & b.modelled), seen)
+        validity = self._validities(b, seen)
         values: list[IncomeValue | None] = [None] * len(requests)
         for i, req in enumerate(requests):
             if req.economics is not None:  # after batch_flags: income flags come last
@@ -139,7 +143,7 @@ class Valuer:
             b.modelled.tolist(),
             survival.tolist(),
             scores.tolist(),
-            grades.tolist(),
+            validity,
             maturity.p.tolist(),
             values,
             drivers,
@@ -153,7 +157,7 @@ class Valuer:
                 feature_schema_hash=self.feature_schema_hash,
                 as_of=as_of,
                 score=round(score, 1) if modelled else None,
-                grade=_GRADE_NAMES[grade] if modelled else None,
+                grade=valid.of_case.grade(score) if modelled else None,
                 survival=surv if modelled else None,
                 p_in_force_at_maturity=None if p != p else p,  # NaN: not asked or not modelled
                 value=value,
@@ -162,12 +166,29 @@ class Valuer:
                 drivers_space=DRIVERS_SPACE if drv else None,
                 flags=flag,
                 imputed=imputed,
+                validity=valid,
             )
-            for kind, as_of, modelled, surv, score, grade, p, value, drv, flag, imputed in rows
+            for kind, as_of, modelled, surv, score, valid, p, value, drv, flag, imputed in rows
         ]
 
-    def _drivers(self, b: Batch, rows: np.ndarray) -> list[list[Driver] | None]:
-        """TreeSHAP per stage times the Platt slope: calibrated log-odds contributions."""
+    def _validities(self, b: Batch, seen: np.ndarray) -> list[Validity]:
+        """Each row's case and figures (one object per distinct case and imputed set)."""
+        cache: dict = {}
+        out = []
+        for kind, modelled, owner, imputed in zip(
+            b.kinds, b.modelled.tolist(), seen.tolist(), b.imputed_lists(), strict=True
+        ):
+            how = "not-modelled" if not modelled else KIND_CASE.get(kind, "modelled")
+            key = (how, owner, tuple(imputed))
+            if key not in cache:
+                cache[key] = self.validity.of(how, owner, imputed)
+            out.append(cache[key])
+        return out
+
+    def _drivers(self, b: Batch, rows: np.ndarray, seen: np.ndarray) -> list[list[Driver] | None]:
+        """Per stage, exact contributions to the log-odds of the model serving the row:
+        TreeSHAP times the Platt slope (LightGBM), or coefficient times the standardised
+        input (the logistic regression served to unseen owners)."""
         out: list[list[Driver] | None] = [None] * len(b.kinds)
         if not len(rows):
             return out
@@ -180,6 +201,10 @@ class Valuer:
                 for s in self._stages
             ]
         )  # (3, rows, features)
+        unseen = ~seen[rows]
+        for k, logistic in self._unseen_owner.items():
+            if unseen.any():
+                stacked[k - 1, unseen] = logistic.contributions(x[unseen])
         total = stacked.sum(axis=0)
         top = np.argsort(-np.abs(total), axis=1, kind="stable")[:, :TOP_DRIVERS]
         values = np.take_along_axis(x, top, axis=1).tolist()
@@ -218,7 +243,9 @@ class Valuer:
                     f"royalty rate {royalty} assumed for IPC section {section or 'unknown'}",
                 )
             )
-        return relief_from_royalty(econ, float(royalty), ends, weights, req.seed())
+        # The seed is the request's value facts with as_of resolved, and the model version.
+        facts = req if req.as_of == as_of else dataclasses.replace(req, as_of=as_of)
+        return relief_from_royalty(econ, float(royalty), ends, weights, facts.seed(self.version))
 
     def _collateral(self, kind: AssetKind, value: IncomeValue | None, maturity_p) -> Collateral:
         if value is None:

@@ -43,6 +43,9 @@ class RenewalSample:
     payments: np.ndarray  # fees paid, 0..3 (int)
     source_stage3_flag: np.ndarray  # label_paid_all3_observable as given (bool)
     sha256: str
+    #: Stages with a known outcome per row, when the table says (the registry's export);
+    #: None for the US sample, where stages 1-2 are always known and stage 3 by the cut-off.
+    observed_stages: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -65,7 +68,14 @@ class RenewalSample:
             payments=self.payments[idx],
             source_stage3_flag=self.source_stage3_flag[idx],
             sha256=self.sha256,
+            observed_stages=None if self.observed_stages is None else self.observed_stages[idx],
         )
+
+    def observed(self) -> np.ndarray:
+        """Stages with a known outcome per row (0-3)."""
+        if self.observed_stages is not None:
+            return self.observed_stages
+        return np.where(stage3_observable(self), 3, 2)
 
 
 def _section(row: dict[str, str]) -> str:
@@ -93,6 +103,30 @@ def load_sample(path: str | Path) -> RenewalSample:
             [r.get("label_paid_all3_observable", "0").strip() == "1" for r in rows]
         ),
         sha256=hashlib.sha256(raw).hexdigest(),
+        observed_stages=np.array([int(r["observed_stages"]) for r in rows])
+        if "observed_stages" in rows[0]
+        else None,
+    )
+
+
+def join_samples(first: RenewalSample, second: RenewalSample) -> RenewalSample:
+    """Rows of `first` then `second`; the digest names both files."""
+    observed = (
+        None
+        if first.observed_stages is None and second.observed_stages is None
+        else np.concatenate([first.observed(), second.observed()])
+    )
+    return RenewalSample(
+        ids=first.ids + second.ids,
+        assignees=first.assignees + second.assignees,
+        grant_dates=first.grant_dates + second.grant_dates,
+        filing_dates=first.filing_dates + second.filing_dates,
+        counts={k: np.concatenate([v, second.counts[k]]) for k, v in first.counts.items()},
+        ipc_sections=first.ipc_sections + second.ipc_sections,
+        payments=np.concatenate([first.payments, second.payments]),
+        source_stage3_flag=np.concatenate([first.source_stage3_flag, second.source_stage3_flag]),
+        sha256=hashlib.sha256(f"{first.sha256}+{second.sha256}".encode()).hexdigest(),
+        observed_stages=observed,
     )
 
 
@@ -105,17 +139,18 @@ def stage3_observable(sample: RenewalSample) -> np.ndarray:
 def stage_rows_and_labels(sample: RenewalSample, stage: int) -> tuple[np.ndarray, np.ndarray]:
     """Risk set and label of a stage of the discrete-time survival model.
 
-    Stage k's rows are the patents kept through stage k-1 whose stage-k outcome is observed;
-    the label is 1 when the stage-k fee was paid. Censored stage-3 rows are not in the risk
-    set at all, so they can never count as lapses.
+    Stage k's rows are the patents kept through stage k-1 whose stage-k outcome is observed
+    (`observed`); the label is 1 when the stage-k fee was paid. Censored rows are not in the
+    risk set at all, so they can never count as lapses.
     """
     paid = sample.payments
+    known = sample.observed()
     if stage == 1:
-        rows = np.ones(len(sample), dtype=bool)
+        rows = known >= 1
     elif stage == 2:
-        rows = paid >= 1
+        rows = (paid >= 1) & (known >= 2)
     elif stage == 3:
-        rows = (paid >= 2) & stage3_observable(sample)
+        rows = (paid >= 2) & (known >= 3)
     else:
         raise ValueError(f"stage must be 1, 2 or 3, not {stage}")
     index = np.flatnonzero(rows)

@@ -38,6 +38,13 @@ class ValuationIn(Schema):
     features = fields.Nested(ValuationFeaturesIn)
     kind = fields.String(validate=validate.OneOf(KINDS))
     ipc = fields.String(validate=validate.Length(max=40))
+    owner = fields.String(
+        validate=validate.Length(min=1, max=300),
+        metadata={
+            "description": "the owner (assignee) as the reference data names it: its renewal "
+            "history is used when found (validity.case owner-history), else the priors"
+        },
+    )
     filing_date = fields.Date()
     grant_date = fields.Date()
     expiry_date = fields.Date()
@@ -51,7 +58,9 @@ class ValuationIn(Schema):
         if ("asset_id" in data) == ("features" in data):
             raise ValidationError("Give exactly one of asset_id or features.", "_schema")
         if "asset_id" in data:
-            given = sorted(set(data) & {"kind", "ipc", "filing_date", "grant_date", "expiry_date"})
+            given = sorted(
+                set(data) & {"kind", "ipc", "owner", "filing_date", "grant_date", "expiry_date"}
+            )
             if given:
                 raise ValidationError(
                     f"With asset_id these come from the registry: {given}.", "asset_id"
@@ -97,6 +106,70 @@ class FlagOut(Schema):
     message = fields.String()
 
 
+class StageFiguresOut(Schema):
+    """Held-out discrimination and calibration of one fee stage in the valuation's case."""
+
+    stage = fields.Integer(metadata={"description": "fee stage (1: 3.5, 2: 7.5, 3: 11.5 years)"})
+    approach = fields.String(
+        metadata={"description": "the model serving this case at this stage: lightgbm or logistic"}
+    )
+    split = fields.String(metadata={"description": "training and test rows of the design"})
+    n = fields.Integer(metadata={"description": "held-out patents at this stage"})
+    base_rate = fields.Float(metadata={"description": "share of them that paid this stage's fee"})
+    auc = fields.Float(metadata={"description": "out-of-sample ROC AUC (0.5 = no discrimination)"})
+    brier = fields.Float(metadata={"description": "out-of-sample Brier score (lower is better)"})
+    ece = fields.Float(metadata={"description": "expected calibration error, 10 equal bins"})
+
+
+class GradeBandOut(Schema):
+    """A grade of the valuation's case and what its held-out patents did next."""
+
+    grade = fields.String()
+    min_score = fields.Float(metadata={"description": "lowest score of the band (inclusive)"})
+    n = fields.Integer(metadata={"description": "held-out patents scored into the band"})
+    kept_through_stage2 = fields.Float(
+        allow_none=True,
+        metadata={"description": "share of them kept in force through the 7.5-year fee"},
+    )
+
+
+class ValidityOut(Schema):
+    """How far to trust this valuation: its case and that case's out-of-sample figures."""
+
+    case = fields.String(
+        metadata={
+            "description": "owner-history (the owner's renewal history is in the reference "
+            "data and used), unseen-owner (population priors instead), kind-extrapolated "
+            "(a utility model: no figures exist), or not-modelled",
+            "enum": ["owner-history", "unseen-owner", "kind-extrapolated", "not-modelled"],
+        }
+    )
+    owner_history_used = fields.Boolean(
+        metadata={"description": "whether the owner's renewal history entered the score"}
+    )
+    kind = fields.String(
+        metadata={
+            "description": "modelled (invention), extrapolated (utility model) or not-modelled",
+            "enum": ["modelled", "extrapolated", "not-modelled"],
+        }
+    )
+    inputs_imputed = fields.List(
+        fields.String(), metadata={"description": "inputs replaced by training medians"}
+    )
+    design = fields.String(
+        allow_none=True, metadata={"description": "the validation design of the figures"}
+    )
+    stages = fields.List(
+        fields.Nested(StageFiguresOut),
+        metadata={"description": "per stage, the case's held-out figures (empty: none exist)"},
+    )
+    grades = fields.List(
+        fields.String(), metadata={"description": "the grades this case can receive, best first"}
+    )
+    grade_bands = fields.List(fields.Nested(GradeBandOut))
+    summary = fields.String(metadata={"description": "the same in words"})
+
+
 class ValuationOut(Schema):
     id = fields.Integer()
     asset_id = fields.Integer(allow_none=True)
@@ -113,6 +186,14 @@ class ValuationOut(Schema):
     drivers_space = fields.String(allow_none=True)
     flags = fields.List(fields.Nested(FlagOut))
     imputed = fields.List(fields.String())
+    validity = fields.Nested(
+        ValidityOut,
+        allow_none=True,
+        metadata={
+            "description": "how far to trust this valuation (null on valuations stored "
+            "before it was recorded)"
+        },
+    )
     created_at = fields.DateTime()
 
 
@@ -126,7 +207,7 @@ class ModelCardOut(Schema):
     class Meta:
         unknown = INCLUDE  # the card carries what the model's metadata.json holds
 
-    version = fields.String(metadata={"example": "2026.11.0"})
+    version = fields.String(metadata={"example": "2026.12.0"})
     feature_names = fields.List(fields.String())
     feature_schema_hash = fields.String()
     training_data = fields.Dict()

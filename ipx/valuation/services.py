@@ -23,6 +23,7 @@ from ipx.ledger.events import Event
 from ipx.uow import UnitOfWork
 from ipx.valuation.model import Economics, ValuationRequest, ValuationResult
 from ipx.valuation.orm import Valuation
+from ipx.valuation.validity import validity_json
 
 if TYPE_CHECKING:  # the model and NumPy load with the first valuation, not with the routes
     from ipx.valuation.predictor import Valuer
@@ -44,6 +45,8 @@ class AssetFacts:
     expiry_date: date | None
     frozen: bool
     lapsed: bool
+    #: The holder's name for the owner-history lookup (None: the unseen-owner case).
+    owner: str | None = None
 
 
 #: (session, principal, asset_id) -> AssetFacts, raising NotFound when the caller may not see it.
@@ -102,6 +105,7 @@ def _request(uow: UnitOfWork, who: Principal, item: dict, assets: AssetSource):
             kind=item.get("kind", "invention"),
             features=item["features"],
             ipc=item.get("ipc"),
+            owner=item.get("owner"),
             filing_date=item.get("filing_date"),
             grant_date=item.get("grant_date"),
             expiry_date=item.get("expiry_date"),
@@ -112,6 +116,7 @@ def _request(uow: UnitOfWork, who: Principal, item: dict, assets: AssetSource):
         kind=facts.kind,
         features=facts.features,
         ipc=facts.ipc,
+        owner=facts.owner,
         filing_date=facts.filing_date,
         grant_date=facts.grant_date,
         expiry_date=facts.expiry_date,
@@ -212,6 +217,7 @@ def result_json(result: ValuationResult) -> dict:
         "drivers_space": result.drivers_space,
         "flags": [{"code": f.code, "message": f.message} for f in result.flags],
         "imputed": list(result.imputed),
+        "validity": None if result.validity is None else validity_json(result.validity),
     }
 
 
@@ -228,6 +234,7 @@ def _request_json(request: ValuationRequest) -> dict:
         "kind": str(request.kind),
         "features": request.features,
         "ipc": request.ipc,
+        "owner": request.owner,
         "filing_date": _iso(request.filing_date),
         "grant_date": _iso(request.grant_date),
         "expiry_date": _iso(request.expiry_date),

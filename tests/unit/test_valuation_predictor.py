@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ipx.valuation import features as F
-from ipx.valuation.model import Economics, ValuationRequest, grade_for
+from ipx.valuation.model import GRADES, Economics, ValuationRequest
 from ipx.valuation.predictor import Valuer
 from ipx.valuation.sample import load_sample
 from tests.valuation_samples import BASE, FULL, MODEL, ROOT
@@ -43,7 +43,9 @@ def test_differential_against_raw_boosters_and_stored_calibration(valuer):
         cum = cum / (1 + np.exp(-(cal["a"] * margin + cal["b"])))
         expected.append(cum)
     expected = np.column_stack(expected)
-    pinned = np.array([[0.95456, 0.835223, 0.645113], [0.907889, 0.698652, 0.493753]])  # 2026.11.0
+    pinned = np.array(
+        [[0.95456, 0.835223, 0.645113], [0.907889, 0.698652, 0.493753]]
+    )  # boosters since 2026.11.0
     np.testing.assert_allclose(expected[:2], pinned, atol=2e-6)
     for i in range(5):
         req = ValuationRequest(
@@ -68,7 +70,8 @@ def test_same_request_same_answer_and_money_is_decimal(valuer):
     )
     assert a.collateral.max_loan <= a.collateral.collateral_value
     assert "assumed-royalty-rate" in codes(a)
-    assert 0 <= a.score <= 100 and a.grade == grade_for(a.score)
+    assert 0 <= a.score <= 100 and a.grade == a.validity.of_case.grade(a.score)
+    assert a.grade in {name for name, _ in GRADES}
     assert a.survival[0] >= a.survival[1] >= a.survival[2]
 
 
@@ -124,7 +127,9 @@ def test_non_patent_kinds_get_no_score_but_an_income_value(valuer, kind):
 
 
 def test_explain_gives_signed_log_odds_drivers_that_sum_to_the_model(valuer):
-    result = valuer.value(dataclasses.replace(BASE, explain=True))
+    """An owner with history is served by LightGBM: TreeSHAP times the Platt slope."""
+    owner = "University of Washington"
+    result = valuer.value(dataclasses.replace(BASE, explain=True, owner=owner))
     assert result.drivers and "log-odds" in result.drivers_space
     stage = valuer.artifact.model.stages[1]
     row = np.array(
@@ -134,7 +139,7 @@ def test_explain_gives_signed_log_odds_drivers_that_sum_to_the_model(valuer):
                 ipc=BASE.ipc,
                 filing_date=BASE.filing_date,
                 grant_date=BASE.grant_date,
-                owner=None,
+                owner=owner,
                 defaults=valuer.artifact.model.defaults,
                 history=valuer.artifact.model.history,
             )[0]
@@ -146,11 +151,44 @@ def test_explain_gives_signed_log_odds_drivers_that_sum_to_the_model(valuer):
     assert valuer.value(BASE).drivers is None
 
 
+def test_drivers_of_an_unseen_owner_explain_the_model_that_serves_it(valuer):
+    """Each stage's contributions plus its base (the intercept, or LightGBM's expected value
+    on the Platt scale) give that stage's log-odds, whichever model serves the stage."""
+    result = valuer.value(dataclasses.replace(BASE, explain=True))
+    model = valuer.artifact.model
+    row = np.array(
+        [
+            F.registry_vector(
+                FULL,
+                ipc=BASE.ipc,
+                filing_date=BASE.filing_date,
+                grant_date=BASE.grant_date,
+                owner=None,
+                defaults=model.defaults,
+                history=model.history,
+            )[0]
+        ]
+    )
+    conditional = np.array(result.survival) / np.concatenate([[1.0], result.survival[:2]])
+    for k in (1, 2, 3):
+        if k in model.unseen_owner:
+            full = model.unseen_owner[k].contributions(row)[0]
+            logit = full.sum() + model.unseen_owner[k].intercept
+        else:
+            contrib = model.stages[k].booster.predict(row, pred_contrib=True)[0]
+            full = contrib[:-1] * model.stages[k].platt.a
+            logit = model.stages[k].platt.a * contrib.sum() + model.stages[k].platt.b
+        assert np.isclose(1 / (1 + np.exp(-logit)), conditional[k - 1])
+        shown = {d.feature: d.by_stage[k - 1] for d in result.drivers}
+        for name, value in shown.items():
+            assert np.isclose(value, full[F.INDEX[name]])
+
+
 def test_batch_equals_singles_and_card(valuer):
     reqs = [dataclasses.replace(BASE, features={**FULL, "claims": c}) for c in (1, 10, 40)]
     assert valuer.value_batch(reqs) == [valuer.value(r) for r in reqs]
     card = valuer.card()
-    assert card["version"] == valuer.version == "2026.11.0"
+    assert card["version"] == valuer.version == "2026.12.0"
     assert card["feature_schema_hash"] == valuer.feature_schema_hash == F.feature_schema_hash()
 
 

@@ -111,4 +111,6 @@ def test_the_remaining_term_runs_through_the_last_day_in_force(valuer):
     given = dataclasses.replace(request, expiry_date=LAST_DAY)
     statutory, registered = valuer.value(request).value, valuer.value(given).value
     assert statutory.assumptions["years"] == registered.assumptions["years"]
-    assert statutory.assumptions["years"] == (date(2030, 5, 10) - date(2026, 11, 1)).days / 365.25
+    days = (date(2030, 5, 10) - date(2026, 11, 1)).days
+    assert statutory.assumptions["days"] == registered.assumptions["days"] == days
+    assert statutory.assumptions["years"] == round(days / 365.25, 2)

@@ -27,11 +27,14 @@ def test_training_is_byte_identical_for_the_same_seed(tmp_path):
         out = tmp_path / name
         result = runner.invoke(
             train,
-            ["--data", str(data), "--out", str(out), "--seed", str(seed), "--skip-validation"],
+            [
+                *("--data", str(data), "--out", str(out), "--seed", str(seed)),
+                *("--skip-validation", "--unseen-owner-model", "logistic"),
+            ],
         )
         assert result.exit_code == 0, result.output
-    for k in (1, 2, 3):
-        a, b, c = ((tmp_path / n / f"model_stage{k}.txt").read_bytes() for n in "abc")
+    for name in (*(f"model_stage{k}.txt" for k in (1, 2, 3)), "logistic_unseen_owner_stage1.json"):
+        a, b, c = ((tmp_path / n / name).read_bytes() for n in "abc")
         assert a == b
         assert a != c  # the seed matters (bagging, folds), so the equality above is meaningful
     assert (tmp_path / "a" / "metadata.json").read_bytes() == (
@@ -40,6 +43,30 @@ def test_training_is_byte_identical_for_the_same_seed(tmp_path):
     loaded = load_artifact(tmp_path / "a")
     assert not list((tmp_path / "a").glob("*.pkl"))
     assert loaded.model.stages[3].booster.num_trees() > 0
+    assert sorted(loaded.model.unseen_owner) == [1, 2, 3]
+    # No validation report: no separation is supported, so every case has one grade.
+    assert all(len(c["grade_bands"]) == 1 for c in loaded.metadata["validity"].values())
+
+
+def test_the_stored_logistic_regression_predicts_as_scikit_learn_fits_it():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ipx.valuation import features as F
+    from ipx.valuation.sample import load_sample
+    from ipx.valuation.stages import LogisticStage, log1p_features
+    from ipx.valuation.training.fitting import logistic_stage
+
+    sample = load_sample(DATA)
+    x = F.training_matrix(sample)
+    y = (sample.payments >= 1).astype(int)
+    stored = LogisticStage.from_json(json.loads(json.dumps(logistic_stage(x, y, 1).to_json())))
+    reference = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    reference.fit(log1p_features(x), y)
+    np.testing.assert_allclose(
+        stored.predict(x), reference.predict_proba(log1p_features(x))[:, 1], rtol=1e-12
+    )
 
 
 def test_default_model_dir_is_the_newest_version(tmp_path):
@@ -50,12 +77,31 @@ def test_default_model_dir_is_the_newest_version(tmp_path):
     assert default_model_dir("x/y", root=tmp_path) == Path("x/y")
 
 
-def test_evaluate_reprints_the_stored_report():
+def test_evaluate_reprints_the_stored_report_leading_with_unseen_owners():
     result = CliRunner().invoke(evaluate, [])
     assert result.exit_code == 0, result.output
     assert "Out of time" in result.output and "logistic" in result.output
+    lines = result.output.splitlines()
+    assert lines[1].startswith("Headline: owners the model has never seen")
+    assert "unseen owners" in lines[3] and "with history" in lines[3]
     report = json.loads(CliRunner().invoke(evaluate, ["--json"]).output)
-    assert set(report) >= {"out_of_time", "grouped_by_owner", "lightgbm_beats_logistic"}
+    assert set(report) >= {
+        "unseen_owners",
+        "with_history",
+        "out_of_time",
+        "grouped_by_owner",
+        "lightgbm_beats_logistic",
+        "lightgbm_beats_logistic_unseen_owners",
+        "served",
+        "grade_bands",
+    }
+    for stage, wins in report["lightgbm_beats_logistic_unseen_owners"].items():
+        unseen = report["unseen_owners"][stage]
+        assert wins is (
+            unseen["lightgbm"]["auc"] > unseen["logistic"]["auc"]
+            and unseen["lightgbm"]["brier"] < unseen["logistic"]["brier"]
+        )
+        assert report["served"]["unseen-owner"][stage] == ("lightgbm" if wins else "logistic")
 
 
 def test_evaluate_scores_a_csv_and_writes_cumulative_predictions(tmp_path):
@@ -67,6 +113,8 @@ def test_evaluate_scores_a_csv_and_writes_cumulative_predictions(tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert set(report["stages"]) == {"1", "2", "3"} and not report["is_training_data"]
+    cases = report["cases"]
+    assert cases["owner-history"]["rows"] + cases["unseen-owner"]["rows"] == report["rows"]
     assert 0.5 < report["stages"]["1"]["auc"] < 1
     rows = list(csv.DictReader(out.read_text().splitlines()))
     assert len(rows) == report["rows"] and list(rows[0]) == [

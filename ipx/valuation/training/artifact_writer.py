@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from ipx.valuation import features as F
-from ipx.valuation.artifact import CARD, METADATA, model_file, value_index
+from ipx.valuation.artifact import CARD, METADATA, model_file, unseen_owner_file, value_index
 from ipx.valuation.sample import RenewalSample
 from ipx.valuation.stages import SurvivalModel, cumulative
 from ipx.valuation.training.fitting import NUM_ROUNDS, PARAMS
+from ipx.valuation.training.report import DESIGNS, OWNER_HISTORY, UNSEEN_OWNER, case_figures
+from ipx.valuation.validity import UNVALIDATED_BANDS
 
 
 def _library_versions() -> dict[str, str]:
@@ -65,7 +67,22 @@ def build_metadata(
         "imputation_defaults": model.defaults,
         "owner_history": model.history.to_json(),
         "metrics": report,
+        "validity": validity_cases(report),
+        "unseen_owner_logistic_stages": sorted(model.unseen_owner),
         "library_versions": _library_versions(),
+    }
+
+
+def validity_cases(report: dict) -> dict:
+    """What serving attaches to each valuation: per case, its design, the served approach's
+    held-out figures per stage and the grade bands those figures support."""
+    return {
+        case: {
+            "design": DESIGNS[case],
+            "stages": case_figures(report, case),
+            "grade_bands": report.get("grade_bands", {}).get(case, list(UNVALIDATED_BANDS)),
+        }
+        for case in (OWNER_HISTORY, UNSEEN_OWNER)
     }
 
 
@@ -78,6 +95,10 @@ def write_artifact(model: SurvivalModel, metadata: dict, out_dir: str | Path, ca
         path = out / model_file(k)
         stage.booster.save_model(str(path))
         digests[model_file(k)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for k, logistic in model.unseen_owner.items():
+        path = out / unseen_owner_file(k)
+        path.write_text(json.dumps(logistic.to_json(), indent=2, sort_keys=True) + "\n")
+        digests[unseen_owner_file(k)] = hashlib.sha256(path.read_bytes()).hexdigest()
     metadata = {**metadata, "model_files": digests}
     (out / METADATA).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
     (out / CARD).write_text(card)

@@ -7,7 +7,9 @@ A discrete-time survival model of patent renewal: three LightGBM binary classifi
 USPTO maintenance-fee stage (3.5, 7.5 and 11.5 years after grant), each conditional on the patent
 having been kept through the previous stage, each calibrated with Platt scaling fitted on
 out-of-fold margins. The cumulative products are the probabilities that the owner keeps the patent
-in force through each stage. Renewal is a revealed-preference proxy of a patent's *private value*
+in force through each stage. For owners absent from the reference data, a stage may instead be
+served by an L2 logistic regression where it validated better for them (see the headline).
+Renewal is a revealed-preference proxy of a patent's *private value*
 to its owner (an owner pays only while the patent is worth more than the fee).
 
 **It is a renewal-based value proxy, not a price.** The score ranks a patent against the
@@ -32,10 +34,59 @@ label) and from the whole reference data in serving. An owner absent from the re
 (every Chinese owner today) gets the population priors and a count of 0. Missing inputs are
 imputed with training medians (IPC: the most common section) and flagged.
 
+## The headline: owners the model has never seen
+Most valuations the exchange is asked for are of patents whose owner is absent from the
+reference data (every Chinese owner today): the owner's renewal history, the model's strongest
+input, is replaced by the population priors. Those valuations are judged by *unseen owners*:
+GroupKFold(5) on the normalised assignee and, within each fold, out of time (stages 1-2 trained
+on the other owners' 2004-2006 grants and tested on the held-out owners' 2007 grants; stage 3 on
+2004 -> January-May 2005). Next to them, *with history*: the out-of-time test rows whose owner
+has patents in the training years. Every figure is on rows the evaluated model never saw; the
+three approaches are fitted in the same run on the same rows.
+
+{headline}
+
+{unseen_verdict}
+
+For each stage, whichever of LightGBM and the logistic regression validates better for unseen
+owners (LightGBM only if it wins on both AUC and Brier) is what serves them; owners with history
+are always served by LightGBM. The logistic regression is stored as plain JSON
+(`logistic_unseen_owner_stage<k>.json`: standardisation, coefficients, intercept), never pickled.
+Its drivers are exact log-odds contributions too (coefficient times the standardised input).
+What is served, out of time, over every 2007 test row (owners with and without history),
+next to LightGBM for everyone (the earlier model's procedure; the 2007 rows whose owner had no
+earlier patents are those served differently):
+
+{served}
+
+The rule is applied as written, per stage, on the headline design. Where it turns on a
+difference smaller than the noise (an AUC a few ten-thousandths apart while LightGBM has the
+better Brier score), the table above shows what it costs on the out-of-time rows;
+`ipx train --unseen-owner-model lightgbm` ships LightGBM for everyone instead.
+
+Every valuation carries `validity`: its case (`owner-history`, `unseen-owner`,
+`kind-extrapolated` for utility models, `not-modelled`), whether owner history was used, the
+inputs imputed, and that case's figures above per stage (approach, design, n, AUC, Brier, ECE).
+A utility model gets no figures (none were measured for that kind). Imputed inputs are named:
+the figures were measured with every input known.
+
+### Grade bands per case
+A grade must not claim more separation than its case supports. Each case starts from the nine
+standard bands on the score and the case's held-out rows placed on the serving score scale (the
+percentile of their value index among the fold's training rows, scored as serving scores its
+reference cohort). While two neighbouring bands do not differ in what their rows did next (the
+share kept in force through stage 2, observed for every row) by at least 1.96 standard errors,
+the least separated pair is merged; a merged band takes the name of its member nearest the
+middle of the scale (BBB, then BB), so merging only pulls grades toward the middle. A utility
+model gets the coarsest validated set. Without a validation report every score is BBB.
+
+{grade_bands}
+
 ## Validation
 Every figure is on rows the evaluated model never saw. *Out of time*: stages 1-2 trained on
 2004-2006 grants and tested on 2007 grants; stage 3 (observable only for 2004 to May 2005)
-trained on 2004 and tested on January-May 2005. *Grouped by owner*: GroupKFold(5) on the
+trained on 2004 and tested on January-May 2005; its test rows are also shown split by whether
+the owner has patents in the training years. *Grouped by owner, all years*: GroupKFold(5) on the
 normalised assignee, so every test owner is new to its model (and carries no history). Each run
 fits, on the same rows and features: the shipped LightGBM procedure, an L2 logistic regression
 (log1p counts, standardised) and a claims-and-citations heuristic (sum of log1p claims, backward
@@ -67,8 +118,8 @@ predicted and observed rates above). Calibration fitted on the training years ca
 tuning it to the 2005 rows would hide the drift, not fix it. Read stage-3 probabilities as a few
 points optimistic for later grant years. Logistic regression is better than LightGBM at stage 3
 on proper scores (out of time and on grouped folds) but misses the ECE target too (0.035 out of
-time), so stage 3 stays LightGBM; switching it would change every valuation for a Brier gain
-of about 0.002.
+time), so for owners with history stage 3 stays LightGBM; switching it would change every
+valuation for a Brier gain of about 0.002. For unseen owners the headline's rule decides.
 
 Hyper-parameters were chosen on owner-grouped folds of 2004-2006 grants only (never the 2007
 test year): very small trees (4 leaves), strong L2, 100-250 rounds. Ten settings differed by
@@ -79,8 +130,9 @@ generalise to an independent sample.
 - `survival`: cumulative probabilities of being in force through stages 1-3 (from grant).
 - value index = sum of the three cumulative probabilities (expected number of fee stages kept);
   `score` = its percentile (0-100) in the reference cohort (training patents scored by this model);
-  `grade` bands on the score: AAA >= 90, AA >= 80, A >= 65, BBB >= 50, BB >= 35, B >= 20,
-  CCC >= 10, CC >= 5, C below 5.
+  `grade` bands on the score: the full scale is AAA >= 90, AA >= 80, A >= 65, BBB >= 50,
+  BB >= 35, B >= 20, CCC >= 10, CC >= 5, C below 5, and each case uses the merged bands drawn
+  above (`validity.grades` lists them).
 - `p_in_force_at_maturity`: survival curve S(t), t in years since grant, with knots
   S(3.5)=stage 1, S(7.5)=stage 2, S(11.5)=stage 3 and a constant lapse hazard inside each
   interval; conditional on being in force at `as_of`, P = S(maturity)/S(as_of); 0 if the
@@ -107,12 +159,13 @@ probably *overstates* late survival of Chinese patents; treat late-stage figures
   money value, if economics are given, is the unweighted relief-from-royalty range.
 - Stage 3 is the least reliable stage: fewest rows (2004 to May 2005 grants), weakest
   discrimination, and out-of-time ECE above the 0.03 target (see Validation).
-- Owner history helps only for owners in the reference data; new owners get priors.
+- Owner history helps only for owners in the reference data; new owners get priors, and their
+  figures (the headline above) are much weaker: read their `validity` before their score.
 - Not a price: realised disposal prices recorded by the registry are the data against which
   valuations must be back-tested before this model is relied on.
 
 ## Reproducibility
 `ipx train --seed {seed}` on the same CSV gives byte-identical model files (LightGBM
 `deterministic`, `force_row_wise`, fixed threads and seeds). Libraries: {libraries}.
-LightGBM text models only; no pickles.
+LightGBM text models and JSON (metadata, the logistic regressions) only; no pickles.
 """

@@ -6,14 +6,25 @@ Stage k is fitted on the patents kept through stage k-1 whose stage-k outcome is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import lightgbm as lgb
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from ipx.valuation import features as F
 from ipx.valuation.sample import RenewalSample, stage_rows_and_labels
-from ipx.valuation.stages import STAGES, Platt, StageModel, SurvivalModel
+from ipx.valuation.stages import (
+    STAGES,
+    LogisticStage,
+    Platt,
+    StageModel,
+    SurvivalModel,
+    log1p_features,
+)
 
 #: Small, strongly regularised trees: the signal is modest, and an independent sample from the
 #: same population will check the shipped model, so we tune for what generalises across owners
@@ -64,12 +75,27 @@ def fit_stage(x: np.ndarray, y: np.ndarray, stage: int, seed: int) -> StageModel
     return StageModel(stage, train_booster(x, y, stage, seed), platt)
 
 
-def fit_survival(sample: RenewalSample, seed: int = 0) -> SurvivalModel:
-    """Train all stages on `sample` (owner history out of fold, censored rows excluded)."""
+def logistic_stage(x: np.ndarray, y: np.ndarray, stage: int) -> LogisticStage:
+    """L2 logistic regression on the same features (counts log1p, standardised), as the
+    JSON-stored `LogisticStage` serving uses (lbfgs is deterministic: no seed needed)."""
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    model.fit(log1p_features(x), y)
+    scaler, lr = model[0], model[-1]
+    mean, scale, coef = scaler.mean_.copy(), scaler.scale_.copy(), lr.coef_[0].copy()
+    return LogisticStage(stage, mean, scale, coef, float(lr.intercept_[0]))
+
+
+def fit_survival(
+    sample: RenewalSample, seed: int = 0, unseen_owner_logistic: Sequence[int] = ()
+) -> SurvivalModel:
+    """Train all stages on `sample` (owner history out of fold, censored rows excluded), and
+    the logistic regression of the stages `unseen_owner_logistic` serves to unseen owners."""
     x = F.training_matrix(sample, seed=seed)
-    stages = {}
+    stages, unseen = {}, {}
     for k in STAGES:
         rows, y = stage_rows_and_labels(sample, k)
         stages[k] = fit_stage(x[rows], y, k, seed)
-    history = F.OwnerHistory.fit(sample.assignees, sample.payments)
-    return SurvivalModel(stages, history, F.training_defaults(x))
+        if k in unseen_owner_logistic:
+            unseen[k] = logistic_stage(x[rows], y, k)
+    history = F.OwnerHistory.fit(sample.assignees, sample.payments, sample.observed_stages)
+    return SurvivalModel(stages, history, F.training_defaults(x), unseen)
