@@ -14,7 +14,7 @@ from flask import Flask
 from ipx import db_ext
 from ipx.config import instance_config, instance_path
 from ipx.console import init_app as init_console
-from ipx.instance_keys import registry_digest_key
+from ipx.instance_keys import ensure_digest_key, registry_digest_key
 from ipx.receipts import blp as ledger_blueprint  # the ledger's routes, with the receipt
 from ipx.registry.handlers import HANDLERS as REGISTRY_HANDLERS
 from ipx.registry.routes import blueprints as registry_blueprints
@@ -24,14 +24,16 @@ from ipx.valuation import serving
 from ipx.valuation.handlers import handlers as valuation_handlers
 from ipx.valuation.routes import blp as valuation_blueprint
 from ipx.valuation.routes import init_app as init_valuation_routes
+from ipx.web import health, limits, observability, scrape
 from ipx.web.api import IpxApi, api_settings, install_converters
 from ipx.web.errors import register_error_handlers
-from ipx.web.http import check_request_body
+from ipx.web.http import BoundedRequest, check_request_body
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: configuration, database, use cases, blueprints, error handlers."""
     app = Flask("ipx", instance_path=str(instance_path()))
+    app.request_class = BoundedRequest  # a chunked body is read only up to MAX_CONTENT_LENGTH
     app.config.from_mapping(instance_config())
     if config:
         app.config.update(config)
@@ -42,15 +44,22 @@ def create_app(config: dict | None = None) -> Flask:
     for key, value in api_settings().items():
         app.config.setdefault(key, value)
     db_ext.init_app(app)
+    # Created only for a database without records; missing beside records, the app stops.
+    ensure_digest_key(app.config["DIGEST_KEY_FILE"], db_ext.database(app).engine)
     _init_use_cases(app)
     api = IpxApi(app)
     install_converters(app, api)
     register_error_handlers(app)
+    observability.init_app(app)  # request ids, the JSON line per request, latency metrics
+    limits.init_app(app)
     app.before_request(check_request_body)
     for blueprint in [*registry_blueprints(), ledger_blueprint, valuation_blueprint]:
         api.register_blueprint(blueprint)
     _init_valuation(app)
     init_console(app)  # the web console and /api/v1/docs
+    health.init_app(app)  # /healthz, /readyz
+    scrape.init_app(app)  # /metrics
+    limits.apply_limits(app)  # on the public query and the console's login
     return app
 
 
@@ -58,6 +67,7 @@ def _init_use_cases(app: Flask) -> None:
     """One runner for every write use case, whichever way it comes in (API or console)."""
     app.extensions["ipx.usecases"] = UseCases(
         db_ext.database(app).sessions,
+        read_sessions=db_ext.database(app).read_sessions,
         digest_key=functools.partial(registry_digest_key, app.config["DIGEST_KEY_FILE"]),
         cases=[REGISTRY_HANDLERS],
     )
