@@ -37,13 +37,13 @@ from ipx.db import begin_write, create_db_engine  # noqa: E402
 from ipx.ledger import merkle, store  # noqa: E402
 from ipx.ledger.audit import audit_log  # noqa: E402
 from ipx.ledger.checkpoints import LogSigner, sign_current_tree  # noqa: E402
-from ipx.ledger.events import Event, leaf_bytes  # noqa: E402
 from ipx.ledger.disclosure import derive_blinding_key  # noqa: E402
+from ipx.ledger.events import Event, leaf_bytes  # noqa: E402
 from ipx.ledger.log import append  # noqa: E402
-
-BLINDING_KEY = derive_blinding_key(bytes(32))
 from ipx.ledger.tables import LedgerEntry, LedgerHead  # noqa: E402
 from ipx.migrate import upgrade  # noqa: E402
+
+BLINDING_KEY = derive_blinding_key(bytes(32))  # what the bench's entries are blinded with
 
 PG_ADMIN = os.environ.get(
     "IPX_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -51,6 +51,9 @@ class AssetIn(Schema):
 
 
 class AssetPatch(Schema):
+    class Meta:
+        json_schema = {"minProperties": 1}  # in the document: the rule `_not_empty` checks
+
     status = fields.String(validate=validate.OneOf([s.value for s in LegalStatus]))
     fees_paid_until = fields.Date(allow_none=True)
     invalidation_pending = StrictBool()

@@ -5,6 +5,9 @@ say, every operation answers what the plumbing around its view adds, and that is
 here for all of them at once: the bearer requirement and 401/403 where ``@require`` guards the
 view (``security: []`` elsewhere), 404 where the path names a record, 400/409/413/415 where a
 body is read or something is written, 422 and 503 everywhere, each with its problem+json body.
+What the schemas cannot say (each operation's id, description, examples, links and the rules
+checked beyond the schema) comes from ``ipx.web.examples``, merged by the ``OperationDocs``
+plugin when the document is built.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from http import HTTPStatus
 
 import flask_smorest
 import marshmallow
+from apispec import BasePlugin
 from flask_smorest import Api
 from flask_smorest.arguments import ArgumentsMixin
 from werkzeug.routing import IntegerConverter
 
 from ipx.auth import PARTY_BOUND_ROLES
 from ipx.web.errors import PROBLEM_JSON, problem_from_http_exception, problem_response
+from ipx.web.examples import RULES_EXTENSION, Operation, operations
 from ipx.web.problems import DEFAULT_ERROR, ERRORS, HEADERS, Problem, problem_doc
 
 API_PREFIX = "/api/v1"
@@ -157,11 +162,123 @@ def _order(status) -> tuple[bool, str]:
     return str(status) == "default", str(status)
 
 
+#: Rules every operation with such a parameter checks beyond its schema.
+PARAMETER_RULES = {
+    ("header", "Idempotency-Key"): "a key reused with another body or path answers 422 "
+    "`idempotency-mismatch`",
+    ("query", "cursor"): "a `next_cursor` this API returned",
+}
+
+
+class OperationDocs(BasePlugin):
+    """apispec plugin: each operation's entry of ``ipx.web.examples`` (its id, description,
+    examples, links, rules), merged once flask-smorest and marshmallow have built it; and a
+    schema's ``Meta.json_schema`` keywords (``minProperties``, ...) added to its component."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries = operations()
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        properties = {key: dict(value) for key, value in definition.get("properties", {}).items()}
+        for field_name, field in getattr(schema, "_declared_fields", {}).items():
+            prop = properties.get(field.data_key or field_name)
+            if prop is not None:
+                _exact_property(prop, field)
+        extra = getattr(getattr(schema, "Meta", None), "json_schema", None) or {}
+        return {"properties": properties, **extra} if properties else dict(extra)
+
+    def path_helper(self, path=None, operations=None, parameters=None, **kwargs):
+        """Examples of the path's parameters (shared by its operations)."""
+        entries = [self.entries.get(f"{m.upper()} {_relative(path)}") for m in operations or {}]
+        examples = {k: v for entry in entries if entry for k, v in entry.parameters.items()}
+        for parameter in parameters or []:
+            if isinstance(parameter, dict) and parameter.get("name") in examples:
+                parameter.setdefault("example", examples[parameter["name"]])
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        for method, operation in (operations or {}).items():
+            entry = self.entries.get(f"{method.upper()} {_relative(path)}")
+            if entry is not None:
+                _merge(operation, entry)
+
+
+#: What a nullable nested schema's other branch may hold: null and nothing else.
+NULL_ONLY = {"nullable": True, "enum": [None]}
+_ANY_OBJECT_OR_NULL = {"type": "object", "nullable": True}
+
+
+def _exact_property(prop: dict, field: marshmallow.fields.Field) -> None:
+    """What apispec leaves out of a property: exclusive bounds (``Range(min_inclusive=False)``),
+    and that a nullable nested object is that object or null (apispec's second branch of the
+    ``anyOf`` takes any object at all)."""
+    for validator in field.validators:
+        if isinstance(validator, marshmallow.validate.Range):
+            if validator.min is not None and not validator.min_inclusive:
+                prop["exclusiveMinimum"] = True
+            if validator.max is not None and not validator.max_inclusive:
+                prop["exclusiveMaximum"] = True
+    branches = prop.get("anyOf") or []
+    if _ANY_OBJECT_OR_NULL in branches and any("$ref" in branch for branch in branches):
+        prop["anyOf"] = [NULL_ONLY if b == _ANY_OBJECT_OR_NULL else b for b in branches]
+
+
+def _relative(path: str | None) -> str:
+    return (path or "").removeprefix(API_PREFIX)
+
+
+def _merge(operation: dict, entry: Operation) -> None:
+    operation["operationId"] = entry.operation_id
+    parameters = [p for p in operation.get("parameters", []) if isinstance(p, dict)]
+    for parameter in parameters:
+        if parameter.get("in") == "query" and parameter.get("name") in entry.parameters:
+            parameter["example"] = entry.parameters[parameter["name"]]
+    rules = {
+        name: rule
+        for (where, name), rule in PARAMETER_RULES.items()
+        if any((p.get("in"), p.get("name")) == (where, name) for p in parameters)
+    }
+    rules.update(entry.rules)
+    description = "\n\n".join(filter(None, [operation.get("description"), entry.description]))
+    if rules:
+        operation[RULES_EXTENSION] = rules
+        description += (
+            "\n\nChecked beyond the schema (a 422 `validation-failed` names the field):\n"
+            + "\n".join(f"- `{name}`: {rule}" for name, rule in rules.items())
+        )
+    operation["description"] = description
+    if entry.request is not None:
+        operation["requestBody"]["content"]["application/json"]["example"] = entry.request
+    for status, response in operation.get("responses", {}).items():
+        if str(status).startswith("2") and isinstance(response, dict):
+            response["content"]["application/json"]["example"] = entry.response
+            if entry.links:
+                response["links"] = {name: link.to_doc() for name, link in entry.links.items()}
+    for status, example in entry.errors.items():
+        response = operation["responses"][status]  # the operation's own (alt_response)
+        response["content"][PROBLEM_JSON]["example"] = example
+
+
+def _method_not_allowed(error):
+    """405 with the ``Allow`` header RFC 9110 requires (the methods the path has)."""
+    allow = dict(error.get_headers()).get("Allow")
+    return problem_response(problem_from_http_exception(error), {"Allow": allow} if allow else None)
+
+
 class IpxApi(Api):
     """flask-smorest Api whose error responses use the project's problem+json shape, in the
     service's answers and in the document alike."""
 
     ERROR_SCHEMA = Problem
+
+    def init_app(self, app, *, spec_kwargs=None) -> None:
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        # A handler for the status itself: Flask prefers it to the one for every HTTPException.
+        app.register_error_handler(405, _method_not_allowed)
+
+    def _init_spec(self, *, extra_plugins=None, **options) -> None:
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), OperationDocs()], **options)
 
     def handle_http_exception(self, error):
         return problem_response(problem_from_http_exception(error))
@@ -188,7 +305,11 @@ def api_settings() -> dict:
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "info": {
                 "description": "All money is a decimal string with an ISO 4217 currency. "
-                "Errors are RFC 9457 problem+json with a stable `code`."
+                "Errors are RFC 9457 problem+json with a stable `code`. No text may contain a "
+                "NUL character (U+0000): 422. Where the service checks a value beyond what "
+                "its schema states (a check character, a record that must exist, one date "
+                "after another), the operation lists the field in `x-ipx-rules`, and a "
+                "422 `validation-failed` names it in `errors`."
             },
         },
     }

@@ -11,6 +11,7 @@ from ipx.web.api import API_PREFIX
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])  # the document needs no database
 
+METHODS = {"get", "post", "put", "patch", "delete"}
 DOCS = ("api-docs.", "api_docs.")  # flask-smorest's openapi.json; the console's Swagger UI
 CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-z_]+)>")
 
@@ -167,3 +168,70 @@ def test_the_client_refuses_answers_the_document_does_not_allow(app):
         contract.check(answer(404, problem, mimetype="application/json"))
     with pytest.raises(ContractViolation, match="does not allow"):
         contract.check(answer(200, {"id": "seven"}, mimetype="application/json"))
+
+
+PUBLIC = {
+    ("get", "/api/v1/public/encumbrances"),
+    ("get", "/api/v1/ledger/public-key"),
+    ("get", "/api/v1/ledger/checkpoint"),
+    ("get", "/api/v1/ledger/entries/{index}"),
+    ("get", "/api/v1/ledger/proofs/inclusion"),
+    ("get", "/api/v1/ledger/proofs/consistency"),
+    ("get", "/api/v1/models/current"),
+}
+
+
+def test_exactly_the_public_operations_say_security_is_not_needed(client):
+    document = _document(client)
+    public = {(method, path) for method, path, op in _operations(document) if op["security"] == []}
+    assert public == PUBLIC
+    for method, path in PUBLIC:
+        response = getattr(client, method)(path.replace("{index}", "0"), query_string={})
+        assert response.status_code != 401, (method, path)  # no key needed (404/422 may come)
+
+
+def test_signing_a_checkpoint_documents_both_answers_with_the_checkpoint(client):
+    responses = _document(client)["paths"]["/api/v1/ledger/checkpoints"]["post"]["responses"]
+    for status in ("200", "201"):
+        schema = responses[status]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/CheckpointOut"}, status
+    assert "already covers" in responses["200"]["description"]
+
+
+def test_bounds_and_nullable_objects_say_exactly_what_the_service_takes(client):
+    schemas = _document(client)["components"]["schemas"]
+    economics = schemas["EconomicsIn"]["properties"]
+    assert (
+        economics["discount_rate"]["minimum"] == 0
+        and economics["discount_rate"]["exclusiveMinimum"]
+    )
+    assert economics["growth"]["minimum"] == -1 and economics["growth"]["exclusiveMinimum"]
+    assert "exclusiveMinimum" not in economics["tax_rate"]
+    features = schemas["AssetIn"]["properties"]["features"]["anyOf"]
+    assert {"$ref": "#/components/schemas/FeaturesIn"} in features
+    assert all("$ref" in branch or branch.get("enum") == [None] for branch in features)
+    assert schemas["AssetPatch"]["minProperties"] == 1
+
+
+def test_operations_have_ids_and_links_name_operations_that_exist(client):
+    document = _document(client)
+    ids = [op["operationId"] for _, _, op in _operations(document)]
+    assert len(ids) == len(set(ids)) == len(list(_operations(document)))
+    links = [
+        link
+        for _, _, op in _operations(document)
+        for response in op["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) > 20
+    assert {link["operationId"] for link in links} <= set(ids)
+
+
+def test_a_method_the_document_does_not_list_answers_405_with_allow(client, clerk):
+    document = _document(client)
+    listed = {m.upper() for m in document["paths"]["/api/v1/parties/{party_id}"] if m in METHODS}
+    response = client.delete("/api/v1/parties/1", headers=clerk)
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"
+    assert listed <= {m.strip() for m in response.headers["Allow"].split(",")}
+    assert "DELETE" not in response.headers["Allow"]

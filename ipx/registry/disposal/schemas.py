@@ -14,7 +14,7 @@ from ipx.registry.disposal.model import (
 )
 from ipx.registry.model import AssetKind
 from ipx.registry.schemas import TransferIn, TransferOut
-from ipx.web.fields import Id, Money, MoneyText, PageQuery, Text
+from ipx.web.fields import Id, Money, MoneyText, PageQuery, QueryId, Text
 from ipx.web.problems import Problem
 
 ZERO = Decimal("0.00")
@@ -97,7 +97,7 @@ class DisposalOut(Schema):
 
 class DisposalQuery(PageQuery):
     status = fields.String(validate=validate.OneOf([s.value for s in DisposalStatus]))
-    pledge_id = Id()
+    pledge_id = QueryId()
 
 
 class WithdrawIn(Schema):
