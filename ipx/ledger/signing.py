@@ -75,14 +75,6 @@ def current_checkpoint(
     )
 
 
-def checkpoint_reference(session: Session) -> dict:
-    """The checkpoint a read was answered from: ``{tree_size, root_hash}`` (base64).
-
-    Signs a new one first when the policy says the latest is stale.
-    """
-    return current_checkpoint(session.get_bind()).reference()
-
-
 def published_keys(session: Session, signer: LogSigner) -> list[dict]:
     """Every signing key the log has had, oldest first, with the tree sizes it signed, for the
     public-key endpoint: ``status`` is ``current`` for the key signing now, else ``retired``."""

@@ -9,7 +9,6 @@ root, the two meet.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -19,20 +18,10 @@ from sqlalchemy.orm import Session
 from ipx.db_ext import database
 from ipx.instance_keys import (
     ledger_blinding_key,
-    load_or_create_signing_key,
     registry_digest_key,
 )
 from ipx.ledger.audit import AuditReport, audit_log
 from ipx.registry.state import STATE_OF, current_state_digests
-
-
-def instance_public_key(config: Mapping[str, Any]) -> bytes | None:
-    """The raw public key of the instance's signing key; None when there is no key file (one is
-    never created here: a new key would verify nothing)."""
-    path = Path(config["SIGNING_KEY_FILE"])
-    if not path.exists():
-        return None
-    return load_or_create_signing_key(path).public_key().public_bytes_raw()
 
 
 def snapshot(engine: Engine) -> Session:

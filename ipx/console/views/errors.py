@@ -14,10 +14,11 @@ import traceback
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError, StatementError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ipx.errors import IpxError, NotFound
+from ipx.web.errors import safe_description
 
 log = logging.getLogger(__name__)
 
@@ -91,15 +92,3 @@ def _unexpected(exc: Exception):
         "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
     )
     return error_page(500, _("Something went wrong."), _("The error has been logged."))
-
-
-def safe_description(exc: BaseException) -> str:
-    """The exception's type (and its database driver's), and the SQL statement of a database
-    error with its placeholders; no message, no bound value."""
-    described = f"{type(exc).__module__}.{type(exc).__qualname__}"
-    if isinstance(exc, StatementError):
-        if exc.orig is not None:
-            described += f" ({type(exc.orig).__module__}.{type(exc.orig).__qualname__})"
-        if exc.statement:
-            described += f" in: {' '.join(exc.statement.split())}"
-    return described
