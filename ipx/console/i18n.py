@@ -80,7 +80,9 @@ def current_language() -> str:
 
 
 def remember_language() -> None:
-    """``before_request``: keep a ``?lang=`` choice for the rest of the session."""
+    """``before_request``: keep a page's ``?lang=`` choice for the rest of the session."""
+    if request.endpoint == "console.static":
+        return
     chosen = request.args.get("lang")
     if chosen in LANGUAGES and session.get("lang") != chosen:
         session["lang"] = chosen

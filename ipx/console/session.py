@@ -24,6 +24,8 @@ from ipx.instance_keys import load_or_create_secret
 
 #: Session keys that belong to a login (the language choice survives logging in and out).
 LOGIN_KEYS = ("uid", "epoch", "seen")
+#: Seconds between two refreshes of ``seen``: the idle timeout counts in minutes.
+SEEN_RESOLUTION = 60
 
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
@@ -44,8 +46,14 @@ def init_app(app: Flask) -> None:
 
 
 def load_login() -> None:
-    """``before_request``: find the logged-in user, ending a session idle for too long."""
+    """``before_request``: find the logged-in user, ending a session idle for too long.
+
+    ``seen`` is refreshed at most once a minute, and never by a stylesheet: a cookie
+    rewritten by every request lets a late response of the page before (sent with the old
+    cookie) undo what the page after stored, such as a change of language."""
     g.console_user = None
+    if request.endpoint == "console.static":
+        return
     uid = session.get("uid")
     if uid is None:
         return
@@ -60,7 +68,9 @@ def load_login() -> None:
         forget_login()
         return
     g.console_user = user
-    session["seen"] = int(time.time())
+    now = int(time.time())
+    if now - int(session.get("seen", 0)) >= SEEN_RESOLUTION:
+        session["seen"] = now
 
 
 def console_principal() -> ConsolePrincipal | None:

@@ -133,6 +133,24 @@ def test_a_session_idle_longer_than_the_timeout_ends(app, client):
     assert "会话已结束" in login_page  # "Your session ended after a time without activity."
 
 
+def test_a_stylesheet_or_a_second_page_within_the_minute_does_not_rewrite_the_cookie(app, client):
+    """A response that rewrites the cookie can land after the next page's and undo it (a
+    language just chosen, say): only a page, and at most once a minute, refreshes ``seen``."""
+    def sets_cookie(path: str) -> bool:
+        response = client.get(path)
+        response.close()
+        return "Set-Cookie" in response.headers
+
+    post_login(client, console_user(app, "clerk"))
+    assert client.get("/console/").status_code == 200
+    assert not sets_cookie("/console/static/console.css")
+    assert not sets_cookie("/console/")
+    with client.session_transaction("/console/") as session:
+        session["seen"] -= 61
+    assert sets_cookie("/console/")
+    assert not sets_cookie("/console/static/console.css?lang=en")
+
+
 def test_logout_is_a_post_and_ends_every_copy_of_the_session(app, client):
     post_login(client, console_user(app, "clerk"))
     stolen = client.get_cookie("ipx_console", path="/console").value
