@@ -12,6 +12,7 @@ plugin when the document is built.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -252,7 +253,9 @@ def _merge(operation: dict, entry: Operation) -> None:
         operation["requestBody"]["content"]["application/json"]["example"] = entry.request
     for status, response in operation.get("responses", {}).items():
         if str(status).startswith("2") and isinstance(response, dict):
-            response["content"]["application/json"]["example"] = entry.response
+            content = response["content"]  # JSON, or the one type a file answer has (a PDF)
+            media = "application/json" if "application/json" in content else next(iter(content))
+            content[media]["example"] = entry.response
             if entry.links:
                 response["links"] = {name: link.to_doc() for name, link in entry.links.items()}
     for status, example in entry.errors.items():
@@ -266,16 +269,58 @@ def _method_not_allowed(error):
     return problem_response(problem_from_http_exception(error), {"Allow": allow} if allow else None)
 
 
+#: The documents this process has built, by what they were built from (the blueprints and the
+#: app's configuration): an app made again with the same settings (a worker, each test) serves
+#: the same text without building it again, which costs more than the rest of ``create_app``.
+_DOCUMENTS: dict[str, str] = {}
+_DOCUMENTS_LOCK = threading.Lock()
+
+
 class IpxApi(Api):
     """flask-smorest Api whose error responses use the project's problem+json shape, in the
-    service's answers and in the document alike."""
+    service's answers and in the document alike. The document is built when first asked for,
+    not while the blueprints are registered."""
 
     ERROR_SCHEMA = Problem
 
     def init_app(self, app, *, spec_kwargs=None) -> None:
+        self._registered: list[tuple] = []  # (blueprint, name, parameters)
+        self._documented = 0  # how many of them are in self.spec
         super().init_app(app, spec_kwargs=spec_kwargs)
         # A handler for the status itself: Flask prefers it to the one for every HTTPException.
         app.register_error_handler(405, _method_not_allowed)
+
+    def register_blueprint(self, blp, *, parameters=None, **options) -> None:
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._registered.append((blp, name, parameters))
+
+    def document(self) -> str:
+        """The OpenAPI document as served (JSON text)."""
+        config = self._app.config
+        key = repr(
+            (
+                [(blp.import_name, name) for blp, name, _ in self._registered],
+                sorted((k, repr(v)) for k, v in config.items()),
+            )
+        )
+        with _DOCUMENTS_LOCK:
+            if key not in _DOCUMENTS:
+                _DOCUMENTS[key] = json.dumps(self.document_dict(), indent=2, ensure_ascii=False)
+            return _DOCUMENTS[key]
+
+    def document_dict(self) -> dict:
+        """The document as a dict, its blueprints' operations added to ``self.spec`` first
+        (each once)."""
+        for blp, name, parameters in self._registered[self._documented :]:
+            blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
+            self.spec.tag({"name": name, "description": blp.description})
+        self._documented = len(self._registered)
+        return self.spec.to_dict()
+
+    def _openapi_json(self):
+        return self._app.response_class(self.document(), mimetype="application/json")
 
     def _init_spec(self, *, extra_plugins=None, **options) -> None:
         super()._init_spec(extra_plugins=[*(extra_plugins or ()), OperationDocs()], **options)
