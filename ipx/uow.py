@@ -17,6 +17,7 @@ from ipx.db import begin_write
 from ipx.ledger.disclosure import derive_blinding_key
 from ipx.ledger.events import Event
 from ipx.ledger.log import Head, append, lock_head
+from ipx.notify.outbox import write_outbox
 
 
 def utcnow() -> datetime:
@@ -128,6 +129,7 @@ class UnitOfWork:
             blinding_key=derive_blinding_key(self.digest_key),
             head=self._head,
         )
+        write_outbox(self.session, self.events, seqs, self.now)  # announced events, same commit
         self.events, self._head = [], None
         return seqs
 

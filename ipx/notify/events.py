@@ -1,0 +1,106 @@
+"""Which ledger events are announced, under which webhook type, with which facts.
+
+Plain Python: the outbox hook (``ipx.notify.outbox``) calls ``notification_of`` for every
+event the unit of work appends. Only the event's public facts (``Event.data``, what the public
+notice shows) and record ids go into a notification, never its sealed private facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Every webhook event type a subscription may ask for (DESIGN, "Notifications").
+EVENT_TYPES = (
+    "pledge.registered",
+    "pledge.changed",
+    "pledge.cancelled",
+    "application.refused",
+    "application.correction_requested",
+    "asset.frozen",
+    "asset.freeze_lifted",
+    "asset.invalidation_pending",
+    "asset.fees_overdue",
+    "asset.lapsed",
+    "transfer.requested",
+    "disposal.opened",
+    "disposal.closed",
+    "valuation.ltv_breach",
+)
+
+#: What ``POST /subscriptions/{id}/test`` sends.
+TEST_EVENT = "subscription.test"
+
+#: Ledger event type -> webhook event type, where the mapping needs no look at the data.
+_BY_LEDGER_TYPE = {
+    "pledge.registered": "pledge.registered",
+    "pledge.changed": "pledge.changed",
+    "pledge.extended": "pledge.changed",
+    "pledge.partially_realized": "pledge.changed",
+    "pledge.cancelled": "pledge.cancelled",
+    "pledge.revoked": "pledge.cancelled",
+    "application.refused": "application.refused",
+    "application.correction_requested": "application.correction_requested",
+    "asset.frozen": "asset.frozen",
+    "asset.freeze_lifted": "asset.freeze_lifted",
+    "asset.fees_overdue": "asset.fees_overdue",
+    "transfer.requested": "transfer.requested",
+    "disposal.opened": "disposal.opened",
+    "disposal.sold": "disposal.closed",
+    "disposal.failed": "disposal.closed",
+    "disposal.withdrawn": "disposal.closed",
+    "valuation.ltv_breach": "valuation.ltv_breach",
+}
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What the outbox keeps of one announced event."""
+
+    type: str
+    pledge_id: int | None
+    application_id: int | None
+    asset_ids: tuple[int, ...]
+    data: dict
+    dedup_key: str | None = None  # one notification per key, ever (the fee watch's due dates)
+
+
+def webhook_type(ledger_type: str, data: dict) -> str | None:
+    """The webhook type a ledger event is announced as, or None (not announced)."""
+    if ledger_type == "asset.changed":
+        # A change of legal status or flags: announced when it is one a pledgee must know.
+        if data.get("status") == "lapsed":
+            return "asset.lapsed"
+        if data.get("invalidation_pending") is True:
+            return "asset.invalidation_pending"
+        return None
+    return _BY_LEDGER_TYPE.get(ledger_type)
+
+
+def notification_of(ledger_type: str, refs: dict, data: dict) -> Notification | None:
+    """The notification of a ledger event (its type, refs and public facts), or None."""
+    kind = webhook_type(ledger_type, data)
+    if kind is None:
+        return None
+    assets = refs.get("assets")
+    if assets is None:
+        assets = [refs["asset"]] if "asset" in refs else []
+    ids = {key: refs[key] for key in ("disposal", "freeze", "transfer", "default") if key in refs}
+    return Notification(
+        type=kind,
+        pledge_id=_id(refs.get("pledge")),
+        application_id=_id(refs.get("application")),
+        asset_ids=tuple(sorted(int(a) for a in assets)),
+        data={**{f"{key}_id": value for key, value in ids.items()}, **data},
+        dedup_key=dedup_key(kind, refs, data),
+    )
+
+
+def dedup_key(kind: str, refs: dict, data: dict) -> str | None:
+    """The fee watch announces an asset's overdue fees once per due date."""
+    if kind == "asset.fees_overdue":
+        return f"{kind}:{refs.get('asset')}:{data.get('fees_paid_until')}"
+    return None
+
+
+def _id(value) -> int | None:
+    return None if value is None else int(value)

@@ -1,0 +1,164 @@
+"""Collateral revaluation: a bank revalues every asset pledged to it, and hears of breaches.
+
+Each asset under the bank's encumbering pledges is valued again with the current model and the
+economics of the bank's own latest stored valuation of it (none: the model's default; another
+party's valuations are not the bank's to see), and the valuation stored and logged as any
+other. A pledge whose ``secured_amount`` now exceeds the summed ``max_loan`` of its assets (or,
+with ``ltv_threshold``, whose secured amount exceeds that share of the collateral value) is
+logged as ``valuation.ltv_breach``, a confidential ledger event that the outbox announces to
+the pledge's parties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ipx.auth import Principal, Role
+from ipx.ledger.events import Event
+from ipx.registry.model import ENCUMBERING
+from ipx.registry.orm import Pledge
+from ipx.uow import UnitOfWork
+from ipx.usecases import UseCase, use_case
+from ipx.valuation import services
+from ipx.valuation.orm import Valuation
+
+if TYPE_CHECKING:
+    from ipx.valuation.predictor import Valuer
+
+CENT, RATIO = Decimal("0.01"), Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class RevaluePortfolio:
+    ltv_threshold: Decimal | None = None  # a share of the collateral value, in (0, 1]
+
+
+def handlers(
+    valuer: Callable[[], Valuer], asset_source: services.AssetSource
+) -> dict[type, UseCase]:
+    def revalue_portfolio(uow: UnitOfWork, principal: Principal, command: RevaluePortfolio):
+        """Revalue the bank's collateral; per pledge, old and new value and coverage."""
+        pledges = _pledges_of(uow, principal.party_id)
+        return [_revalue(uow, principal, p, valuer(), asset_source, command) for p in pledges]
+
+    return {RevaluePortfolio: use_case(revalue_portfolio, Role.BANK)}
+
+
+#: Who runs the scheduled revaluation of a bank's portfolio (as that bank).
+SCHEDULED = "scheduled-revaluation"
+
+
+def banks_due(session: Session, now: datetime, every_days: float) -> list[int]:
+    """Pledgees of encumbering pledges whose portfolio was not revalued on schedule within
+    ``every_days`` (the worker revalues them, each as its bank)."""
+    pledgees = (
+        select(Pledge.pledgee_id)
+        .where(Pledge.status.in_([s.value for s in ENCUMBERING]))
+        .distinct()
+    )
+    last = dict(
+        session.execute(
+            select(Valuation.party_id, func.max(Valuation.created_at))
+            .where(Valuation.requested_by == Principal(SCHEDULED, Role.BANK, None).actor)
+            .group_by(Valuation.party_id)
+        ).all()
+    )
+    cutoff = now - timedelta(days=every_days)
+    return [
+        p for p in session.execute(pledgees).scalars() if last.get(p) is None or last[p] < cutoff
+    ]
+
+
+def _pledges_of(uow: UnitOfWork, party_id: int | None) -> list[Pledge]:
+    stmt = (
+        select(Pledge)
+        .where(Pledge.pledgee_id == party_id, Pledge.status.in_([s.value for s in ENCUMBERING]))
+        .order_by(Pledge.id)
+    )
+    return list(uow.session.execute(stmt).scalars())
+
+
+def _revalue(uow, principal, pledge: Pledge, valuer, asset_source, command) -> dict:
+    asset_ids = [a.asset_id for a in pledge.assets if a.active]
+    latest = {asset_id: _latest(uow, principal, asset_id) for asset_id in asset_ids}
+    items = [_item(asset_id, latest[asset_id], pledge) for asset_id in asset_ids]
+    rows = services.create_valuations(uow, valuer, principal, items, asset_source)
+    old = _sum(_collateral(v, "collateral_value") if v else None for v in latest.values())
+    new = _sum(_collateral(r, "collateral_value") for r in rows)
+    max_loan = _sum(_collateral(r, "max_loan") for r in rows)
+    coverage = None if new is None else (new / pledge.secured_amount).quantize(RATIO)
+    if command.ltv_threshold is not None and new is not None:
+        breach = pledge.secured_amount > new * command.ltv_threshold
+    else:
+        breach = max_loan is not None and pledge.secured_amount > max_loan
+    answer = {
+        "pledge_id": pledge.id,
+        "old_collateral_value": _money(old),
+        "new_collateral_value": _money(new),
+        "max_loan": _money(max_loan),
+        "coverage": None if coverage is None else str(coverage),
+        "breach": breach,
+        "valuation_ids": [r.id for r in rows],
+    }
+    if breach:
+        facts = {k: answer[k] for k in ("new_collateral_value", "max_loan", "coverage")}
+        uow.record(
+            Event(
+                type="valuation.ltv_breach",
+                refs={
+                    "pledge": pledge.id,
+                    "assets": asset_ids,
+                    "valuations": answer["valuation_ids"],
+                },
+                data=facts,
+            )
+        )
+    return answer
+
+
+def _latest(uow: UnitOfWork, principal: Principal, asset_id: int) -> Valuation | None:
+    """The bank's own latest valuation of the asset: another party's valuation (its value and
+    economics) is confidential to that party."""
+    return uow.session.execute(
+        select(Valuation)
+        .where(Valuation.asset_id == asset_id, Valuation.party_id == principal.party_id)
+        .order_by(Valuation.created_at.desc(), Valuation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _item(asset_id: int, latest: Valuation | None, pledge: Pledge) -> dict:
+    months = max(
+        1,
+        (pledge.debt_end.year - pledge.debt_start.year) * 12
+        + pledge.debt_end.month
+        - pledge.debt_start.month,
+    )
+    item: dict = {"asset_id": asset_id, "loan_term_months": min(months, 600)}
+    economics = (latest.request or {}).get("economics") if latest else None
+    if economics:
+        item["economics"] = {**economics, "annual_revenue": Decimal(economics["annual_revenue"])}
+    return item
+
+
+def _collateral(row: Valuation, name: str) -> Decimal | None:
+    value = (row.result.get("collateral") or {}).get(name)
+    return None if value is None else Decimal(value)
+
+
+def _sum(values) -> Decimal | None:
+    values = list(values)
+    if not values or any(v is None for v in values):
+        return None
+    return sum(values, Decimal(0))
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(CENT, ROUND_HALF_UP))
