@@ -24,8 +24,8 @@ if TYPE_CHECKING:  # SQLAlchemy and the registry load when the command runs, not
 
 
 def registered_outcomes(session: Session, digest_key: bytes) -> Iterator:
-    """A `RegisteredOutcome` per granted invention with every bibliographic count, in id order,
-    or None for a granted invention left out for a missing count."""
+    """A `RegisteredOutcome` per granted invention, in id order (a count its record lacks is
+    None: the export leaves the cell empty)."""
     from sqlalchemy import select
 
     from ipx.registry.disposal.orm import Disposal, DisposalAsset
@@ -34,7 +34,7 @@ def registered_outcomes(session: Session, digest_key: bytes) -> Iterator:
     from ipx.rights import AssetKind
     from ipx.valuation.features import ipc_section
     from ipx.valuation.registry_outcomes import RegisteredOutcome, owner_digest
-    from ipx.valuation.sample import COUNT_COLUMNS
+    from ipx.valuation.sample_columns import COUNT_COLUMNS
 
     prices = _single_asset_sale_prices(session, Disposal, DisposalAsset)
     assets = session.execute(
@@ -45,9 +45,6 @@ def registered_outcomes(session: Session, digest_key: bytes) -> Iterator:
     for asset in assets:
         assert asset.grant_date is not None  # the query's condition
         counts = asset.features or {}
-        if any(counts.get(name) is None for name in COUNT_COLUMNS):
-            yield None  # the caller counts what it leaves out
-            continue
         price = prices.get(asset.id)
         yield RegisteredOutcome(
             row_id=f"registry-{asset.id}",
@@ -56,7 +53,10 @@ def registered_outcomes(session: Session, digest_key: bytes) -> Iterator:
             grant_date=asset.grant_date,
             fees_paid_until=asset.fees_paid_until,
             ended=asset.status in (LegalStatus.LAPSED, LegalStatus.INVALIDATED),
-            features={name: int(counts[name]) for name in COUNT_COLUMNS},
+            features={
+                name: None if counts.get(name) is None else int(counts[name])
+                for name in COUNT_COLUMNS
+            },
             ipc_section=ipc_section(asset.ipc),
             realized_price=None if price is None else price[0],
             currency=None if price is None else price[1],
@@ -90,22 +90,21 @@ def _single_asset_sale_prices(session: Session, Disposal, DisposalAsset) -> dict
 
 
 def export_table(session: Session, digest_key: bytes, out) -> tuple[int, int, int]:
-    """Write the table to `out`; (rows written, censored before stage 1, missing a count)."""
+    """Write the table to `out`; (rows written, left out as censored before stage 1, rows
+    written with a count left empty)."""
     from ipx.valuation.registry_outcomes import COLUMNS, training_row
 
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n")
     writer.writeheader()
     written = censored = incomplete = 0
     for outcome in registered_outcomes(session, digest_key):
-        if outcome is None:
-            incomplete += 1
-            continue
         row = training_row(outcome)
         if row is None:
             censored += 1
             continue
         writer.writerow(row)
         written += 1
+        incomplete += None in outcome.features.values()
     return written, censored, incomplete
 
 
@@ -134,7 +133,7 @@ def export(out: str) -> None:
     finally:
         database(app).engine.dispose()
     click.echo(
-        f"{counts[0]} rows; left out: {counts[1]} with no stage observed yet, "
-        f"{counts[2]} missing a bibliographic count",
+        f"{counts[0]} rows ({counts[2]} with a bibliographic count the record lacks, left empty: "
+        f"training imputes the sample's median); left out: {counts[1]} with no stage observed yet",
         err=True,
     )

@@ -7,6 +7,8 @@ when its fees are paid through the day stage k falls (grant date + 3.5, 7.5, 11.
 recorded lapsed or invalidated with fees paid through an earlier day, and is *censored* at
 stage k otherwise: a fee not yet due (or due but not yet recorded as missed by the fee watch) is
 never a lapse. Only stages with a known outcome are used: `observed_stages` says how many.
+A bibliographic count the record lacks is an empty cell, never a reason to leave a patent out
+(the Chinese records seeded from CNIPA indicators have no NPL or similar-document counts).
 
 Plain Python: the registry's facts arrive as `RegisteredOutcome`s (the export in `ipx.ops`
 reads them), so this package still never imports the registry.
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ipx.valuation.sample import COUNT_COLUMNS, IPC_DUMMIES
+from ipx.valuation.sample_columns import COUNT_COLUMNS, IPC_DUMMIES
 from ipx.valuation.terms import add_months
 
 #: Months after grant at which each stage falls (3.5, 7.5, 11.5 years).
@@ -57,7 +59,9 @@ class RegisteredOutcome:
     grant_date: date
     fees_paid_until: date | None
     ended: bool  # lapsed or invalidated
-    features: dict[str, int]  # every count of COUNT_COLUMNS
+    #: Every count of COUNT_COLUMNS; None where the record lacks it (the cell is left empty and
+    #: training imputes the sample's median, as serving imputes it for a valuation).
+    features: dict[str, int | None]
     ipc_section: str | None
     realized_price: Decimal | None = None
     currency: str | None = None
@@ -92,7 +96,7 @@ def training_row(outcome: RegisteredOutcome) -> dict[str, str] | None:
     row = {
         "id": outcome.row_id,
         **{s: "1" if s == section else "0" for s in IPC_DUMMIES},
-        **{col: str(int(outcome.features[name])) for name, col in COUNT_COLUMNS.items()},
+        **{col: _count_cell(outcome.features.get(name)) for name, col in COUNT_COLUMNS.items()},
         "payment_times": str(paid),
         "assignee": outcome.owner_digest,
         "filing/creation date": outcome.filing_date.isoformat(),
@@ -108,3 +112,7 @@ def training_row(outcome: RegisteredOutcome) -> dict[str, str] | None:
         "currency": outcome.currency or "",
     }
     return row
+
+
+def _count_cell(count: int | None) -> str:
+    return "" if count is None else str(int(count))

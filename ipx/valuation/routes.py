@@ -9,8 +9,9 @@ from flask.views import MethodView
 
 from ipx.auth import Role, require
 from ipx.errors import ValidationFailed
-from ipx.valuation import services, serving
+from ipx.valuation import backtest_reads, monitoring_reads, services, serving
 from ipx.valuation.handlers import ValueAssets
+from ipx.valuation.model_risk_schemas import BacktestOut, MonitoringIn, MonitoringOut
 from ipx.valuation.schemas import BatchIn, BatchOut, ModelCardOut, ValuationIn, ValuationOut
 from ipx.web.api import API_PREFIX, Blueprint
 from ipx.web.http import plain_json, read, run
@@ -87,3 +88,37 @@ class CurrentModel(MethodView):
     def get(self):
         """The model card of the model serving valuations (public)."""
         return _valuer().card()
+
+
+#: The registry's transaction records, wired by ``create_app`` (this package never imports it).
+REALIZED_SALES = "ipx.realized_sales"
+
+
+@blp.route("/models/current/backtest")
+class CurrentModelBacktest(MethodView):
+    @require(*backtest_reads.MODEL_RISK_READERS)
+    @blp.response(200, BacktestOut)
+    def get(self):
+        """Realized disposal prices against the valuations made before each sale."""
+        sales = current_app.extensions[REALIZED_SALES]
+        return read(backtest_reads.read_backtest, sales, _valuer().version)
+
+
+#: The monitoring read's 503: the general causes, and its own.
+MONITORING_503 = (
+    "`service-unavailable`: the current model's training data (the reference of every PSI) is "
+    "missing or differs from the SHA-256 its metadata records, so input drift cannot be "
+    "measured (the operator restores the file); also a busy or unreachable database "
+    "(`lock-timeout`, `service-unavailable`); retry after `Retry-After`."
+)
+
+
+@blp.route("/models/current/monitoring")
+class CurrentModelMonitoring(MethodView):
+    @require(*backtest_reads.MODEL_RISK_READERS)
+    @blp.arguments(MonitoringIn, location="query")
+    @blp.response(200, MonitoringOut)
+    @blp.alt_response(503, description=MONITORING_503)
+    def get(self, query):
+        """Input drift of the valuations served in a window against the training data."""
+        return read(monitoring_reads.read_monitoring, _valuer(), query["days"])

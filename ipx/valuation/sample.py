@@ -6,24 +6,18 @@ Only the standard library and numpy: the service must not need pandas.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-#: Registry feature name -> column of the sample CSV.
-COUNT_COLUMNS = {
-    "claims": "num_claims",
-    "backward_citations": "num_patent_citations",
-    "npl_citations": "num_nonpatent_citations",
-    "family_size": "num_applications",
-    "inventors": "num_authors",
-    "similar_docs": "num_similar_doc",
-}
-#: Source IPC dummies. A row with all of them 0 is section A (the source dropped that dummy).
-IPC_DUMMIES = ("B", "C", "D", "E", "F", "G", "H", "NA")
+# Read from here too (the training code does).
+from ipx.valuation.sample_columns import COUNT_COLUMNS as COUNT_COLUMNS
+from ipx.valuation.sample_columns import IPC_DUMMIES as IPC_DUMMIES
 
 #: The 11.5-year fee of grants after this date had not resolved when the data was gathered,
 #: although the source flag marks all of 2005 observable (see data/samples/README.md).
@@ -95,7 +89,8 @@ def load_sample(path: str | Path) -> RenewalSample:
         grant_dates=[date.fromisoformat(r["grant date"]) for r in rows],
         filing_dates=[date.fromisoformat(r["filing/creation date"]) for r in rows],
         counts={
-            name: np.array([float(r[col]) for r in rows]) for name, col in COUNT_COLUMNS.items()
+            name: np.array([_count_cell(r[col]) for r in rows])
+            for name, col in COUNT_COLUMNS.items()
         },
         ipc_sections=[_section(r) for r in rows],
         payments=np.minimum(np.array([int(r["payment_times"]) for r in rows]), 3),
@@ -107,6 +102,27 @@ def load_sample(path: str | Path) -> RenewalSample:
         if "observed_stages" in rows[0]
         else None,
     )
+
+
+def _count_cell(text: str) -> float:
+    """A count of the table; an empty cell (the registry's record lacks it) is NaN."""
+    return float(text) if text.strip() else math.nan
+
+
+def count_medians(sample: RenewalSample) -> dict[str, float]:
+    """Median of each count over the rows that have it (what serving imputes with, for a
+    model trained on `sample`)."""
+    return {name: float(np.nanmedian(values)) for name, values in sample.counts.items()}
+
+
+def fill_missing_counts(sample: RenewalSample, medians: dict[str, float]) -> RenewalSample:
+    """`sample` with every missing count replaced by `medians` (the training medians, as
+    serving imputes a count the registry lacks), so its rows train and score like a valuation."""
+    counts = {
+        name: np.where(np.isnan(values), medians[name], values)
+        for name, values in sample.counts.items()
+    }
+    return dataclasses.replace(sample, counts=counts)
 
 
 def join_samples(first: RenewalSample, second: RenewalSample) -> RenewalSample:

@@ -7,12 +7,14 @@ import csv
 import io
 from datetime import date, timedelta
 
+import numpy as np
+
 from ipx.db_ext import database
 from ipx.instance_keys import registry_digest_key
 from ipx.ops.outcomes import export_table
 from ipx.registry.numbers import make_patent_number
 from ipx.valuation.registry_outcomes import owner_digest, stage_outcome
-from ipx.valuation.sample import load_sample, stage_rows_and_labels
+from ipx.valuation.sample import fill_missing_counts, load_sample, stage_rows_and_labels
 
 FULL = {
     "claims": 12,
@@ -72,7 +74,7 @@ def test_the_export_gives_the_expected_rows_and_stages(app, client, registry, ke
         "invalidated": _asset(registry, other, date(2016, 2, 1), date(2018, 1, 31), "invalidated"),
         # granted recently: stage 1 not due, nothing observed, left out
         "recent": _asset(registry, other, registry.today - timedelta(days=300), later),
-        # a count missing: left out
+        # counts missing (as in every seeded CNIPA record): exported, the cells left empty
         "incomplete": _asset(
             registry, other, date(2015, 1, 1), later, features={"claims": 3, "inventors": 2}
         ),
@@ -98,9 +100,10 @@ def test_the_export_gives_the_expected_rows_and_stages(app, client, registry, ke
         "lapsed": ("1", "2", owner, ""),
         "in_force": ("1", "1", other, ""),
         "invalidated": ("0", "1", other, ""),
+        "incomplete": ("3", "3", other, ""),
     }
     assert set(rows) == {f"registry-{made[name]['id']}" for name in expected}
-    assert counts == (4, 1, 1)
+    assert counts == (5, 1, 1)
     for name, (paid, observed, party, price) in expected.items():
         row = rows[f"registry-{made[name]['id']}"]
         assert (row["payment_times"], row["observed_stages"], row["realized_price"]) == (
@@ -109,7 +112,12 @@ def test_the_export_gives_the_expected_rows_and_stages(app, client, registry, ke
             price,
         ), name
         assert row["assignee"] == owner_digest(key, [party])
-        assert row["num_claims"] == "12" and row["H"] == "1" and row["B"] == "0"
+        assert row["H"] == "1" and row["B"] == "0"
+        if name != "incomplete":
+            assert row["num_claims"] == "12" and row["num_nonpatent_citations"] == "3"
+    incomplete = rows[f"registry-{made['incomplete']['id']}"]
+    assert (incomplete["num_claims"], incomplete["num_authors"]) == ("3", "2")
+    assert incomplete["num_nonpatent_citations"] == incomplete["num_similar_doc"] == ""
     # Nothing personal or identifying in the table: no names, numbers, titles.
     for asset in made.values():
         assert asset["number"] not in text
@@ -123,8 +131,14 @@ def test_the_export_gives_the_expected_rows_and_stages(app, client, registry, ke
     sold, lapsed = (f"registry-{made[n]['id']}" for n in ("sold", "lapsed"))
     in_force = f"registry-{made['in_force']['id']}"
     assert risk[1] == set(by_id)
-    assert risk[2] == {sold, lapsed} and risk[3] == {sold}
+    complete = f"registry-{made['incomplete']['id']}"
+    assert risk[2] == {sold, lapsed, complete} and risk[3] == {sold, complete}
     assert in_force not in risk[2]  # censored at stage 2: never a lapse
+    # A count the record lacks reads as missing and trains with the sample's median.
+    row = by_id[complete]
+    assert np.isnan(sample.counts["npl_citations"][row]) and sample.counts["claims"][row] == 3
+    filled = fill_missing_counts(sample, {**dict.fromkeys(FULL, 0.0), "npl_citations": 9.0})
+    assert filled.counts["npl_citations"][row] == 9.0 and filled.counts["claims"][row] == 3
 
 
 def test_stage_outcomes_follow_the_annual_fees():

@@ -143,11 +143,40 @@ generalise to an independent sample.
 
 ## The Chinese annual-fee system
 CNIPA charges an annual fee every year from grant, while the USPTO charges three maintenance
-fees. The model's three stages are mapped onto a Chinese patent's timeline by time since grant:
-keeping a Chinese patent through year 3.5, 7.5 and 11.5 after grant is read as paying the
-corresponding US stage, and the lapse risk of each US stage is spread evenly (constant hazard)
-over the annual fees that fall inside it. Chinese fees rise steeply with age, so this mapping
-probably *overstates* late survival of Chinese patents; treat late-stage figures as optimistic.
+fees. CNIPA numbers the fee years from the FILING date: fee year k (k = 1, 2, ...) is the k-th
+year of the term counted from filing (k - 1 to k years after it), its fee paid ahead, by its
+start. The first fee is paid at grant, for the fee year the grant falls in; the years before
+grant carry none. The table ends with the term at expiry: 20 years from filing for an invention
+(fee year 20), 10 for a utility model, 15 for a design filed from 2021-06-01 (10 before).
+
+The US stages fall 3.5, 7.5 and 11.5 years after grant: with a grant lag of L years, L + 3.5,
+L + 7.5 and L + 11.5 years after filing. A stage is read as paid when the fee year its day falls
+in is paid. Example: an invention filed 2015-03-01 and granted 2018-06-01 (L = 3.25, first fee
+for fee year 4):
+
+| US stage | after grant | after filing | Chinese fee years it covers | kept once paid |
+| ---: | ---: | ---: | --- | --- |
+| 1 | 3.5 | 6.75 | fee years 4-7 | fee year 7 |
+| 2 | 7.5 | 10.75 | fee years 8-11 | fee year 11 |
+| 3 | 11.5 | 14.75 | fee years 12-15 | fee year 15 |
+| - | beyond 11.5 | beyond 14.75 | fee years 16-20 (expiry) | `survival-extrapolated` |
+
+A stage whose day falls after expiry is never reached (a utility model granted a year after
+filing expires before stage 3). The registry's own outcomes (`ipx outcomes export`) count a
+stage as paid on the same days. The probability that fee year k is paid is read as
+S(k - 0.5 - lag), the curve in the middle of that year in years since grant (the fee of the
+year of grant is paid at grant: 1); in a stage's own fee year the middle lies within half a
+year of the stage day, and in between the constant lapse hazard of the stage covering the year
+spreads each stage's lapse risk evenly over its fee years.
+
+`p_in_force_at_maturity` for a loan maturing between two stages: log S is linear in time between
+the knots (0, 1), (3.5, stage 1), (7.5, stage 2), (11.5, stage 3), i.e. for a < t <= b,
+S(t) = S(a) x (S(b) / S(a)) ^ ((t - a) / (b - a)), and P = S(maturity) / S(as_of). Example:
+stages 0.9, 0.6 and 0.4, valued 2 years after grant for a 42-month loan (maturity 5.5 years):
+S(2) = 0.9 ^ (2 / 3.5) = 0.9416, S(5.5) = 0.9 x (0.6 / 0.9) ^ (2 / 4) = 0.7348, P = 0.7804.
+
+Chinese fees rise steeply with age, so this mapping probably *overstates* late survival of
+Chinese patents; treat late-stage figures as optimistic.
 
 ## Limits
 - US university patents granted 2004-2007 only: owners, fee levels and legal system differ

@@ -11,7 +11,13 @@ import click
 
 from ipx.valuation import artifact as A
 from ipx.valuation import features as F
-from ipx.valuation.sample import join_samples, load_sample, stage_rows_and_labels
+from ipx.valuation.sample import (
+    count_medians,
+    fill_missing_counts,
+    join_samples,
+    load_sample,
+    stage_rows_and_labels,
+)
 from ipx.valuation.stages import STAGES, cumulative, owner_seen
 from ipx.valuation.training.artifact_writer import build_metadata, write_artifact
 from ipx.valuation.training.card_template import CARD_TEMPLATE
@@ -109,7 +115,8 @@ def train(
 
 def _with_registry(sample, path, minimum, bundled_dir, logistic, report, seed):
     """The US sample joined with the registry's rows, or exit 1 saying why not."""
-    registry = load_sample(path)
+    # A count the registry lacks is imputed with the US sample's median, as serving does.
+    registry = fill_missing_counts(load_sample(path), count_medians(sample))
     observed = observed_outcomes(registry)
     if observed < minimum:
         raise click.ClickException(
@@ -137,7 +144,7 @@ def _with_registry(sample, path, minimum, bundled_dir, logistic, report, seed):
 
 def score_file(artifact: A.Artifact, data: str) -> tuple[dict, list[list]]:
     """Metrics per stage and per-row cumulative survival of `artifact` on a CSV."""
-    sample = load_sample(data)
+    sample = fill_missing_counts(load_sample(data), artifact.metadata["imputation_defaults"])
     x = F.scoring_matrix(sample, artifact.model.history)
     conditional = artifact.model.conditional(x)
     survival = cumulative(conditional)

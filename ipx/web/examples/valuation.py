@@ -116,6 +116,19 @@ OPERATIONS: dict[str, Operation] = {
         parameters={"valuation_id": 1},
         response=VALUATION,
     ),
+    "GET /valuations/{valuation_id}/report.pdf": Operation(
+        "getValuationReport",
+        "The valuation report a bank files with the loan, as a PDF with its fonts embedded: the "
+        "asset and its pledge registrations, the inputs and their sources, the score and grade, "
+        "the survival curve (drawn, and as a table), the value range with its assumptions, the "
+        "collateral cap, the drivers, the flags, the validity of the valuation's case (AUC, "
+        "Brier, ECE per stage), the model version and card summary, the ledger entry and the "
+        "signed checkpoint anchoring the valuation, and the model's limits in plain words. "
+        "Figures are printed exactly as `GET /valuations/{valuation_id}` gives them. Simplified "
+        "Chinese by default, English with `lang=en`. Readers as for the valuation.",
+        parameters={"valuation_id": 1, "lang": "en"},
+        response="%PDF-1.4 ... (the document's bytes)",
+    ),
     "GET /models/current": Operation(
         "getCurrentModel",
         "The model card of the model serving valuations: what it is, its training data and "
