@@ -15,6 +15,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -22,8 +23,9 @@ from ipx.db import is_read_replica
 from ipx.db_ext import database
 from ipx.errors import ServiceUnavailable
 from ipx.ledger import store
-from ipx.ledger.checkpoints import SignedCheckpoint, latest_checkpoint
+from ipx.ledger.checkpoints import CheckpointPolicy, SignedCheckpoint, latest_checkpoint
 from ipx.ledger.signing import app_policy, current_checkpoint
+from ipx.ledger.tables import LedgerCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -77,3 +79,25 @@ def _first_checkpoint(session: Session) -> SignedCheckpoint:
     raise ReplicaBehind(
         "The read replica has not received a signed checkpoint from the primary yet; retry."
     )
+
+
+def replica_lag_seconds(primary: Session, replica: Session, now: datetime) -> float:
+    """How far the replica is behind the primary's checkpoints, in seconds: 0 when it holds
+    the primary's latest, otherwise the age of the oldest checkpoint of the primary it lacks
+    (a replica that stopped replaying falls further behind at every new checkpoint)."""
+    held = latest_checkpoint(replica)
+    held_size = -1 if held is None else held.tree_size
+    stmt = (
+        select(LedgerCheckpoint.signed_at)
+        .where(LedgerCheckpoint.tree_size > held_size)
+        .order_by(LedgerCheckpoint.tree_size)
+        .limit(1)
+    )
+    missing = primary.execute(stmt).scalar_one_or_none()
+    return 0.0 if missing is None else max(0.0, (now - missing).total_seconds())
+
+
+def replica_lag_limit_seconds(policy: CheckpointPolicy) -> float:
+    """The lag a replica may have and still serve: what the signing policy lets a checkpoint
+    age before a new one is due, and at least the wait for a replica's first checkpoint."""
+    return max(float(policy.every_seconds), FIRST_CHECKPOINT_WAIT_SECONDS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ipx.web.problems import REPLICA_503 as REPLICA_503  # for the routes: reads on the replica
 from ipx.web.problems import Problem
 
 TREE_SIZE = validate.Range(min=0, max=2**63 - 1)

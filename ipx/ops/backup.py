@@ -8,7 +8,16 @@
   signing keys' public halves, the console's session key) - secrets: keep ``DIR`` as private
   as ``instance/``;
 - ``manifest.json``, written last: the latest checkpoint *in that snapshot* (tree size, root
-  hash, signed note), the log's size, the schema revision, and the SHA-256 of every file.
+  hash, signed note), the log's size, the schema revision, and the SHA-256 of every file;
+  ``signature`` is the Ed25519 signature, by the log's signing key (the one in ``keys/``),
+  over ``SIGNATURE_CONTEXT`` followed by the canonical JSON (``ipx.ledger.canonical``) of the
+  manifest without its ``signature``; it names the key (``key_id``, ``public_key``,
+  ``verifier_key``), which ``ipx backup`` also prints. ``read_manifest`` (``ipx restore``)
+  checks that signature against public keys from *outside* the backup (the operator's
+  ``--public-key``, or the target instance's own signing key): a key in ``keys/`` proves
+  nothing, since whoever can swap it can fix its digest and sign again. It refuses a manifest
+  not signed by a trusted key before it trusts any digest the manifest lists, and a version 1
+  (unsigned) manifest unless the operator explicitly allows it.
 
 Before copying, the log's current tree is signed, so the snapshot's latest checkpoint covers
 (nearly) all of it. Restoring is ``ipx.ops.restore``.
@@ -22,18 +31,24 @@ import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from ipx.errors import LedgerInconsistent
-from ipx.instance_keys import ensure_signing_key, instance_key_files
-from ipx.ledger import store
+from ipx.instance_keys import ensure_signing_key, instance_key_files, load_signing_key
+from ipx.ledger import keyring, note, store
+from ipx.ledger.canonical import canonical_json
 from ipx.ledger.checkpoints import (
     CheckpointPolicy,
     LogSigner,
@@ -43,7 +58,33 @@ from ipx.ledger.checkpoints import (
 from ipx.ops import pg_tools
 
 MANIFEST = "manifest.json"
-FORMAT, VERSION = "ipx-backup", 1
+FORMAT, VERSION = "ipx-backup", 2  # 2: the manifest is signed
+#: What the manifest's signature covers before its canonical JSON (a signature by the log's key
+#: over a manifest can never be taken for one over anything else the key signs).
+SIGNATURE_CONTEXT = b"ipx-backup manifest\n"
+#: The refusal of a manifest whose signature does not verify (stable: operators may match it).
+SIGNATURE_INVALID = (
+    "the manifest's signature does not verify with the log's public key: the manifest "
+    "was altered, re-signed by another key, or is not this log's backup"
+)
+#: The refusal when no key from outside the backup is there to check the signature (stable).
+NO_TRUSTED_KEY = (
+    "no public key to check the manifest's signature against: give the log's key with "
+    "--public-key (base64, <name>+<id>+<key>, or a file as GET /api/v1/ledger/public-key "
+    "serves it; ipx backup printed it), or restore into an instance that has the log's "
+    "signing key"
+)
+#: The refusal of a version 1 (unsigned) backup without ``--allow-unsigned`` (stable).
+UNSIGNED_REFUSED = (
+    "the backup's manifest is version 1, unsigned: nothing shows it is the log's. "
+    "Restore it only if you know where it came from, with --allow-unsigned"
+)
+#: The warning a restore of a version 1 backup with ``--allow-unsigned`` gives (stable).
+UNSIGNED_WARNING = (
+    "the backup is unsigned (version 1): its manifest was checked against no key, only its "
+    "files against the manifest's digests"
+)
+UNSIGNED_VERSION = 1
 DATABASE_FILES = {"postgresql": "database.dump", "sqlite": "database.sqlite3"}
 KEY_FILES = {
     "digest": "keys/digest.key",
@@ -88,8 +129,64 @@ def backup(config: Mapping[str, Any], engine: Engine, directory: Path, now: date
     }
     if warning:
         manifest["warning"] = warning
+    signing_key = load_signing_key(directory / KEY_FILES["signing"])  # the copy: always there
+    manifest["signature"] = sign_manifest(manifest, signing_key, config["LEDGER_KEY_NAME"])
     _write_json(directory / MANIFEST, manifest)
     return manifest
+
+
+def sign_manifest(manifest: Mapping[str, Any], key: Ed25519PrivateKey, key_name: str) -> dict:
+    """The manifest's ``signature`` member: Ed25519 over its canonical JSON (without it)."""
+    public = key.public_key().public_bytes_raw()
+    return {
+        "algorithm": "Ed25519",
+        "key_id": keyring.key_id_hex(key_name, public),
+        "public_key": base64.b64encode(public).decode("ascii"),
+        "verifier_key": note.verifier_key(key_name, public),
+        "value": base64.b64encode(key.sign(_signed_bytes(manifest))).decode("ascii"),
+    }
+
+
+def _signed_bytes(manifest: Mapping[str, Any]) -> bytes:
+    return SIGNATURE_CONTEXT + canonical_json(
+        {name: value for name, value in manifest.items() if name != "signature"}
+    )
+
+
+def _check_signature(manifest: dict, trusted: Sequence[bytes]) -> None:
+    """Refuse (``SIGNATURE_INVALID``) unless one of the ``trusted`` public keys (raw Ed25519,
+    from outside the backup) signed this manifest; ``NO_TRUSTED_KEY`` without any."""
+    if not trusted:
+        raise BackupFailed(NO_TRUSTED_KEY)
+    signature = manifest.get("signature")
+    try:
+        if not isinstance(signature, dict):
+            raise ValueError("no signature")
+        value = base64.b64decode(str(signature["value"]).encode("ascii"), validate=True)
+        signed = _signed_bytes(manifest)
+        for raw in dict.fromkeys(trusted):
+            try:
+                Ed25519PublicKey.from_public_bytes(raw).verify(value, signed)
+                return
+            except InvalidSignature:
+                continue
+    except (ValueError, TypeError, KeyError):
+        pass
+    raise BackupFailed(SIGNATURE_INVALID)
+
+
+def _check_key_copy(directory: Path, manifest: dict) -> None:
+    """The signing key copied into ``keys/`` must be the one that signed the manifest (the
+    restored instance goes on signing with it)."""
+    relative = manifest["keys"].get("signing")
+    if relative is None:
+        return
+    try:
+        public = load_signing_key(directory / relative).public_key().public_bytes_raw()
+    except (OSError, ValueError) as exc:
+        raise BackupFailed(f"the backup's {relative} is not a signing key: {exc}") from None
+    if base64.b64encode(public).decode("ascii") != manifest["signature"].get("public_key"):
+        raise BackupFailed(f"the backup's {relative} is not the key that signed its manifest")
 
 
 def _empty_directory(directory: Path) -> None:
@@ -200,18 +297,31 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(temporary, path)
 
 
-def read_manifest(directory: Path) -> dict:
-    """The backup's manifest, once every file it lists has its recorded SHA-256."""
+def read_manifest(
+    directory: Path, trusted: Sequence[bytes], *, allow_unsigned: bool = False
+) -> tuple[dict, str | None]:
+    """The backup's manifest, once its signature verifies with one of the ``trusted`` public
+    keys (raw Ed25519, never taken from the backup) and every file it lists has its recorded
+    SHA-256; and a warning (a version 1 manifest, read only with ``allow_unsigned``)."""
     path = Path(directory) / MANIFEST
     if not path.is_file():
         raise BackupFailed(f"{directory} holds no {MANIFEST}: not a (complete) ipx backup")
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+    warning = None
+    if manifest.get("format") == FORMAT and manifest.get("version") == UNSIGNED_VERSION:
+        if not allow_unsigned:
+            raise BackupFailed(UNSIGNED_REFUSED)
+        warning = UNSIGNED_WARNING
+    elif manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
         raise BackupFailed(f"{path} is not an {FORMAT} version {VERSION} manifest")
+    else:
+        _check_signature(manifest, trusted)  # before any digest it lists is trusted
     for relative, expected in manifest["files"].items():
         file = Path(directory) / relative
         if not file.is_file():
             raise BackupFailed(f"the backup lacks {relative}")
         if _digest(file)["sha256"] != expected["sha256"]:
             raise BackupFailed(f"{relative} does not match its SHA-256 in the manifest")
-    return manifest
+    if warning is None:
+        _check_key_copy(Path(directory), manifest)
+    return manifest, warning

@@ -1,6 +1,12 @@
 """``ipx restore DIR``: a backup (``ipx.ops.backup``) into an empty database, and its keys into
 the instance.
 
+The manifest's signature is checked against the log's public key from outside the backup:
+the operator's ``--public-key`` (base64, a ``<name>+<id>+<key>`` verifier key, or a file: the
+key list ``GET /api/v1/ledger/public-key`` serves, or one key as text), else the target
+instance's own signing key (and its retired ones) when it has one; with neither it is refused
+(``NO_TRUSTED_KEY``). A version 1 (unsigned) backup is refused unless ``--allow-unsigned``.
+
 Refused, with the reason, when the manifest or a file's SHA-256 does not check out, when the
 backup is of the other backend or of a schema this code does not know, when the target
 database holds any table, or when a key file already in the instance differs from the
@@ -14,8 +20,10 @@ even without ``--force``: a different one only logs console users out.)
 from __future__ import annotations
 
 import base64
+import binascii
+import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +33,15 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ipx.instance_keys import instance_key_files, replace_secret, write_new_secret
+from ipx.instance_keys import (
+    instance_key_files,
+    load_signing_key,
+    read_retired_keys,
+    replace_secret,
+    write_new_secret,
+)
 from ipx.ledger.checkpoints import latest_checkpoint
+from ipx.ledger.note import InvalidKey, parse_verifier_key
 from ipx.migrate import alembic_config
 from ipx.ops import pg_tools
 from ipx.ops.backup import read_manifest
@@ -47,14 +62,26 @@ class Restored:
     root_hash: str | None
     schema_revision: str
     keys: list[str]
+    #: Set when a version 1 (unsigned) backup was restored with ``allow_unsigned``.
+    warning: str | None = None
 
 
 def restore(
-    config: Mapping[str, Any], engine: Engine, directory: Path, *, force: bool = False
+    config: Mapping[str, Any],
+    engine: Engine,
+    directory: Path,
+    *,
+    force: bool = False,
+    public_keys: Sequence[str] = (),
+    allow_unsigned: bool = False,
 ) -> Restored:
-    """Restore the backup in ``directory`` into the configured database and instance."""
+    """Restore the backup in ``directory`` into the configured database and instance.
+
+    ``public_keys`` are the operator's ``--public-key`` values; without any, the target
+    instance's signing key files are the trusted keys."""
     directory = Path(directory)
-    manifest = read_manifest(directory)  # every file's digest first
+    trusted = operator_keys(public_keys) if public_keys else instance_public_keys(config)
+    manifest, warning = read_manifest(directory, trusted, allow_unsigned=allow_unsigned)
     backend = engine.dialect.name
     if manifest["backend"] != backend:
         raise RestoreRefused(
@@ -80,7 +107,75 @@ def restore(
         pg_tools.restore(engine, database_file)
     else:
         _restore_sqlite(engine, database_file)
-    return _check_restored(engine, manifest, keys)
+    return _check_restored(engine, manifest, keys, warning)
+
+
+def operator_keys(values: Sequence[str]) -> list[bytes]:
+    """The raw public keys of ``--public-key`` values: each base64 of the 32 bytes, a
+    ``<name>+<id>+<key>`` verifier key, or a file holding the key list as
+    ``GET /api/v1/ledger/public-key`` serves it (every key, current and retired) or one key."""
+    found: list[bytes] = []
+    for value in values:
+        path = Path(value)
+        if len(value) < 200 and path.is_file():
+            try:
+                text_read = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RestoreRefused(f"cannot read the public key file {value}: {exc}") from None
+            found += [_raw_key(key, value) for key in _keys_of_file(text_read, value)]
+        else:
+            found.append(_raw_key(value, "--public-key"))
+    return found
+
+
+def _keys_of_file(content: str, where: str) -> list[str]:
+    try:
+        document = json.loads(content)
+    except json.JSONDecodeError:
+        return [line.strip() for line in content.splitlines() if line.strip()]
+    entries = document.get("keys", []) if isinstance(document, dict) else document
+    if isinstance(document, str):
+        entries = [document]
+    if not isinstance(entries, list):
+        raise RestoreRefused(f"{where} is not a key list (a JSON object with keys, or a list)")
+    keys = [
+        entry.get("verifier_key") or entry.get("public_key") if isinstance(entry, dict) else entry
+        for entry in entries
+    ]
+    if isinstance(document, dict) and "public_key" in document:
+        keys.append(document["public_key"])
+    if not keys or not all(isinstance(key, str) for key in keys):
+        raise RestoreRefused(f"{where} holds no public keys, or not as text")
+    return [str(key) for key in keys]
+
+
+def _raw_key(value: str, where: str) -> bytes:
+    """Base64 of the 32 raw bytes, or a verifier key (as ``python -m ipx.ledger.verify``)."""
+    try:
+        raw = base64.b64decode(value.strip().encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raw = b""
+    if len(raw) == 32:
+        return raw
+    try:
+        return parse_verifier_key(value.strip())[1].public_bytes_raw()
+    except InvalidKey as exc:
+        raise RestoreRefused(
+            f"{where}: neither 32 base64-encoded bytes nor a verifier key: {exc}"
+        ) from None
+
+
+def instance_public_keys(config: Mapping[str, Any]) -> list[bytes]:
+    """The target instance's own signing key (public half) and its retired keys, if it has a
+    signing key file; none otherwise."""
+    signing_file = Path(config["SIGNING_KEY_FILE"])
+    if not signing_file.exists():
+        return []
+    try:
+        keys = [load_signing_key(signing_file).public_key().public_bytes_raw()]
+    except (OSError, ValueError) as exc:
+        raise RestoreRefused(f"the instance's {signing_file} is not a signing key: {exc}") from None
+    return keys + [_raw_key(key, str(signing_file)) for key in read_retired_keys(signing_file)]
 
 
 def _known_revision(engine: Engine, revision: str) -> None:
@@ -147,7 +242,9 @@ def _restore_sqlite(engine: Engine, database_file: Path) -> None:
         source.close()
 
 
-def _check_restored(engine: Engine, manifest: dict, keys: list[str]) -> Restored:
+def _check_restored(
+    engine: Engine, manifest: dict, keys: list[str], warning: str | None
+) -> Restored:
     with Session(engine) as session:
         latest = latest_checkpoint(session)
         revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
@@ -161,6 +258,7 @@ def _check_restored(engine: Engine, manifest: dict, keys: list[str]) -> Restored
         root_hash=got[1] if got else None,
         schema_revision=revision,
         keys=keys,
+        warning=warning,
     )
 
 

@@ -11,13 +11,18 @@ from marshmallow import Schema, fields, validate
 from ipx.errors import ValidationFailed
 
 # ASCII digits only: re's \d (and Decimal) would also take full-width or Arabic-Indic digits.
+# No sign, no exponent, no surrounding whitespace: the string is the amount, as written.
 MONEY_PATTERN = re.compile(r"^[0-9]{1,15}(\.[0-9]{1,2})?$")
+#: The same, greater than zero: not all zeros ("0", "000.00"). Both patterns are what the
+#: OpenAPI document states (ECMA-262, as JSON Schema reads them) and what ``Money`` checks.
+POSITIVE_MONEY_PATTERN = re.compile(r"^(?!0+(\.0{1,2})?$)[0-9]{1,15}(\.[0-9]{1,2})?$")
 #: How the OpenAPI document shows money: a string, never a JSON number.
 MONEY_DOC = {
     "type": "string",
     "pattern": MONEY_PATTERN.pattern,
     "example": "1250000.00",
-    "description": "A decimal string with at most two places; the currency is given beside it.",
+    "description": "A decimal string with at most two places (no sign, exponent or "
+    "surrounding spaces); the currency is given beside it.",
 }
 MAX_PAGE = 200
 # Record ids are 32-bit in the database; a larger number names no record and must not reach
@@ -40,15 +45,18 @@ class Money(fields.Field):
         doc = dict(MONEY_DOC)
         if positive:
             doc["description"] += " Greater than zero."
+            doc["pattern"] = POSITIVE_MONEY_PATTERN.pattern
         kwargs["metadata"] = {**doc, **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
         self.positive = positive
 
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
-        if not isinstance(value, str) or not MONEY_PATTERN.match(value.strip()):
+        # fullmatch: "$" would also match before a final newline. Spaces around the amount are
+        # refused, not stripped: the document's pattern refuses them too.
+        if not isinstance(value, str) or not MONEY_PATTERN.fullmatch(value):
             raise self.make_error("invalid")
         try:
-            amount = Decimal(value.strip())
+            amount = Decimal(value)
         except InvalidOperation:
             raise self.make_error("invalid") from None
         if self.positive and amount <= 0:

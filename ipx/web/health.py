@@ -1,7 +1,8 @@
 """``/healthz`` (the process answers) and ``/readyz`` (it can serve), outside ``/api/v1``.
 
 Both are public, for load balancers and orchestrators. ``/readyz`` answers 200 when every
-check passes and 503 when any fails, with each check's status; the details say what is wrong
+check passes and 503 when any fails, with each check's status (``read_replica`` aside: it is
+reported but never fails readiness); the details say what is wrong
 in a few words (a revision, "missing") and never echo a connection string or a key. What went
 wrong in full goes to the log.
 
@@ -9,14 +10,21 @@ wrong in full goes to the log.
 - ``migrations``: the database's Alembic revision is the code's head (``ipx init`` upgrades);
 - ``model``: the valuation model is loaded (servers preload it), or loads now;
 - ``signing_key``: the ledger signing key file exists and holds an Ed25519 private key (read
-  only: this check never creates a key).
+  only: this check never creates a key);
+- ``read_replica``, only with ``READ_DATABASE_URL``: its state, ``ok`` (it answers, and is no
+  further behind the primary's checkpoints than the service lets an answer's checkpoint age,
+  ``ipx.ledger.replica.replica_lag_limit_seconds``), ``behind`` or ``unreachable``. It does
+  not count for readiness (``ADVISORY``): every instance shares the one replica, so a lagging
+  replica would take them all out of the load balancer at once although writes and the
+  primary's reads work. Monitoring watches this state instead.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -24,6 +32,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from flask import Blueprint, Flask, current_app, jsonify
 
 from ipx.db_ext import database
+from ipx.ledger.replica import replica_lag_limit_seconds, replica_lag_seconds
+from ipx.ledger.signing import app_policy
 from ipx.migrate import MIGRATIONS
 from ipx.valuation import serving
 
@@ -32,7 +42,16 @@ blp = Blueprint("health", __name__)
 
 
 class CheckFailed(Exception):
-    """A readiness check did not pass; the message is safe to show to anyone."""
+    """A readiness check did not pass; the message is safe to show to anyone; ``state`` is
+    the status the body reports (``fail``, or the replica's ``behind``/``unreachable``)."""
+
+    def __init__(self, message: str, state: str = "fail") -> None:
+        super().__init__(message)
+        self.state = state
+
+
+#: Checks reported in the body that never fail readiness.
+ADVISORY = frozenset({"read_replica"})
 
 
 @blp.get("/healthz")
@@ -43,11 +62,17 @@ def healthz():
 
 @blp.get("/readyz")
 def readyz():
-    """Ready: every check passes (200), or which do not (503)."""
-    checks = {name: _run(name, check, current_app) for name, check in CHECKS.items()}
-    ready = all(result["status"] == "ok" for result in checks.values())
+    """Ready: every check but the advisory ones passes (200), or which do not (503)."""
+    checks = {name: _run(name, check, current_app) for name, check in _checks(current_app)}
+    ready = all(r["status"] == "ok" for name, r in checks.items() if name not in ADVISORY)
     body = jsonify(status="ok" if ready else "fail", checks=checks)
     return _no_store(body), 200 if ready else 503
+
+
+def _checks(app: Flask) -> Iterator[tuple[str, Callable[[Flask], str]]]:
+    yield from CHECKS.items()
+    if database(app).replica is not None:
+        yield "read_replica", read_replica_ready
 
 
 def _no_store(response):
@@ -60,10 +85,11 @@ def _run(name: str, check: Callable[[Flask], str], app: Flask) -> dict[str, str]
         return {"status": "ok", "detail": check(app)}
     except CheckFailed as failure:
         log.warning("readiness check %s failed: %s", name, failure)
-        return {"status": "fail", "detail": str(failure)}
+        return {"status": failure.state, "detail": str(failure)}
     except Exception as exc:  # noqa: BLE001 - any fault makes the check fail, never a 500
         log.warning("readiness check %s failed", name, exc_info=True)
-        return {"status": "fail", "detail": type(exc).__name__}
+        state = "unreachable" if name in ADVISORY else "fail"
+        return {"status": state, "detail": type(exc).__name__}
 
 
 def database_reachable(app: Flask) -> str:
@@ -74,6 +100,26 @@ def database_reachable(app: Flask) -> str:
         log.warning("readiness: database unreachable: %s", exc)
         raise CheckFailed("unreachable") from None
     return "reachable"
+
+
+def read_replica_ready(app: Flask) -> str:
+    db = database(app)
+    if db.replica is None:  # only run with one (``_checks``)
+        return "none configured"
+    try:
+        with db.replica.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - whatever the driver raises, it is unreachable
+        log.warning("readiness: read replica unreachable: %s", exc)
+        raise CheckFailed("unreachable", "unreachable") from None
+    with db.sessions() as primary, db.read_sessions() as replica:
+        lag = replica_lag_seconds(primary, replica, datetime.now(UTC))
+    limit = replica_lag_limit_seconds(app_policy(app))
+    if lag > limit:
+        raise CheckFailed(
+            f"{lag:.0f} s behind the primary's checkpoints (limit {limit:.0f} s)", "behind"
+        )
+    return f"reachable, {lag:.0f} s behind (limit {limit:.0f} s)"
 
 
 @functools.cache

@@ -25,8 +25,9 @@ REQUEST_SECONDS = Histogram(
 )
 LOCK_TIMEOUTS = Counter(
     "ipx_lock_timeouts",
-    "Requests that gave up waiting for a database lock (IPX_DB_LOCK_TIMEOUT_MS): a busy row "
-    "(503 lock-timeout) or an Idempotency-Key still held by its first request (409).",
+    "Requests (API or console) that gave up waiting for a database lock "
+    "(IPX_DB_LOCK_TIMEOUT_MS): a busy row (503, lock-timeout in the API) or an "
+    "Idempotency-Key still held by its first request (409).",
     ["lock"],
     registry=PROCESS_REGISTRY,
 )

@@ -79,6 +79,22 @@ ERRORS: dict[int, tuple[type[Problem], str]] = {
 }
 DEFAULT_ERROR = (Problem, "`internal-error`: an unexpected fault, logged by the service.")
 
+#: The 503 of an operation that may read the read replica (``IPX_READ_DATABASE_URL``): the
+#: general causes, and the replica's own (``ipx.ledger.replica.ReplicaBehind``).
+REPLICA_503 = (
+    "`lock-timeout` (a record is busy), `service-unavailable` (the database) or "
+    "`ledger-inconsistent` (the log cannot be vouched for); retry after `Retry-After`. "
+    "`replica-behind`: the read replica this read is answered from holds no signed "
+    "checkpoint yet (a new replica or service); retry shortly."
+)
+REPLICA_BEHIND_EXAMPLE = {
+    "type": f"{PROBLEM_TYPE_BASE}replica-behind",
+    "title": "The read replica holds no signed checkpoint yet",
+    "status": 503,
+    "detail": "The read replica has not received a signed checkpoint from the primary yet; retry.",
+    "code": "replica-behind",
+}
+
 HEADERS = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}, "example": "Bearer"}},
     429: {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}},

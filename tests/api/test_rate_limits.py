@@ -2,17 +2,20 @@
 one budget) and the console's login POSTs, per client address; 429 with ``Retry-After``.
 
 The limits here are tiny (3 per minute): a test makes its requests well inside one window.
-Counts live in memory by default and in Redis when ``REDIS_URL`` is set, shared then by every
-app (worker, instance) that uses the same Redis.
+Counts live in memory by default, per process (each worker has the whole budget), and in Redis
+when ``REDIS_URL`` is set, shared then by every app (worker, instance) that uses the same Redis.
+The Redis tests use the local server (127.0.0.1:6379) and skip when it is unreachable, unless
+``IPX_REQUIRE_REDIS=1`` (set by ``.ci/run``), which turns that into a failure.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
 import redis
-from limits.storage import RedisStorage
+from limits.storage import MemoryStorage, RedisStorage
 
 from ipx import create_app
 from ipx.config import load_config
@@ -22,6 +25,7 @@ from tests.registry_helpers import assert_problem
 
 PUBLIC = "/api/v1/public/encumbrances?number=ZL202110355218.9"
 REDIS_URL = "redis://127.0.0.1:6379/0"
+REQUIRE_REDIS = os.environ.get("IPX_REQUIRE_REDIS") == "1"
 
 
 @pytest.fixture
@@ -144,14 +148,31 @@ def test_the_limits_and_the_redis_url_are_settings(monkeypatch, tmp_path):
     assert load_config(tmp_path)["REDIS_URL"] is None  # memory, per process
 
 
+def test_without_redis_each_worker_counts_alone(app):
+    """Two apps (two workers, or instances) without ``REDIS_URL``: each has the whole budget,
+    so the service as a whole allows the limit times the processes."""
+    settings = {**app.config, "REDIS_URL": None, "RATE_LIMIT_PUBLIC": "3 per minute"}
+    first, second = create_app(settings), create_app(settings)
+    try:
+        assert isinstance(first.extensions["ipx.limiter"].storage, MemoryStorage)
+        one, other = _client(first), _client(second)
+        assert [one.get(PUBLIC).status_code for _ in range(4)] == [200, 200, 200, 429]
+        assert [other.get(PUBLIC).status_code for _ in range(4)] == [200, 200, 200, 429]
+    finally:
+        database(first).dispose()
+        database(second).dispose()
+
+
 @pytest.fixture
 def redis_prefix():
     """A key prefix of this test's own in the local Redis; its keys are deleted afterwards."""
     connection = redis.Redis.from_url(REDIS_URL)
     try:
         connection.ping()
-    except redis.ConnectionError:
-        pytest.skip("Redis unreachable at 127.0.0.1:6379")
+    except redis.ConnectionError as exc:
+        if REQUIRE_REDIS:
+            pytest.fail(f"Redis is required (IPX_REQUIRE_REDIS=1) but unreachable: {exc}")
+        pytest.skip("Redis unreachable at 127.0.0.1:6379 (set IPX_REQUIRE_REDIS=1 to fail instead)")
     prefix = f"ipx-test-{uuid.uuid4().hex}"
     yield prefix, connection
     for key in connection.scan_iter(f"*{prefix}*"):

@@ -20,7 +20,10 @@ no text may hold a NUL character (the API's description says so), so valid data 
 
 (The engine runs over HTTP rather than schemathesis' WSGI transport: in schemathesis 4.32 that
 transport is handed socket options by the auth checks' probes and fails there, and its pytest
-fixture loader does not run under pytest 9. Over a socket every check runs as documented.)
+fixture loader does not run under pytest 9. Over a socket every check runs as documented.
+``schemathesis.engine`` and its events and recorders are what ``st run`` is built on, not a
+documented Python API, and they change between minor releases: pyproject pins the minor
+version this module was written against.)
 """
 
 from __future__ import annotations

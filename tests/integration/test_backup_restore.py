@@ -38,6 +38,11 @@ def instance_env(db_url: str, directory: Path) -> dict[str, str]:
     }
 
 
+def public_key_of(app) -> str:
+    """The log's public key (base64), as the operator gives it to ``ipx restore``."""
+    return b64(app_signer(app).public_key)
+
+
 def source_env(app) -> dict[str, str]:
     """The environment of an operator's shell on the test app's database and keys."""
     names = ("DATABASE_URL", *KEY_SETTINGS)
@@ -161,7 +166,7 @@ def test_a_backup_under_load_restores_into_a_fresh_database_that_verifies(
         assert copied == Path(app.config[setting]).read_bytes()
 
     target = instance_env(fresh_db_url, tmp_path / "restored-instance")
-    restored = ipx_cli(target, "restore", str(backup_dir))
+    restored = ipx_cli(target, "restore", str(backup_dir), "--public-key", public_key_of(app))
     assert restored.exit_code == 0, restored.output
     assert f"checkpoint {checkpoint['tree_size']} as in the manifest" in restored.output
     for setting in KEY_SETTINGS:  # the keys are back in the new instance, unchanged
@@ -201,7 +206,8 @@ def test_restore_refuses_a_database_that_is_not_empty_unless_forced(
     backup_dir = tmp_path / "backup"
     assert ipx_cli(source_env(app), "backup", str(backup_dir)).exit_code == 0
     target = instance_env(fresh_db_url, tmp_path / "restored-instance")
-    assert ipx_cli(target, "restore", str(backup_dir)).exit_code == 0
+    first = ipx_cli(target, "restore", str(backup_dir), "--public-key", public_key_of(app))
+    assert first.exit_code == 0, first.output
     registry.party()  # the source moves on; a second backup of it
     newer_dir = tmp_path / "newer"
     assert ipx_cli(source_env(app), "backup", str(newer_dir)).exit_code == 0
@@ -230,7 +236,7 @@ def test_restore_refuses_a_damaged_backup_and_changes_nothing(
     data[len(data) // 2] ^= 0xFF
     database_file.write_bytes(bytes(data))
     target = instance_env(fresh_db_url, tmp_path / "restored-instance")
-    refused = ipx_cli(target, "restore", str(backup_dir))
+    refused = ipx_cli(target, "restore", str(backup_dir), "--public-key", public_key_of(app))
     assert refused.exit_code == 1 and "SHA-256" in refused.output
     engine = create_db_engine(fresh_db_url)
     try:
@@ -252,7 +258,7 @@ def test_restore_never_overwrites_a_different_key_file_silently(
     digest = Path(target["IPX_DIGEST_KEY_FILE"])
     digest.parent.mkdir(parents=True)
     digest.write_bytes(b"another instance's digest key.")
-    refused = ipx_cli(target, "restore", str(backup_dir))
+    refused = ipx_cli(target, "restore", str(backup_dir), "--public-key", public_key_of(app))
     assert refused.exit_code == 1 and "differs" in refused.output
     assert digest.read_bytes() == b"another instance's digest key."
 

@@ -17,8 +17,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from ipx.errors import IpxError, NotFound
+from ipx.errors import IpxError, NotFound, is_lock_timeout
 from ipx.web.errors import safe_description
+from ipx.web.metrics import LOCK_TIMEOUTS
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,13 @@ def _http_error(exc: HTTPException):
 
 
 def _database_busy(exc: OperationalError):
-    log.warning("database busy or unavailable on a console page: %s", safe_description(exc))
-    return error_page(503, _title(503))
+    if is_lock_timeout(exc):  # a busy record, counted as the API counts its 503 lock-timeout
+        log.warning("lock wait timed out on a console page: %s", safe_description(exc))
+        LOCK_TIMEOUTS.labels(lock="row").inc()
+    else:
+        log.warning("database busy or unavailable on a console page: %s", safe_description(exc))
+    page, status = error_page(503, _title(503))
+    return page, status, {"Retry-After": "1"}
 
 
 def _unexpected(exc: Exception):
