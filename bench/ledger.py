@@ -10,6 +10,8 @@ Per backend (SQLite, the embedded default, and PostgreSQL when reachable) in a s
 - the audit of ``ipx verify`` (``ipx.ledger.audit.audit_log``: every leaf re-parsed and
   re-hashed, every node compared, every checkpoint checked), next to a naive baseline that only
   re-hashes every leaf and recomputes each checkpoint's root from scratch.
+- with ``--map``, the map of encumbrances (``bench/encumbrance_map.py``): update cost per event
+  at each size next to an append without it, proof size and offline verification time.
 Leaves for the large sizes are GENERATED (realistic canonical leaves, bulk-loaded with their
 nodes); two checkpoints are signed per size. Timings are printed, never asserted.
 """
@@ -345,6 +347,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--backends", nargs="+", default=["sqlite", "pg"])
+    parser.add_argument(
+        "--map", action="store_true", help="also the map of encumbrances (bench/encumbrance_map.py)"
+    )
     args = parser.parse_args()
     print(
         "Leaves at the listed sizes are generated (bulk-loaded with their nodes), not real events."
@@ -363,6 +368,10 @@ def main() -> None:
         finally:
             cleanup()
     print_table()
+    if args.map:  # map update per event, proof size, verification (a table of its own)
+        import encumbrance_map
+
+        encumbrance_map.run(args.backends, args.sizes, args.samples)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ipx.ledger import keyset, merkle, note, store
+from ipx.ledger import keyset, map_audit, merkle, note, store
 from ipx.ledger.audit_entries import check_entries
 from ipx.ledger.tables import LedgerCheckpoint, LedgerHead, LedgerNode
 
@@ -89,6 +89,7 @@ def audit_log(
     tree = _check_tree(session, leaves, bad_leaves, report)
     _check_frontier(session, tree, report)
     _check_checkpoints(session, tree, public_key, key_name, origin, report)
+    map_audit.check_map(session, report)  # the map of encumbrances, replayed from the log
     if registry_states is not None:
         _check_registry(registry_states, latest_states, state_kinds, report)
     return report

@@ -7,25 +7,35 @@ signs the current tree only when the policy says the latest checkpoint is stale 
 checkpoint``, a receipt whose entry no checkpoint covers yet). The signature goes in a short
 transaction of its own; concurrent signers of one size meet the primary key on ``tree_size``
 and the loser reads the winner's row.
+
+Each checkpoint commits to the root of the map of encumbrances at its size on a C2SP
+tlog-checkpoint **extension line** (``ipx.encumbrance-map/v1 <base64 root>``), not in a log
+leaf: the signature then binds the log's root and the map's root of the same tree size N,
+so a search certificate is "as of N" exactly, with nothing appended to the log for it (a leaf
+carrying the root could only commit to the map before itself, and every checkpoint would cost
+an entry); verifiers that do not know the line ignore it, as tlog-checkpoint lets them, and
+checkpoints signed before the map (no line) verify as they did.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import overload
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ipx.db import begin_write
 from ipx.errors import LedgerInconsistent
-from ipx.ledger import keyring, merkle, note, store
+from ipx.ledger import encumbrance_map, encumbrances, keyring, merkle, note, store
+from ipx.ledger.cosigned import checkpoint_with_lines
 from ipx.ledger.tables import LedgerCheckpoint
 
 log = logging.getLogger(__name__)
@@ -44,9 +54,9 @@ class LogSigner:
         """The 32 raw bytes of the public key."""
         return self.private_key.public_key().public_bytes_raw()
 
-    def sign(self, tree_size: int, root_hash: bytes) -> str:
-        """The signed note of a checkpoint."""
-        checkpoint = note.Checkpoint(self.origin, tree_size, root_hash)
+    def sign(self, tree_size: int, root_hash: bytes, extensions: tuple[str, ...] = ()) -> str:
+        """The signed note of a checkpoint (with ``extensions``: its extension lines)."""
+        checkpoint = note.Checkpoint(self.origin, tree_size, root_hash, extensions)
         return note.sign_checkpoint(checkpoint, self.key_name, self.private_key)
 
 
@@ -97,14 +107,23 @@ def _signed(row: LedgerCheckpoint | None) -> SignedCheckpoint | None:
 
 
 def latest_checkpoint(session: Session) -> SignedCheckpoint | None:
-    """The stored checkpoint of the largest tree, or None."""
-    stmt = select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size.desc()).limit(1)
-    return _signed(session.execute(stmt).scalar_one_or_none())
+    """The stored checkpoint of the largest tree, or None (its note with the witnesses'
+    cosignatures, ``ipx.ledger.cosigned``)."""
+    newest = select(func.max(LedgerCheckpoint.tree_size)).scalar_subquery()
+    return _cosigned(session, LedgerCheckpoint.tree_size == newest)
 
 
 def checkpoint_at(session: Session, tree_size: int) -> SignedCheckpoint | None:
-    """The stored checkpoint of exactly ``tree_size`` entries, or None."""
-    return _signed(session.get(LedgerCheckpoint, tree_size))
+    """The stored checkpoint of exactly ``tree_size`` entries, or None (with cosignatures)."""
+    return _cosigned(session, LedgerCheckpoint.tree_size == tree_size)
+
+
+def _cosigned(session: Session, where: ColumnElement[bool]) -> SignedCheckpoint | None:
+    found = checkpoint_with_lines(session, where)  # one query: the row and its cosignatures
+    if found is None:
+        return None
+    signed = _signed(found[0])
+    return replace(signed, note=signed.note + "".join(found[1])) if found[1] else signed
 
 
 class TreeNotConsistent(LedgerInconsistent):
@@ -136,8 +155,11 @@ def sign_current_tree(session: Session, signer: LogSigner, now: datetime) -> Sig
             )
             log.error("refusing to sign: %s", message)
             raise TreeNotConsistent(message)
+    # The map of encumbrances as of this size, on a tlog-checkpoint extension line (see
+    # ipx.ledger.encumbrances): the one signature binds log and map at the same size.
+    line = encumbrances.extension_line(encumbrance_map.root_at(session, size))
     row = LedgerCheckpoint(
-        tree_size=size, root_hash=root, note=signer.sign(size, root), signed_at=now
+        tree_size=size, root_hash=root, note=signer.sign(size, root, (line,)), signed_at=now
     )
     session.add(row)
     session.flush()
@@ -153,11 +175,13 @@ def refresh_checkpoint(
     now: datetime,
     *,
     force: bool = False,
+    on_signed: Callable[[SignedCheckpoint], object] | None = None,
 ) -> SignedCheckpoint:
     """The latest checkpoint, first signing the current tree if it is due (or ``force``).
 
     A first look takes no write lock (on SQLite a reader must not queue behind writers); only
-    when a signature is due does a write transaction look again and sign.
+    when a signature is due does a write transaction look again and sign. ``on_signed`` is
+    called with a checkpoint this call signed, once committed (the witnesses are asked then).
     """
     with Session(bind) as session:
         latest, due = _look(session, policy, now, force)
@@ -173,6 +197,8 @@ def refresh_checkpoint(
         try:
             signed: SignedCheckpoint | None = sign_current_tree(session, signer, now)
             session.commit()
+            if on_signed is not None and signed is not None:
+                on_signed(signed)
         except IntegrityError:  # another signer stored this size first: theirs is as good
             session.rollback()
             signed = latest_checkpoint(session)

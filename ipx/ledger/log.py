@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from ipx.ledger import disclosure, merkle
+from ipx.ledger import disclosure, encumbrance_map, merkle
 from ipx.ledger.events import Event, format_time
 from ipx.ledger.store import HEAD_ID, fetch_nodes, frontier_keys
 from ipx.ledger.tables import LedgerEntry, LedgerHead, LedgerNode, LedgerRef
@@ -108,6 +108,8 @@ def append(
     connection = session.connection()
     write = _write_postgresql if connection.dialect.name == "postgresql" else _write_core
     write(connection, time, entries, new_nodes, refs, new_size, frontier)
+    # The map of encumbrances changes with the log, under the same lock, in this transaction.
+    encumbrance_map.apply_appended(session, events, [e[4] for e in entries], new_size)
     return list(range(size, new_size))
 
 

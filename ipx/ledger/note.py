@@ -15,8 +15,10 @@ Format (golang.org/x/mod/sumdb/note/note.go, package doc "Signed Note Format", `
   ``NewSigner``); Go's own example key pair is used as a test vector;
 - signatures by other keys (witness cosignatures, say) are ignored, as ``Open`` ignores
   unknown verifiers; at most 100 signature lines are read, as in ``Open``.
-The checkpoint text is exactly ``<origin>\n<tree size>\n<base64 root hash>\n``; extension lines
-allowed by tlog-checkpoint are refused because this log never writes them.
+The checkpoint text is ``<origin>\n<tree size>\n<base64 root hash>\n`` and then the extension
+lines tlog-checkpoint allows (non-empty, one per line): this log writes one, committing to the
+root of its map of encumbrances (``ipx.ledger.encumbrances``); checkpoints signed before it have
+none and read as before.
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ class Checkpoint:
     origin: str
     tree_size: int
     root_hash: bytes
+    #: tlog-checkpoint extension lines after the root hash (this log writes one: the map of
+    #: encumbrances' root, ``ipx.ledger.encumbrances.extension_line``); older ones have none.
+    extensions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.origin, str) or not self.origin or "\n" in self.origin:
@@ -88,22 +93,32 @@ class Checkpoint:
             raise InvalidNote("tree size must be an integer in 0..2^64-1")
         if not isinstance(self.root_hash, bytes) or len(self.root_hash) != 32:
             raise InvalidNote("root hash must be 32 bytes")
+        if not isinstance(self.extensions, tuple) or any(
+            not isinstance(line, str) or not line or "\n" in line or _CONTROL.search(line)
+            for line in self.extensions
+        ):
+            raise InvalidNote("an extension line is one non-empty line")
 
     def body(self) -> str:
-        """The note text: origin, decimal tree size and base64 root hash, one per line."""
+        """The note text: origin, decimal tree size and base64 root hash, one per line, then
+        the extension lines."""
         root = base64.b64encode(self.root_hash).decode("ascii")
-        return f"{self.origin}\n{self.tree_size}\n{root}\n"
+        extra = "".join(f"{line}\n" for line in self.extensions)
+        return f"{self.origin}\n{self.tree_size}\n{root}\n{extra}"
 
     @classmethod
     def from_body(cls, text: str) -> Checkpoint:
         """Parse a checkpoint text; refuse anything that ``body()`` would not write back."""
         lines = text.split("\n")
-        if len(lines) != 4 or lines[3] != "":
-            raise InvalidNote("a checkpoint is exactly three lines: origin, size, root hash")
+        if len(lines) < 4 or lines[-1] != "" or "" in lines[3:-1]:
+            raise InvalidNote(
+                "a checkpoint is three lines (origin, size, root hash), then extension lines"
+            )
         origin, size, root = lines[:3]
         if not _DECIMAL.fullmatch(size):
             raise InvalidNote("tree size is not a decimal number without leading zeros")
-        checkpoint = cls(origin, int(size), _b64decode(root, "root hash"))
+        extensions = tuple(lines[3:-1])
+        checkpoint = cls(origin, int(size), _b64decode(root, "root hash"), extensions)
         if checkpoint.body() != text:
             raise InvalidNote("root hash is not in canonical base64")
         return checkpoint

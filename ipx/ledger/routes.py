@@ -26,6 +26,7 @@ from ipx.ledger.keyring import key_id_hex
 from ipx.ledger.note import verifier_key
 from ipx.ledger.replica import held_checkpoint
 from ipx.ledger.schemas import (
+    REPLICA_503,
     CheckpointOut,
     CheckpointQuery,
     ConsistencyOut,
@@ -86,6 +87,7 @@ class LatestCheckpoint(MethodView):
     @blp.arguments(CheckpointQuery, location="query")
     @blp.response(200, CheckpointOut)
     @blp.alt_response(404, description="`not-found`: no signed checkpoint has that tree size")
+    @blp.alt_response(503, description=REPLICA_503)  # read from the replica (held_checkpoint)
     def get(self, query):
         """The latest signed checkpoint, or the one of ``tree_size`` entries."""
         with database().read_sessions() as session:
@@ -156,6 +158,7 @@ class InclusionProof(MethodView):
         schema=NotCheckpointedProblem,
         description="`not-checkpointed`: the entry is newer than the signed tree asked for",
     )
+    @blp.alt_response(503, description=REPLICA_503)
     def get(self, query):
         """Inclusion proof of an entry in a signed tree (default: the latest)."""
         with database().read_sessions() as session:
@@ -173,6 +176,7 @@ class ConsistencyProof(MethodView):
     @blp.arguments(ConsistencyQuery, location="query")
     @blp.response(200, ConsistencyOut)
     @blp.alt_response(404, description="`not-found`: no signed checkpoint has one of the sizes")
+    @blp.alt_response(503, description=REPLICA_503)
     def get(self, query):
         """Consistency proof between two signed trees (default second: the latest)."""
         with database().read_sessions() as session:

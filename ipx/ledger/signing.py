@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from ipx.db_ext import database
 from ipx.instance_keys import ensure_signing_key, load_signing_key
-from ipx.ledger import keyring
+from ipx.ledger import keyring, witnessing
 from ipx.ledger.checkpoints import (
     CheckpointPolicy,
     LogSigner,
     SignedCheckpoint,
     b64,
+    checkpoint_at,
     refresh_checkpoint,
 )
 from ipx.ledger.note import verifier_key
@@ -69,10 +70,31 @@ def app_policy(app: Flask | None = None) -> CheckpointPolicy:
 def current_checkpoint(
     bind: Engine | Connection, *, force: bool = False, app: Flask | None = None
 ) -> SignedCheckpoint:
-    """The latest signed checkpoint, signing the current tree first if due (or forced)."""
-    return refresh_checkpoint(
-        bind, app_signer(app), app_policy(app), datetime.now(UTC), force=force
+    """The latest signed checkpoint, signing the current tree first if due (or forced); one
+    it signs goes to the configured witnesses (``WITNESSES``) before it is answered, with their
+    cosignatures."""
+    app = app or current_app
+    signed_now: list[SignedCheckpoint] = []
+    checkpoint = refresh_checkpoint(
+        bind,
+        app_signer(app),
+        app_policy(app),
+        datetime.now(UTC),
+        force=force,
+        on_signed=signed_now.append,
     )
+    witnesses = app_witnesses(app) if signed_now else []
+    if witnesses:
+        timeout = app.config["WITNESS_TIMEOUT_SECONDS"]
+        if witnessing.collect(bind, checkpoint, witnesses, timeout):
+            with Session(bind) as session:
+                checkpoint = checkpoint_at(session, checkpoint.tree_size) or checkpoint
+    return checkpoint
+
+
+def app_witnesses(app: Flask | None = None) -> list[witnessing.ConfiguredWitness]:
+    """The witnesses asked to cosign each checkpoint (``WITNESSES``: URL and verifier key)."""
+    return witnessing.configured((app or current_app).config.get("WITNESSES") or ())
 
 
 def published_keys(session: Session, signer: LogSigner) -> list[dict]:

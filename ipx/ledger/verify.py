@@ -8,6 +8,8 @@ seals) and ``"entry_key"`` (hex key of the leaf's keyed digests): the leaf is th
 from the record, so what the holder reads is what the public leaf commits to.
 
     python -m ipx.ledger.verify receipt.json --public-key <base64 key or Go verifier key>
+    python -m ipx.ledger.verify receipt.json --public-keys keys.json  # every key, after rotations
+    python -m ipx.ledger.verify answer.json --certificate --public-key ...  # a search certificate
 
 prints ``OK ...`` and exits 0, or names the check that failed and exits 1.
 """
@@ -20,10 +22,13 @@ import binascii
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 
 from ipx.ledger.canonical import parse_canonical_json
+from ipx.ledger.cosignature import InvalidCosignature, check_policy
 from ipx.ledger.disclosure import FORMAT, check_sealed
+from ipx.ledger.encumbrances import Certified, check_certificate, root_in
 from ipx.ledger.keyset import open_checkpoint
 from ipx.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
 from ipx.ledger.note import (
@@ -33,6 +38,7 @@ from ipx.ledger.note import (
     parse_and_verify_note,
     parse_verifier_key,
 )
+from ipx.ledger.note import verifier_key as make_verifier_key
 
 
 class VerificationError(Exception):
@@ -78,6 +84,99 @@ def _public_key(public_key: str, key_name: str | None) -> tuple[bytes, str | Non
     return key.public_bytes_raw(), name
 
 
+@dataclass(frozen=True)
+class TrustedKey:
+    """One key of a key list (``GET /api/v1/ledger/public-key``) with the window it vouches
+    for: a ``retired`` key only for checkpoints of at most ``last_tree_size`` entries (none,
+    if it never signed one); a current key, or one given without a status, for any."""
+
+    key: str  #: base64 of the 32 raw bytes, or a verifier key (which binds the key name)
+    status: str | None = None
+    first_tree_size: int | None = None
+    last_tree_size: int | None = None
+
+    @property
+    def max_tree_size(self) -> int | None:
+        """The largest tree size it may have signed (None: no limit; -1: none)."""
+        if self.status in (None, "current"):
+            return None
+        return -1 if self.last_tree_size is None else self.last_tree_size
+
+
+#: A trusted key as the verifier's functions take it: a key text (trusted for any tree size),
+#: or an entry of a key list with its window.
+KeyArg = str | TrustedKey
+
+
+@dataclass(frozen=True)
+class _Key:
+    raw: bytes
+    max_tree_size: int | None
+
+
+def _trusted_keys(
+    public_keys: KeyArg | Sequence[KeyArg], key_name: str | None
+) -> tuple[list[_Key], str | None]:
+    """The raw bytes (and windows) of one key or several, and the key name a checkpoint must be
+    signed under: ``key_name``, else the one name the verifier keys given carry. Keys of
+    several names are refused (give ``key_name``): never is the name check dropped for them."""
+    keys = [public_keys] if isinstance(public_keys, str | TrustedKey) else list(public_keys)
+    if not keys:
+        raise VerificationError("public_key", "no public key given")
+    trusted, names = [], set()
+    for key in keys:
+        entry = key if isinstance(key, TrustedKey) else TrustedKey(key)
+        raw, name = _public_key(entry.key, key_name)
+        trusted.append(_Key(raw, entry.max_tree_size))
+        if name is not None:
+            names.add(name)
+    if key_name is None and len(names) > 1:
+        raise VerificationError(
+            "public_key",
+            f"the keys given are of several key names ({', '.join(sorted(names))}): "
+            "give the one the checkpoint must be signed under (--key-name)",
+        )
+    return trusted, (key_name if key_name is not None else next(iter(names), None))
+
+
+def public_keys_from_list(document: object) -> list[TrustedKey]:
+    """The keys of a key list as ``GET /api/v1/ledger/public-key`` serves it (its ``keys``,
+    current and retired, each with its status and the tree sizes it signed, and its
+    ``public_key``), or of a JSON list of such entries or keys. An entry's ``verifier_key``
+    (else its ``key_name`` with its ``public_key``) is taken, so its key name is bound."""
+    entries = document.get("keys", []) if isinstance(document, dict) else document
+    if not isinstance(entries, list):
+        raise VerificationError("public_key", "a key list is a JSON object with keys, or a list")
+    found = [_listed_key(entry) for entry in entries]
+    if isinstance(document, dict) and "public_key" in document:
+        found.append(_listed_key(document))  # the current key: no window
+    if not found:
+        raise VerificationError("public_key", "the key list holds no public keys, or not text")
+    return list(dict.fromkeys(found))  # in order, once each
+
+
+def _listed_key(entry: object) -> TrustedKey:
+    if isinstance(entry, str):
+        return TrustedKey(entry)
+    if not isinstance(entry, dict):
+        raise VerificationError("public_key", "the key list holds no public keys, or not text")
+    key = entry.get("verifier_key") or entry.get("public_key")
+    if not isinstance(key, str):
+        raise VerificationError("public_key", "the key list holds no public keys, or not text")
+    name = entry.get("key_name")
+    if not entry.get("verifier_key") and isinstance(name, str):
+        try:
+            key = make_verifier_key(name, _public_key(key, None)[0])
+        except InvalidKey as exc:
+            raise VerificationError("public_key", f"invalid key name {name!r}: {exc}") from exc
+    status, first, last = (entry.get(f) for f in ("status", "first_tree_size", "last_tree_size"))
+    if status is not None and not isinstance(status, str):
+        raise VerificationError("public_key", "a key's status must be text")
+    if any(v is not None and type(v) is not int for v in (first, last)):
+        raise VerificationError("public_key", "a key's tree sizes must be integers")
+    return TrustedKey(key, status, first, last)
+
+
 def _b64(text: object, check: str, what: str) -> bytes:
     if not isinstance(text, str):
         raise VerificationError(check, f"{what} must be a base64 string")
@@ -107,19 +206,29 @@ def _hashes(items: object, check: str) -> list[bytes]:
 
 def verify_receipt(
     receipt: object,
-    public_key_b64: str,
+    public_key_b64: KeyArg | Sequence[KeyArg],
     key_name: str | None = None,
     *,
     expected_origin: str | None = None,
+    witnesses: Sequence[str] = (),
+    quorum: int | None = None,
 ) -> VerifiedReceipt:
     """Verify a receipt offline; raise ``VerificationError`` naming the first failed check.
 
-    Checks, in order: the receipt's shape; the checkpoint's Ed25519 signature (by ``key_name``
-    when given, else by whichever name the signature line carries with a matching key id) and,
-    when given, its origin; that the leaf is canonical JSON and, if it carries ``seq``, that
-    ``seq`` is its index; and the inclusion proof from the leaf's hash to the signed root.
+    ``witnesses`` (witness verifier keys, ``<name>+<id>+<base64(0x04 || key)>``) and ``quorum``
+    (default: all of them) are a witness policy: at least ``quorum`` of them must have cosigned
+    the checkpoint (C2SP tlog-cosignature lines in its note), else check ``cosignatures`` fails.
+
+    ``public_key_b64`` is one key or several (base64 or verifier keys: the log's current and
+    retired keys, so receipts signed before and after ``ipx signing rotate`` verify).
+
+    Checks, in order: the receipt's shape; the checkpoint's Ed25519 signature by one of the keys
+    (by ``key_name`` when given, else by whichever name the signature line carries with a
+    matching key id) and, when given, its origin; that the leaf is canonical JSON and, if it
+    carries ``seq``, that ``seq`` is its index; and the inclusion proof from the leaf's hash to
+    the signed root.
     """
-    raw_key, key_name = _public_key(public_key_b64, key_name)
+    raw_keys, key_name = _trusted_keys(public_key_b64, key_name)
     if not isinstance(receipt, dict):
         raise VerificationError("receipt", "a receipt is a JSON object")
     missing = {"leaf", "leaf_index", "inclusion_proof", "checkpoint"} - receipt.keys()
@@ -128,9 +237,11 @@ def verify_receipt(
     index = receipt["leaf_index"]
     if type(index) is not int or index < 0:
         raise VerificationError("receipt", "leaf_index must be a non-negative integer")
-    checkpoint = _checkpoint(receipt["checkpoint"], raw_key, key_name, "checkpoint")
+    checkpoint = _checkpoint_by_any(receipt["checkpoint"], raw_keys, key_name, "checkpoint")
     if expected_origin is not None and checkpoint.origin != expected_origin:
         raise VerificationError("origin", f"checkpoint is for log {checkpoint.origin!r}")
+    if witnesses or quorum:
+        check_witness_policy(receipt["checkpoint"], witnesses, quorum)
     leaf_text = receipt["leaf"]
     if not isinstance(leaf_text, str):
         raise VerificationError("leaf", "the leaf must be its canonical JSON text")
@@ -152,6 +263,16 @@ def verify_receipt(
             "inclusion_proof", "the proof does not lead from this leaf to the signed root"
         )
     return VerifiedReceipt(leaf, index, hashed, checkpoint, _sealed_event(leaf, receipt))
+
+
+def check_witness_policy(note_text: str, witnesses: Sequence[str], quorum: int | None) -> int:
+    """At least ``quorum`` (default: all) of ``witnesses`` cosigned the checkpoint note; returns
+    how many did. Raises ``VerificationError("cosignatures", ...)``."""
+    try:
+        found = check_policy(note_text, witnesses, len(witnesses) if quorum is None else quorum)
+    except InvalidCosignature as exc:
+        raise VerificationError("cosignatures", str(exc)) from exc
+    return len(found)
 
 
 def _sealed_event(leaf: object, receipt: dict[str, object]) -> dict[str, object] | None:
@@ -190,17 +311,18 @@ def verify_consistency_between(
     old_note: str,
     new_note: str,
     proof: Sequence[str],
-    public_key_b64: str,
+    public_key_b64: KeyArg | Sequence[KeyArg],
     key_name: str | None = None,
 ) -> tuple[Checkpoint, Checkpoint]:
     """Verify two signed checkpoints of one log and that the older is a prefix of the newer.
 
-    ``proof`` is the list of base64 hashes from ``GET /ledger/proofs/consistency``. Raises
-    ``VerificationError``; returns both checkpoints when everything holds.
+    ``proof`` is the list of base64 hashes from ``GET /ledger/proofs/consistency``; each
+    checkpoint may be signed by any of the keys given (one, or the log's keys across a
+    rotation). Raises ``VerificationError``; returns both checkpoints when everything holds.
     """
-    raw_key, key_name = _public_key(public_key_b64, key_name)
-    old = _checkpoint(old_note, raw_key, key_name, "older checkpoint")
-    new = _checkpoint(new_note, raw_key, key_name, "newer checkpoint")
+    raw_keys, key_name = _trusted_keys(public_key_b64, key_name)
+    old = _checkpoint_by_any(old_note, raw_keys, key_name, "older checkpoint")
+    new = _checkpoint_by_any(new_note, raw_keys, key_name, "newer checkpoint")
     if old.origin != new.origin:
         raise VerificationError(
             "origin", f"checkpoints of two logs: {old.origin!r}, {new.origin!r}"
@@ -223,7 +345,7 @@ def verify_extends_saved(
     saved_note: str,
     current_note: str | None,
     proof: Sequence[str],
-    public_keys: Sequence[str],
+    public_keys: Sequence[KeyArg],
     key_name: str | None = None,
 ) -> tuple[Checkpoint, Checkpoint]:
     """Verify that the log's latest checkpoint extends one a caller saved earlier.
@@ -235,8 +357,7 @@ def verify_extends_saved(
     deleted, or the log was rolled back), or when the saved tree is not a prefix of the
     current one (the history diverged). Returns ``(saved, current)``.
     """
-    trusted = [_public_key(key, key_name) for key in public_keys]
-    raw_keys = [raw for raw, _ in trusted]
+    raw_keys, key_name = _trusted_keys(public_keys, key_name)
     saved = _checkpoint_by_any(saved_note, raw_keys, key_name, "saved checkpoint")
     if current_note is None:
         raise VerificationError(
@@ -267,13 +388,78 @@ def verify_extends_saved(
 
 
 def _checkpoint_by_any(
-    note_text: str, raw_keys: Sequence[bytes], key_name: str | None, what: str
+    note_text: str, raw_keys: Sequence[_Key], key_name: str | None, what: str
 ) -> Checkpoint:
+    """The checkpoint, signed by one of the keys that may sign a tree of its size (a retired
+    key only up to the last tree size it signed)."""
     try:
-        checkpoint, _ = open_checkpoint(note_text, key_name, raw_keys)
+        checkpoint, signer = open_checkpoint(note_text, key_name, [k.raw for k in raw_keys])
+        size = checkpoint.tree_size
+        allowed = [k.raw for k in raw_keys if k.max_tree_size is None or size <= k.max_tree_size]
+        if signer in allowed:
+            return checkpoint
+        if allowed:
+            with suppress(InvalidNote):  # another trusted signature line on the same note
+                return open_checkpoint(note_text, key_name, allowed)[0]
     except InvalidNote as exc:
         raise VerificationError("checkpoint", f"the {what} is not valid: {exc}") from exc
-    return checkpoint
+    windows = [k.max_tree_size for k in raw_keys if k.raw == signer and k.max_tree_size is not None]
+    last = max(windows, default=-1)
+    signed = f"signed up to tree size {last}" if last >= 0 else "signed no checkpoint"
+    raise VerificationError(
+        "checkpoint",
+        f"the {what} (tree size {size}) is signed only by a retired key, which {signed}",
+    )
+
+
+# --- A search certificate (GET /public/encumbrances?number=...&proof=1) ---
+
+
+def verify_certificate(
+    document: object,
+    public_keys: KeyArg | Sequence[KeyArg],
+    key_name: str | None = None,
+    *,
+    expected_origin: str | None = None,
+) -> tuple[Certified, Checkpoint]:
+    """Verify a search certificate offline; return what it proves and its checkpoint; raise
+    ``VerificationError`` naming the failed check.
+
+    ``document`` is the public answer with ``proof=1`` (or its ``certificate``). The checkpoint
+    must be signed by one of the keys and commit, on its ``ipx.encumbrance-map/v1`` extension
+    line, to the map root; the map proof must lead from SHA-256 of the number and the stated
+    public state (``{pledges: [{id, registration_number}]}``, empty: none) to the public root
+    which, with the restricted root, makes that map root (``ipx.ledger.encumbrances``). It
+    then proves: as of the checkpoint's tree size, the number had exactly those pledges.
+    """
+    raw_keys, key_name = _trusted_keys(public_keys, key_name)
+    certificate = document.get("certificate", document) if isinstance(document, dict) else None
+    if not isinstance(certificate, dict) or "checkpoint" not in certificate:
+        raise VerificationError("certificate", "a certificate is a JSON object with a checkpoint")
+    checkpoint = _checkpoint_by_any(certificate["checkpoint"], raw_keys, key_name, "checkpoint")
+    if expected_origin is not None and checkpoint.origin != expected_origin:
+        raise VerificationError("origin", f"checkpoint is for log {checkpoint.origin!r}")
+    try:
+        committed = root_in(checkpoint.extensions)
+    except ValueError as exc:
+        raise VerificationError("map_root", str(exc)) from exc
+    if committed is None:
+        raise VerificationError("map_root", "the checkpoint commits to no map of encumbrances")
+    if certificate.get("tree_size", checkpoint.tree_size) != checkpoint.tree_size:
+        raise VerificationError("certificate", "tree_size is not the checkpoint's")
+    try:
+        return check_certificate(certificate, checkpoint.tree_size, committed), checkpoint
+    except (ValueError, KeyError, TypeError) as exc:
+        raise VerificationError("map_proof", str(exc)) from exc
+
+
+def describe_certificate(result: Certified, checkpoint: Checkpoint) -> str:
+    """The line the command prints for a verified certificate."""
+    head = f"OK as of tree size {result.tree_size} of {checkpoint.origin}, {result.number} had"
+    if not result.pledges:
+        return f"{head} no pledge on it (no public encumbrance)"
+    listed = ", ".join(f"{p['registration_number']} (pledge {p['id']})" for p in result.pledges)
+    return f"{head} exactly these pledges on it: {listed}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -283,15 +469,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("receipt", help="receipt JSON file, or - for standard input")
     parser.add_argument(
-        "--public-key", required=True, help="base64 Ed25519 key, or <name>+<id>+<key>"
+        "--public-key",
+        action="append",
+        default=[],
+        help="base64 Ed25519 key, or <name>+<id>+<key>; repeat it for each of the log's keys",
+    )
+    parser.add_argument(
+        "--public-keys",
+        metavar="FILE",
+        help="the log's key list as GET /api/v1/ledger/public-key serves it (every key, "
+        "current and retired), or - for standard input",
     )
     parser.add_argument("--key-name", help="the key name the checkpoint must be signed under")
     parser.add_argument("--origin", help="the log origin the checkpoint must name")
+    parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        help="a witness's verifier key <name>+<id>+<base64 key>; repeat for each trusted one",
+    )
+    parser.add_argument(
+        "--quorum",
+        type=int,
+        help="how many of the --witness keys must have cosigned the checkpoint (default: all)",
+    )
+    parser.add_argument(
+        "--certificate",
+        action="store_true",
+        help="the file is a search certificate (GET /public/encumbrances?number=...&proof=1)",
+    )
     args = parser.parse_args(argv)
+    if not args.public_key and not args.public_keys:
+        parser.error("give the log's key: --public-key KEY (repeatable) or --public-keys FILE")
+    if args.receipt == "-" and args.public_keys == "-":
+        parser.error("the receipt and the key list cannot both come from standard input")
     try:
+        keys: list[KeyArg] = list(args.public_key)
+        if args.public_keys:
+            keys += public_keys_from_list(_read_json(args.public_keys, "public_key"))
         receipt = _read_receipt(args.receipt)
+        if args.certificate:
+            found = verify_certificate(receipt, keys, args.key_name, expected_origin=args.origin)
+            print(describe_certificate(*found))
+            return 0
         result = verify_receipt(
-            receipt, args.public_key, args.key_name, expected_origin=args.origin
+            receipt,
+            keys,
+            args.key_name,
+            expected_origin=args.origin,
+            witnesses=args.witness,
+            quorum=args.quorum,
         )
     except VerificationError as exc:
         print(f"FAILED {exc.check}: {exc.message}")
@@ -299,19 +526,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     cp = result.checkpoint
     root = base64.b64encode(cp.root_hash).decode()
     print(f"OK leaf {result.leaf_index} is in {cp.origin} at tree size {cp.tree_size} ({root})")
+    if args.witness:
+        needed = len(args.witness) if args.quorum is None else args.quorum
+        print(f"OK cosigned as the witness policy asks ({needed} of {len(args.witness)})")
     if result.event is not None:
         print(f"OK its sealed record ({result.event['type']}) is the one the leaf commits to")
     return 0
 
 
 def _read_receipt(path: str) -> object:
+    return _read_json(path, "receipt")
+
+
+def _read_json(path: str, check: str) -> object:
     try:
         if path == "-":
             return json.load(sys.stdin)
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise VerificationError("receipt", f"cannot read {path}: {exc}") from exc
+        raise VerificationError(check, f"cannot read {path}: {exc}") from exc
 
 
 if __name__ == "__main__":

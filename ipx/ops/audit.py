@@ -1,5 +1,5 @@
-"""``ipx verify``'s audit: the ledger's audit of its log, with every registry record compared
-against the latest state the log holds for it.
+"""``ipx verify``'s audit: the ledger's audit of its log, with every registry and support
+record compared against the latest state the log holds for it.
 
 The ledger's ``audit_log`` knows nothing of the registry: it takes the records' state digests
 as an iterator, and the kinds of record whose states the log holds. Here, at the composition
@@ -8,6 +8,7 @@ root, the two meet.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -22,6 +23,8 @@ from ipx.instance_keys import (
 )
 from ipx.ledger.audit import AuditReport, audit_log
 from ipx.registry.state import STATE_OF, current_state_digests
+from ipx.support.events import STATE_KINDS as SUPPORT_STATE_KINDS
+from ipx.support.events import current_state_digests as support_state_digests
 
 
 def snapshot(engine: Engine) -> Session:
@@ -41,17 +44,22 @@ def audit_records(
 ) -> AuditReport:
     """The ledger's audit of the log ``session`` reads (every sealed record and keyed digest
     too, under the instance's blinding key) and, with ``records``, of every registry record
-    against the latest state the log holds for it."""
+    against the latest state the log holds for it (the support programmes' records too)."""
     states = None
     if records:
-        states = current_state_digests(session, registry_digest_key(config["DIGEST_KEY_FILE"]))
+        key = registry_digest_key(config["DIGEST_KEY_FILE"])
+        states = itertools.chain(
+            current_state_digests(session, key), support_state_digests(session, key)
+        )
     return audit_log(
         session,
         public_key,
-        key_name=config["LEDGER_KEY_NAME"],
+        # Any name the trusted key signed under (its key id binds the name): checkpoints
+        # signed before the key name became the origin (IPX_LOG_ORIGIN) were "ipx.example".
+        key_name=None,
         origin=config["LEDGER_ORIGIN"],
         registry_states=states,
-        state_kinds=STATE_OF.keys(),
+        state_kinds=[*STATE_OF.keys(), *SUPPORT_STATE_KINDS],
         blinding_key=ledger_blinding_key(config["DIGEST_KEY_FILE"]),
     )
 

@@ -23,6 +23,8 @@ PUBLIC: dict[str, frozenset[str]] = {
     "ledger.Entry": GET,
     "ledger.InclusionProof": GET,
     "ledger.ConsistencyProof": GET,
+    "ledger.HashTile": GET,
+    "ledger.EntryBundle": GET,
     # What the model is and how far to trust it.
     "valuations.CurrentModel": GET,
     # An operator's probes and metrics, outside /api/v1 (ipx.web.health, ipx.web.scrape).

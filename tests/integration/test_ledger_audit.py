@@ -75,6 +75,7 @@ def test_a_clean_log_passes_and_says_what_it_checked(app, log):
         "tree",
         "head",
         "checkpoints",
+        "map of encumbrances",
         "registry",
     ]
     assert f"{log['size']} read" in report.checked[0]

@@ -345,7 +345,17 @@ def test_cli_runs_as_a_module(tmp_path, log, public_key):
     assert run.stdout.startswith("OK leaf 0")
 
 
-VERIFIER_MODULES = ("canonical", "disclosure", "keyset", "merkle", "note", "verify")
+VERIFIER_MODULES = (
+    "canonical",
+    "cosignature",
+    "disclosure",
+    "encumbrances",
+    "keyset",
+    "merkle",
+    "note",
+    "smt",
+    "verify",
+)
 
 
 def test_verifier_modules_import_only_stdlib_and_cryptography():

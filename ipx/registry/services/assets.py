@@ -49,6 +49,8 @@ def create_asset(
             "number": asset.number,
             "status": asset.status,
             "expiry_date": asset.expiry_date.isoformat(),
+            # So the map of encumbrances replays from the log (sealed: not a public event).
+            **({"invalidation_pending": True} if asset.invalidation_pending else {}),
         },
     )
     return asset

@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from ipx.auth import Principal
 from ipx.ledger.disclosure import named_parties, open_entry
 from ipx.ledger.tables import LedgerEntry, LedgerRef
-from ipx.registry.numbers import InvalidNumber, parse_patent_number
+from ipx.registry.numbers import InvalidNumber, normalise_asset_number, parse_patent_number
 from ipx.registry.orm import Asset, Party, Pledge, PledgeAsset
 from ipx.registry.services.assets import get_asset
 from ipx.registry.services.pledges import get_pledge
@@ -67,6 +67,23 @@ def _public_query(by_number: bool):
 
 
 _BY_NUMBER, _BY_PLEDGOR = _public_query(by_number=True), _public_query(by_number=False)
+
+
+def map_number(uow: UnitOfWork, number: str) -> str:
+    """The normalised number a search certificate proves for ``number`` typed any way: the
+    stored one of an asset so spelled, else the first kind's normalised form that parses,
+    else the text as typed (its key then proves absent)."""
+    stored = uow.session.execute(
+        select(Asset.number).where(Asset.number.in_(_number_spellings(number))).limit(1)
+    ).scalar()
+    if stored is not None:
+        return stored
+    for kind in ("invention", "utility_model", "design", "trademark", "copyright"):
+        try:
+            return normalise_asset_number(kind, number)
+        except InvalidNumber:
+            continue
+    return number.strip() or number
 
 
 def _name_pattern(text: str) -> str:

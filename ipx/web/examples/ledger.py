@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ipx.web.examples.entries import Link, Operation, by_id
+from ipx.web.problems import REPLICA_BEHIND_EXAMPLE
 
 ROOT = "wibmCacD6bnVe3pC84s6Is7FfC88i4fyACwAM1DQ2Ag="
 NOTE = (
-    "ipx.example/pledge-log\n16\n" + ROOT + "\n\n— ipx.example FVBf6pWx6oQ+WyuN9tIMbDUi8PTTBUOvt6W"
-    "AzaV+XpXA2JlVcQmbsu450hWwIkUwq9KkvDcJoSPVQTfpZQBCYflk4Qs=\n"
+    "ipx.example/pledge-log\n16\n" + ROOT + "\n\n— ipx.example/pledge-log "
+    "xmGlIZWx6oQ+WyuN9tIMbDUi8PTTBUOvt6WAzaV+XpXA2JlVcQmbsu450hWwIkUwq9KkvDcJoSPVQTfpZQBCYflk4Qs=\n"
 )
 CHECKPOINT = {
     "origin": "ipx.example/pledge-log",
@@ -60,11 +61,11 @@ RECEIPT = {
     "inclusion_proof": PROOF,
     "checkpoint": NOTE,
 }
-KEY = {
-    "key_id": "15505fea",
-    "key_name": "ipx.example",
+KEY = {  # the key name is the origin (IPX_LOG_ORIGIN)
+    "key_id": "c661a521",
+    "key_name": "ipx.example/pledge-log",
     "public_key": "m3RV8KayNJzhyBFr4jSfRkkhZb3Q+3Q9HENVrZPqiZs=",
-    "verifier_key": "ipx.example+15505fea+AZt0VfCmsjSc4cgRa+I0n0ZJIWW90Pt0PRxDVa2T6omb",
+    "verifier_key": "ipx.example/pledge-log+c661a521+AZt0VfCmsjSc4cgRa+I0n0ZJIWW90Pt0PRxDVa2T6omb",
 }
 
 OPERATIONS: dict[str, Operation] = {
@@ -93,7 +94,10 @@ OPERATIONS: dict[str, Operation] = {
     "GET /ledger/checkpoint": Operation(
         "getCheckpoint",
         "The latest signed checkpoint of the log (a C2SP signed note: origin, tree size, "
-        "root hash, signature), or the one signed at `tree_size`. No key needed.",
+        "root hash, signature, and the cosignatures of the log's witnesses), or the one signed "
+        "at `tree_size`. Asked for with `Accept: text/plain`, the latest is answered as C2SP "
+        "tlog-tiles serves `<prefix>/checkpoint`: the signed note alone. Cacheable for 5 "
+        "seconds. No key needed.",
         parameters={"tree_size": 16},
         response=CHECKPOINT,
         links={
@@ -101,6 +105,7 @@ OPERATIONS: dict[str, Operation] = {
                 "getConsistencyProof", by_id("first", "$response.body#/tree_size")
             )
         },
+        errors={503: REPLICA_BEHIND_EXAMPLE},
     ),
     "POST /ledger/checkpoints": Operation(
         "signCheckpoint",
@@ -137,6 +142,7 @@ OPERATIONS: dict[str, Operation] = {
             "hashes": PROOF,
             "root_hash": ROOT,
         },
+        errors={503: REPLICA_BEHIND_EXAMPLE},
     ),
     "GET /ledger/proofs/consistency": Operation(
         "getConsistencyProof",
@@ -153,6 +159,7 @@ OPERATIONS: dict[str, Operation] = {
             ],
         },
         rules={"first": "not greater than `second`"},
+        errors={503: REPLICA_BEHIND_EXAMPLE},
     ),
     "GET /pledges/{pledge_id}/receipt": Operation(
         "getPledgeReceipt",
@@ -169,5 +176,30 @@ OPERATIONS: dict[str, Operation] = {
         "record it seals, the inclusion proof and the signed checkpoint.",
         parameters={"index": 10},
         response=RECEIPT,
+    ),
+    "GET /ledger/tile/{level}/{tile}": Operation(
+        "getTile",
+        "A tile of the Merkle tree as C2SP tlog-tiles serves it (the tile prefix is "
+        "`/api/v1/ledger`): the 32-byte hashes at tree level 8 x `level`, 256 in a full tile "
+        "(8,192 bytes), with which a client computes any inclusion or consistency proof "
+        "itself. `tile` is the index in zero-padded 3-digit groups, all but the last prefixed "
+        "with `x` (1234067: `x001/x234/067`), then `.p/<W>` for the partial tile of `W` "
+        "(1..255) hashes. Full tiles never change (`Cache-Control: public, max-age=31536000, "
+        "immutable`, an ETag); a partial tile is served only at the width it has in the latest "
+        "signed tree, so a client asks for it after reading that checkpoint (`GET "
+        "/ledger/checkpoint` with `Accept: text/plain` answers the signed note alone, as the "
+        "spec's `<prefix>/checkpoint`). A tile beyond the signed tree is 404. `ipx tiles "
+        "export DIR` writes the same files for any static web server. No key needed.",
+        parameters={"level": 0, "tile": "000"},
+        response="(8,192 bytes: 256 concatenated SHA-256 hashes, the leaf hashes at level 0)",
+    ),
+    "GET /ledger/tile/entries/{tile}": Operation(
+        "getEntryBundle",
+        "The public leaves of a level-0 tile as a C2SP tlog-tiles entry bundle: each leaf's "
+        "canonical JSON preceded by its length as a big-endian uint16; leaf `i` hashes "
+        "(SHA-256(0x00 || leaf)) to hash `i` of the tile. `tile` as in `getTile`; the same "
+        "caching and 404 rules. No key needed.",
+        parameters={"tile": "000"},
+        response="(256 leaves, each a 2-byte big-endian length then its canonical JSON)",
     ),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ipx.web.examples.entries import Link, Operation, by_id
+from ipx.web.problems import REPLICA_BEHIND_EXAMPLE
 
 OWNER = {
     "id": 1,
@@ -170,6 +171,35 @@ def _first_item(name: str, operation_id: str) -> dict[str, Link]:
     return {
         "GetFirstItem": Link(operation_id, by_id(name, "$response.body#/items/0/id")),
     }
+
+
+#: A real search certificate: it verifies offline with the key of the log it came from,
+#: /w3fToLfZ1RtXkWwSn423ELke0uTSZ5v89orRJImHLA= (python -m ipx.ledger.verify --certificate).
+CERTIFICATE = {
+    "number": "202110355218.9",
+    "key": "3da11a2475b8622aff6712a38b7c425649f1811468f7f1379c6db84810e64e05",
+    "tree_size": 17,
+    "state": {"pledges": [{"id": 4, "registration_number": "IPX-P-2026-000004"}]},
+    "proof": {
+        "siblings": [
+            None,
+            "Po6n0Z+ujm53KgKFbEQgP6TM6I8XFjh2MIJ3WsT/3Xw=",
+            "KEH75Ch3gPPrkr23Onu1MUG+tRcc43AIbtHzdpcbsnM=",
+        ],
+        "leaf": {
+            "key": "3da11a2475b8622aff6712a38b7c425649f1811468f7f1379c6db84810e64e05",
+            "value_hash": "/etmrw4TAXmuXt/bflJlmyXIOjG67Xler5kfUEVAoDw=",
+        },
+    },
+    "restricted_root": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    "map_root": "p26tfmTQaUc4onpu6tkOWgUrRoXEVi49D7cZ80WF5VU=",
+    "checkpoint": (
+        "ipx.example/pledge-log\n17\n0Gtyh8ih6BodnfunMcHPHyrsnOtSl7dbHgvSZhmvIRw=\n"
+        "ipx.encumbrance-map/v1 p26tfmTQaUc4onpu6tkOWgUrRoXEVi49D7cZ80WF5VU=\n\n"
+        "\u2014 ipx.example/pledge-log 3Jgm/BGpDtX3foqInKfD+W0BmGWmy7faCyxxxj7579Cq3JW7f/jZlGIEDjZ"
+        "+rS2Z+Vd56RLyZ4keYsO/Feecxl9SeAc=\n"
+    ),
+}
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -479,12 +509,19 @@ OPERATIONS: dict[str, Operation] = {
         "Is this asset encumbered? No key needed. Search by asset `number` (any spelling) or "
         "by `pledgor` (a name, case-insensitively on a part of at least 2 characters, or a "
         "credit code). The answer holds only the public notice's fields, cancelled pledges "
-        "included, and names the checkpoint of the log it was read against.",
-        parameters={"number": "202110355218.9"},
+        "included, and names the checkpoint of the log it was read against. With `proof=1` "
+        "(by `number`) it adds a search certificate: the asset's public state in the map of "
+        "encumbrances (the pledges on it not ended; `[]`: none), its sparse Merkle proof, the "
+        "restricted tree's root and the signed checkpoint whose `ipx.encumbrance-map/v1` "
+        "extension line commits to the map root, so anyone can check offline, with only the "
+        "log's public key (`python -m ipx.ledger.verify answer.json --certificate "
+        "--public-key KEY`), that as of that tree size the number had exactly these pledges, "
+        "or none. Freezes and other confidential state are not shown, only committed to.",
+        parameters={"number": "202110355218.9", "proof": 1},
         response={
             "checkpoint": {
-                "tree_size": 16,
-                "root_hash": "wibmCacD6bnVe3pC84s6Is7FfC88i4fyACwAM1DQ2Ag=",
+                "tree_size": 17,
+                "root_hash": "0Gtyh8ih6BodnfunMcHPHyrsnOtSl7dbHgvSZhmvIRw=",
             },
             "items": [
                 {
@@ -501,7 +538,12 @@ OPERATIONS: dict[str, Operation] = {
                     "closing_reason": None,
                 }
             ],
+            "certificate": CERTIFICATE,
         },
-        rules={"_query": "exactly one of `number` and `pledgor`"},
+        rules={
+            "_query": "exactly one of `number` and `pledgor`",
+            "proof": "`1` or `true` (`0`, `false`: no certificate); only with `number`",
+        },
+        errors={503: REPLICA_BEHIND_EXAMPLE},
     ),
 }
