@@ -23,6 +23,15 @@ class CreateParty:
 
 
 @dataclass(frozen=True)
+class RecordSme:
+    """Record whether a party is a small or medium enterprise, and where that was read."""
+
+    party_id: int
+    sme: bool
+    sme_source: str
+
+
+@dataclass(frozen=True)
 class CreateAsset:
     kind: str
     number: str

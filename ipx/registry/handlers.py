@@ -19,6 +19,7 @@ CLERK = Role.CLERK
 
 HANDLERS: dict[type, UseCase] = {
     c.CreateParty: use_case(parties.create_party, CLERK),
+    c.RecordSme: use_case(parties.record_sme, CLERK),
     c.CreateAsset: use_case(assets.create_asset, CLERK),
     c.UpdateAsset: use_case(assets.update_asset, CLERK),
     c.FreezeAsset: use_case(assets.add_freeze, CLERK),

@@ -36,6 +36,11 @@ class Party(Base):
     digest_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     sample_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Small or medium enterprise (support programmes' eligibility), with where a clerk read it;
+    # NULL: never recorded.
+    sme: Mapped[bool | None] = mapped_column(Boolean)
+    sme_source: Mapped[str | None] = mapped_column(String(300))
+    sme_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Asset(Base):

@@ -24,6 +24,15 @@ class PartyOut(Schema):
     name = fields.String()
     credit_code = fields.String(allow_none=True)
     created_at = fields.DateTime()
+    sme = fields.Boolean(
+        allow_none=True, metadata={"description": "Small or medium enterprise (null: unknown)."}
+    )
+    sme_source = fields.String(allow_none=True)
+
+
+class PartySmeIn(Schema):
+    sme = StrictBool(required=True)
+    sme_source = Text(300, required=True)
 
 
 class FeaturesIn(Schema):
@@ -217,11 +226,23 @@ class TransferOut(Schema):
 class PublicQuery(Schema):
     number = fields.String(validate=validate.Length(min=1, max=60))
     pledgor = fields.String(validate=validate.Length(min=1, max=300))
+    proof = fields.Boolean(
+        load_default=False,
+        truthy={"1", "true"},
+        falsy={"0", "false"},
+        metadata={
+            "description": "`1`: add a search certificate (with `number` only): the map proof "
+            "and the signed checkpoint, verifiable offline with `python -m ipx.ledger.verify "
+            "--certificate`."
+        },
+    )
 
     @validates_schema
     def _exactly_one(self, data, **kwargs):
         if ("number" in data) == ("pledgor" in data):
             raise ValidationError("Give exactly one of number or pledgor.", "_query")
+        if data.get("proof") and "number" not in data:
+            raise ValidationError("A certificate (proof=1) is for a number.", "proof")
 
 
 class EncumbranceOut(Schema):
@@ -243,9 +264,45 @@ class CheckpointRef(Schema):
     root_hash = fields.String(allow_none=True)
 
 
+class MapPledgeOut(Schema):
+    id = fields.Integer()
+    registration_number = fields.String()
+
+
+class MapStateOut(Schema):
+    pledges = fields.List(fields.Nested(MapPledgeOut))
+
+
+class MapLeafOut(Schema):
+    key = fields.String(metadata={"description": "hex key of the leaf that ends the proof"})
+    value_hash = fields.String(metadata={"description": "base64 SHA-256 of its value"})
+
+
+class MapProofOut(Schema):
+    siblings = fields.List(
+        fields.String(allow_none=True),
+        metadata={"description": "base64 sibling hashes from the root down; null: empty"},
+    )
+    leaf = fields.Nested(MapLeafOut, allow_none=True)
+
+
+class CertificateOut(Schema):
+    """A search certificate (``ipx.ledger.certificates``)."""
+
+    number = fields.String(metadata={"description": "the normalised number it proves"})
+    key = fields.String(metadata={"description": "hex SHA-256 of the number: its map key"})
+    tree_size = fields.Integer()
+    state = fields.Nested(MapStateOut, metadata={"description": "pledges on it, not ended"})
+    proof = fields.Nested(MapProofOut)
+    restricted_root = fields.String()
+    map_root = fields.String()
+    checkpoint = fields.String(metadata={"description": "the signed note (C2SP checkpoint)"})
+
+
 class EncumbrancesOut(Schema):
     checkpoint = fields.Nested(CheckpointRef)
     items = fields.List(fields.Nested(EncumbranceOut))
+    certificate = fields.Nested(CertificateOut, metadata={"description": "with `proof=1`"})
 
 
 class HistoryEventOut(Schema):

@@ -25,12 +25,15 @@ def _iso(value) -> str | None:
 
 
 def party_state(p: Party) -> dict:
-    return {
+    state: dict[str, object] = {
         "kind": p.kind,
         "name": p.name,
         "credit_code": p.credit_code,
         "id_number_digest": p.id_number_digest,
     }
+    if p.sme is not None:  # only once recorded: states logged before keep their digests
+        state |= {"sme": p.sme, "sme_source": p.sme_source}
+    return state
 
 
 def asset_state(a: Asset) -> dict:

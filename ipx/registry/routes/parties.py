@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from ipx.auth import Role, require
-from ipx.registry.commands import CreateParty
-from ipx.registry.schemas import PartyIn, PartyOut
+from ipx.registry.commands import CreateParty, RecordSme
+from ipx.registry.schemas import PartyIn, PartyOut, PartySmeIn
 from ipx.registry.services import parties
 from ipx.web.api import API_PREFIX, Blueprint
 from ipx.web.fields import PageQuery, decode_cursor, page
@@ -52,3 +52,10 @@ class PartyById(MethodView):
     def get(self, party_id):
         """Read a party (banks and owners: themselves and their counterparties)."""
         return read(parties.get_party, party_id)
+
+    @require(Role.CLERK)
+    @blp.arguments(PartySmeIn)
+    @blp.response(200, PartyOut)
+    def patch(self, data, party_id):
+        """Record whether the party is a small or medium enterprise, with the source (clerk)."""
+        return run(RecordSme(party_id, **data))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ipx.auth import Principal
 from ipx.errors import Conflict, ValidationFailed
 from ipx.ledger.canonical import digest_personal, new_digest_key
-from ipx.registry.commands import CreateParty
+from ipx.registry.commands import CreateParty, RecordSme
 from ipx.registry.model import PartyKind
 from ipx.registry.numbers import InvalidNumber, validate_credit_code, validate_identity_number
 from ipx.registry.orm import Party
@@ -85,6 +85,21 @@ def _identifiers(
         field = "credit_code" if kind is PartyKind.ORGANIZATION else "id_number"
         raise ValidationFailed({field: [str(exc)]}) from None
     return None, hmac.new(uow.digest_key, number.encode(), sha256).hexdigest()
+
+
+def record_sme(uow: UnitOfWork, principal: Principal, command: RecordSme) -> Party:
+    """Record the party's SME attribute with its source (support programmes' eligibility)."""
+    party = get_or_404(uow.session, Party, command.party_id, lock=True, what="party")
+    party.sme, party.sme_source = command.sme, command.sme_source.strip()
+    party.sme_recorded_at = uow.now
+    emit(
+        uow,
+        "party.sme_recorded",
+        refs={"party": party.id},
+        records={"party": party},
+        data={"sme": party.sme, "sme_source": party.sme_source},
+    )
+    return party
 
 
 def get_party(uow: UnitOfWork, principal: Principal, party_id: int) -> Party:
