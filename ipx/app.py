@@ -15,15 +15,25 @@ from ipx import db_ext
 from ipx.config import instance_config, instance_path
 from ipx.console import init_app as init_console
 from ipx.instance_keys import ensure_digest_key, registry_digest_key
+from ipx.ledger import tile_routes  # noqa: F401  (C2SP tlog-tiles, on the ledger's blueprint)
+from ipx.notify.handlers import handlers as notify_handlers
+from ipx.notify.portfolio import handlers as portfolio_handlers
+from ipx.notify.portfolio_routes import blp as portfolio_blueprint
+from ipx.notify.routes import blp as notify_blueprint
 from ipx.receipts import blp as ledger_blueprint  # the ledger's routes, with the receipt
+from ipx.registry.disposal.realized_sales import realized_sales
 from ipx.registry.handlers import HANDLERS as REGISTRY_HANDLERS
 from ipx.registry.routes import blueprints as registry_blueprints
-from ipx.registry.services.valuation_facts import asset_facts
+from ipx.registry.services.support_facts import SupportFacts
+from ipx.registry.services.valuation_facts import owner_digesting
+from ipx.support.handlers import handlers as support_handlers
+from ipx.support.routes import FACTS as SUPPORT_FACTS
+from ipx.support.routes import blp as support_blueprint
 from ipx.usecases import UseCases
 from ipx.valuation import serving
 from ipx.valuation.handlers import handlers as valuation_handlers
-from ipx.valuation.routes import blp as valuation_blueprint
 from ipx.valuation.routes import init_app as init_valuation_routes
+from ipx.valuation_reports import blp as valuation_blueprint  # the valuations', with the report
 from ipx.web import health, limits, observability, scrape
 from ipx.web.api import IpxApi, api_settings, install_converters
 from ipx.web.errors import register_error_handlers
@@ -47,13 +57,17 @@ def create_app(config: dict | None = None) -> Flask:
     # Created only for a database without records; missing beside records, the app stops.
     ensure_digest_key(app.config["DIGEST_KEY_FILE"], db_ext.database(app).engine)
     _init_use_cases(app)
+    _init_support(app)
     api = IpxApi(app)
     install_converters(app, api)
     register_error_handlers(app)
     observability.init_app(app)  # request ids, the JSON line per request, latency metrics
     limits.init_app(app)
     app.before_request(check_request_body)
-    for blueprint in [*registry_blueprints(), ledger_blueprint, valuation_blueprint]:
+    blueprints = [*registry_blueprints(), ledger_blueprint, valuation_blueprint]
+    blueprints += [notify_blueprint, portfolio_blueprint]
+    blueprints.append(support_blueprint)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     _init_valuation(app)
     init_console(app)  # the web console and /api/v1/docs
@@ -71,6 +85,17 @@ def _init_use_cases(app: Flask) -> None:
         digest_key=functools.partial(registry_digest_key, app.config["DIGEST_KEY_FILE"]),
         cases=[REGISTRY_HANDLERS],
     )
+    # Notifications: the loopback setting is read at each call (tests and the demo turn it on).
+    app.extensions["ipx.usecases"].register(
+        notify_handlers(lambda: bool(app.config["WEBHOOK_ALLOW_LOOPBACK"]))
+    )
+
+
+def _init_support(app: Flask) -> None:
+    """Wire the support programmes to the registry's facts of loans and firms."""
+    facts = SupportFacts()
+    app.extensions[SUPPORT_FACTS] = facts
+    app.extensions["ipx.usecases"].register(support_handlers(facts))
 
 
 def _init_valuation(app: Flask) -> None:
@@ -80,4 +105,10 @@ def _init_valuation(app: Flask) -> None:
     app.config.setdefault("PRELOAD_MODEL", False)
     init_valuation_routes(app, preload=app.config["PRELOAD_MODEL"])
     valuer = functools.partial(serving.valuer, app)
+    # Owners as the registry's outcome export names them (keyed digests of the holders).
+    asset_facts = owner_digesting(
+        functools.partial(registry_digest_key, app.config["DIGEST_KEY_FILE"])
+    )
     app.extensions["ipx.usecases"].register(valuation_handlers(valuer, asset_facts))
+    app.extensions["ipx.usecases"].register(portfolio_handlers(valuer, asset_facts))
+    app.extensions["ipx.realized_sales"] = realized_sales  # the back-test's transaction records

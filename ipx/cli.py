@@ -204,18 +204,21 @@ def seed(synthetic: int) -> None:
 def serve(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Run the production server (gunicorn)."""
     from ipx.config import server_settings
+    from ipx.notify.worker import serve_worker
     from ipx.ops.server import run
 
-    with _store():  # a missing instance key stops here, before any worker starts
-        pass
+    with _store() as (config, _engine, _sessions):  # a missing instance key stops here
+        on_sqlite = config["DATABASE_URL"].startswith("sqlite")
     settings = server_settings()
-    run(
-        host or settings["host"],
-        port or settings["port"],
-        workers or settings["workers"],
-        threads=threads or settings["threads"],
-        access_log=settings["access_log"],
-    )
+    # On the SQLite default, one notification worker beside the server (elsewhere: ipx worker).
+    with serve_worker(on_sqlite):
+        run(
+            host or settings["host"],
+            port or settings["port"],
+            workers or settings["workers"],
+            threads=threads or settings["threads"],
+            access_log=settings["access_log"],
+        )
 
 
 class _Deferred(click.Command):
@@ -256,12 +259,19 @@ DEFERRED_COMMANDS = (
 
 def _register_package_commands() -> None:
     from ipx.console.cli import users
+    from ipx.notify.cli import watch, worker
     from ipx.ops.backup_cli import backup, restore
     from ipx.ops.ledger_cli import checkpoint, verify
+    from ipx.ops.model_risk_cli import backtest, monitor
     from ipx.ops.outcomes import outcomes
+    from ipx.ops.tlog_cli import tiles, witness
 
-    for command in (verify, checkpoint, users, backup, restore, outcomes):
+    for command in (verify, checkpoint, users, backup, restore, outcomes, worker, watch):
         main.add_command(command)
+    main.add_command(tiles)  # C2SP tlog-tiles and tlog-witness
+    main.add_command(witness)
+    main.add_command(backtest)
+    main.add_command(monitor)
     for name, target, help_line in DEFERRED_COMMANDS:
         main.add_command(_Deferred(name, target, help_line))
 

@@ -53,6 +53,33 @@ def log_level() -> str:
     return _env("LOG_LEVEL", "INFO").upper()
 
 
+def log_origin() -> str:
+    """``IPX_LOG_ORIGIN``: the checkpoints' origin line, and the name of their signing key."""
+    return _env("LOG_ORIGIN") or _env("LEDGER_ORIGIN") or "ipx.example/pledge-log"
+
+
+def witnesses() -> list[tuple[str, str]]:
+    """``IPX_WITNESSES``: ``(submission URL prefix, verifier key)`` of each witness."""
+    listed = []
+    for item in (_env("WITNESSES") or "").split(";"):
+        if item.strip():
+            url, _, vkey = item.strip().partition(" ")
+            listed.append((url.strip().rstrip("/"), vkey.strip()))
+    return listed
+
+
+#: Seconds before each retry of a webhook delivery: three within the first minute, then
+#: growing over more than two days (the sum is about 52 hours); jitter is added to each.
+DEFAULT_RETRY_SCHEDULE = (5, 15, 40, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200, 86400)
+
+
+def webhook_retry_schedule(text: str | None) -> tuple[float, ...]:
+    """``IPX_WEBHOOK_RETRY_SCHEDULE``: seconds, comma-separated (the default when unset)."""
+    if not text:
+        return tuple(float(s) for s in DEFAULT_RETRY_SCHEDULE)
+    return tuple(float(part) for part in text.split(",") if part.strip())
+
+
 def instance_config() -> dict:
     """This instance's configuration; creates ``instance/`` (the default SQLite file, keys)."""
     path = instance_path()
@@ -83,8 +110,15 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_KEY_FILE": _env("SESSION_KEY_FILE") or str(instance_path / "console-session.key"),
         "CONSOLE_IDLE_MINUTES": int(_env("CONSOLE_IDLE_MINUTES", "30")),
         "MODEL_DIR": _env("MODEL_DIR"),
-        "LEDGER_ORIGIN": _env("LEDGER_ORIGIN", "ipx.example/pledge-log"),
-        "LEDGER_KEY_NAME": _env("LEDGER_KEY_NAME", "ipx.example"),
+        # The log's identity (C2SP tlog-checkpoint): the origin line of every checkpoint and
+        # the name of the key signing them are one setting, IPX_LOG_ORIGIN (IPX_LEDGER_ORIGIN,
+        # its older name, still read). Never change it on a log that has checkpoints.
+        "LEDGER_ORIGIN": log_origin(),
+        "LEDGER_KEY_NAME": log_origin(),
+        # Witnesses asked to cosign each new checkpoint (C2SP tlog-witness), ``ipx.ledger.
+        # witnesses``: IPX_WITNESSES, entries "<submission URL> <verifier key>" joined by ";".
+        "WITNESSES": witnesses(),
+        "WITNESS_TIMEOUT_SECONDS": float(_env("WITNESS_TIMEOUT_SECONDS", "5")),
         "CHECKPOINT_EVERY_SECONDS": int(_env("CHECKPOINT_EVERY_SECONDS", "10")),
         "CHECKPOINT_EVERY_EVENTS": int(_env("CHECKPOINT_EVERY_EVENTS", "1000")),
         "MAX_CONTENT_LENGTH": int(_env("MAX_BODY_BYTES", str(8 * 1024 * 1024))),
@@ -106,6 +140,17 @@ def load_config(instance_path: Path) -> dict:
             kind: _env(f"LTV_CAP_{kind.upper()}", cap) for kind, cap in DEFAULT_LTV_CAPS.items()
         },
         "SAMPLES_DIR": _env("SAMPLES_DIR") or str(PROJECT_ROOT / "data" / "samples"),
+        # Notifications (ipx.notify): loopback webhook URLs (tests, the demo), the seconds
+        # between a delivery's attempts (after the last, the subscription is failing), the
+        # request timeout, and the worker's pause when nothing is due.
+        "WEBHOOK_ALLOW_LOOPBACK": _env("WEBHOOK_ALLOW_LOOPBACK", "0") == "1",
+        "WEBHOOK_RETRY_SCHEDULE": webhook_retry_schedule(_env("WEBHOOK_RETRY_SCHEDULE")),
+        "WEBHOOK_TIMEOUT_SECONDS": float(_env("WEBHOOK_TIMEOUT_SECONDS", "10")),
+        "WORKER_POLL_SECONDS": float(_env("WORKER_POLL_SECONDS", "1")),
+        "WATCH_EVERY_SECONDS": float(_env("WATCH_EVERY_SECONDS", "3600")),
+        # Each bank's pledged collateral is revalued this often by the worker (days, e.g. 30
+        # for monthly; 0: only when a bank asks, POST /portfolio/revaluations).
+        "REVALUATION_EVERY_DAYS": float(_env("REVALUATION_EVERY_DAYS", "0")),
         "MODELS_ROOT": str(PROJECT_ROOT / "models"),
         "TESTING": False,
     }

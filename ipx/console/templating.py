@@ -42,6 +42,8 @@ NAVIGATION = (
         "reader",
         ("console.valuation_list", "console.request_valuation", "console.valuation_page"),
     ),
+    (_l("Model risk"), "staff", ("console.model_backtest", "console.model_monitoring")),
+    (_l("Support programmes"), "reader", ("console.support_overview", "console.support_programme")),
     (_l("Public search"), "anyone", ("console.public",)),
     (_l("API documentation"), "anyone", ("api_docs.docs",)),
 )

@@ -136,6 +136,7 @@ def test_a_session_idle_longer_than_the_timeout_ends(app, client):
 def test_a_stylesheet_or_a_second_page_within_the_minute_does_not_rewrite_the_cookie(app, client):
     """A response that rewrites the cookie can land after the next page's and undo it (a
     language just chosen, say): only a page, and at most once a minute, refreshes ``seen``."""
+
     def sets_cookie(path: str) -> bool:
         response = client.get(path)
         response.close()

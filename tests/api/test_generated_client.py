@@ -30,7 +30,11 @@ from tests.registry_helpers import credit_code
 pytestmark = pytest.mark.slow  # generating the client takes a few seconds
 PACKAGE = "ipx_generated_client"
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
-SETTINGS = f"project_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\npost_hooks: []\n"
+# The generator knows a PDF only as a file of bytes: it is told so, as a bank's set-up would.
+SETTINGS = (
+    f"project_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\npost_hooks: []\n"
+    "content_type_overrides:\n  application/pdf: application/octet-stream\n"
+)
 
 
 @pytest.fixture(scope="module")

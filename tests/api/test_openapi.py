@@ -177,6 +177,8 @@ PUBLIC = {
     ("get", "/api/v1/ledger/entries/{index}"),
     ("get", "/api/v1/ledger/proofs/inclusion"),
     ("get", "/api/v1/ledger/proofs/consistency"),
+    ("get", "/api/v1/ledger/tile/{level}/{tile}"),
+    ("get", "/api/v1/ledger/tile/entries/{tile}"),
     ("get", "/api/v1/models/current"),
 }
 

@@ -21,9 +21,11 @@ def console_blueprint() -> Blueprint:
         defaults,
         disposals,
         errors,
+        model_risk,
         parties,
         pledges,
         public,
+        support,
         transactions,
         valuations,
     )
@@ -47,6 +49,8 @@ def console_blueprint() -> Blueprint:
         disposals,
         transactions,
         valuations,
+        model_risk,
+        support,
     )
     pages = (auth, dashboard, public, *records)
     for module in (*pages, errors, templating):

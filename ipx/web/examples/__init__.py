@@ -27,10 +27,10 @@ RULES_EXTENSION = "x-ipx-rules"
 
 def operations() -> dict[str, Operation]:
     """Every operation's entry, keyed by ``"METHOD /path"``."""
-    from ipx.web.examples import disposal, ledger, registry, valuation
+    from ipx.web.examples import disposal, ledger, model_risk, notify, registry, support, valuation
 
     merged: dict[str, Operation] = {}
-    for module in (registry, disposal, ledger, valuation):
+    for module in (registry, disposal, ledger, valuation, model_risk, notify, support):
         overlap = merged.keys() & module.OPERATIONS.keys()
         assert not overlap, overlap
         merged.update(module.OPERATIONS)
