@@ -13,7 +13,7 @@ from decimal import Decimal
 from ipx.auth import Principal
 from ipx.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ipx.support import events
-from ipx.support.budget import Budget, BudgetExhausted, FirmCapReached, check_firm_cap
+from ipx.support.budget import BudgetExhausted, FirmCapReached, check_firm_cap
 from ipx.support.commands import (
     ApproveSupportApplication,
     PaySupportApplication,
@@ -21,8 +21,8 @@ from ipx.support.commands import (
 )
 from ipx.support.model import TRANSITIONS, ApplicationStatus
 from ipx.support.money import cents, to_decimal
-from ipx.support.orm import SupportApplication, SupportProgramme
-from ipx.support.repositories import SupportRecords
+from ipx.support.orm import SupportApplication
+from ipx.support.repositories import SupportRecords, budget_of
 from ipx.uow import UnitOfWork
 
 
@@ -39,7 +39,7 @@ def approve_application(
     amount = _approved_amount(application, command)
     try:
         check_firm_cap(cents(programme.cap_per_firm_year), firm_approved, cents(amount))
-        budget = _budget(programme).reserve(cents(amount))
+        budget = budget_of(programme).reserve(cents(amount))
     except BudgetExhausted:
         raise Conflict(
             "The programme's remaining budget does not cover this approval.",
@@ -93,7 +93,7 @@ def pay_application(
     programme, application = _locked(records, command.application_id, any_version=True)
     _move(application, ApplicationStatus.PAID)
     amount = application.approved_amount or Decimal("0.00")
-    budget = _budget(programme).pay(cents(amount))
+    budget = budget_of(programme).pay(cents(amount))
     programme.paid, programme.updated_at = to_decimal(budget.paid), uow.now
     application.payment_reference = command.reference
     application.paid_at = application.updated_at = uow.now
@@ -145,7 +145,3 @@ def _approved_amount(application: SupportApplication, command: ApproveSupportApp
     if amount < application.computed_amount and not command.reason:
         raise ValidationFailed({"reason": ["Give the reason for approving less."]})
     return amount
-
-
-def _budget(programme: SupportProgramme) -> Budget:
-    return Budget(cents(programme.budget), cents(programme.reserved), cents(programme.paid))

@@ -18,6 +18,7 @@ from ipx.support.model import ApplicationStatus
 from ipx.support.money import cents, text
 from ipx.support.orm import SupportApplication, SupportProgramme
 from ipx.support.ports import RegistryFacts
+from ipx.support.repositories import SupportRecords, budget_of
 from ipx.uow import UnitOfWork
 
 
@@ -71,12 +72,7 @@ def report(uow: UnitOfWork, principal: Principal, programme_id: int, facts: Regi
     """Budget, reserved, paid and remaining for the programme's series, with its applications
     by bank and by firm, and the budget used over time (one point per decision day)."""
     programme = get_programme(uow, principal, programme_id)
-    head = uow.session.execute(
-        select(SupportProgramme).where(
-            SupportProgramme.series_id == programme.series_id,
-            SupportProgramme.superseded.is_(False),
-        )
-    ).scalar_one()
+    head = SupportRecords(uow.session).newest_of_series(programme.series_id)
     applications = list(
         uow.session.execute(
             select(SupportApplication)
@@ -87,7 +83,7 @@ def report(uow: UnitOfWork, principal: Principal, programme_id: int, facts: Regi
     names = facts.party_names(
         uow.session, {a.bank_id for a in applications} | {a.firm_id for a in applications}
     )
-    budget, reserved, paid = cents(head.budget), cents(head.reserved), cents(head.paid)
+    budget = budget_of(head)
     return {
         "programme_id": head.id,
         "series_id": head.series_id,
@@ -97,10 +93,10 @@ def report(uow: UnitOfWork, principal: Principal, programme_id: int, facts: Regi
         "currency": head.currency,
         "period_start": head.period_start,
         "period_end": head.period_end,
-        "budget": text(budget),
-        "reserved": text(reserved),
-        "paid": text(paid),
-        "remaining": text(budget - reserved),
+        "budget": text(budget.total),
+        "reserved": text(budget.reserved),
+        "paid": text(budget.paid),
+        "remaining": text(budget.remaining),
         "applications": _counts(applications),
         "by_bank": _grouped(applications, "bank_id", names),
         "by_firm": _grouped(applications, "firm_id", names),

@@ -7,7 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ipx.errors import Conflict
+from ipx.support.budget import Budget
 from ipx.support.model import ApplicationStatus
+from ipx.support.money import cents
 from ipx.support.orm import SupportApplication, SupportClaim, SupportProgramme
 
 LIVE = (
@@ -130,3 +132,8 @@ class SupportRecords:
             .where(SupportClaim.application_id == application_id)
             .values(active=False)
         )
+
+
+def budget_of(programme: SupportProgramme) -> Budget:
+    """The budget's counters a programme's row holds (its series' newest version holds them)."""
+    return Budget(cents(programme.budget), cents(programme.reserved), cents(programme.paid))
