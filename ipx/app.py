@@ -64,10 +64,14 @@ def create_app(config: dict | None = None) -> Flask:
     observability.init_app(app)  # request ids, the JSON line per request, latency metrics
     limits.init_app(app)
     app.before_request(check_request_body)
-    blueprints = [*registry_blueprints(), ledger_blueprint, valuation_blueprint]
-    blueprints += [notify_blueprint, portfolio_blueprint]
-    blueprints.append(support_blueprint)
-    for blueprint in blueprints:
+    for blueprint in [
+        *registry_blueprints(),
+        ledger_blueprint,
+        valuation_blueprint,
+        notify_blueprint,
+        portfolio_blueprint,
+        support_blueprint,
+    ]:
         api.register_blueprint(blueprint)
     _init_valuation(app)
     init_console(app)  # the web console and /api/v1/docs

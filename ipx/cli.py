@@ -266,12 +266,9 @@ def _register_package_commands() -> None:
     from ipx.ops.outcomes import outcomes
     from ipx.ops.tlog_cli import tiles, witness
 
-    for command in (verify, checkpoint, users, backup, restore, outcomes, worker, watch):
+    packaged = (verify, checkpoint, users, backup, restore, outcomes, worker, watch)
+    for command in (*packaged, tiles, witness, backtest, monitor):
         main.add_command(command)
-    main.add_command(tiles)  # C2SP tlog-tiles and tlog-witness
-    main.add_command(witness)
-    main.add_command(backtest)
-    main.add_command(monitor)
     for name, target, help_line in DEFERRED_COMMANDS:
         main.add_command(_Deferred(name, target, help_line))
 

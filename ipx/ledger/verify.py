@@ -35,7 +35,6 @@ from ipx.ledger.note import (
     Checkpoint,
     InvalidKey,
     InvalidNote,
-    parse_and_verify_note,
     parse_verifier_key,
 )
 from ipx.ledger.note import verifier_key as make_verifier_key
@@ -184,15 +183,6 @@ def _b64(text: object, check: str, what: str) -> bytes:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
         raise VerificationError(check, f"{what} is not valid base64") from exc
-
-
-def _checkpoint(note: object, raw_key: bytes, key_name: str | None, what: str) -> Checkpoint:
-    if not isinstance(note, str):
-        raise VerificationError("checkpoint", f"the {what} must be signed note text")
-    try:
-        return parse_and_verify_note(note, key_name, raw_key)
-    except InvalidNote as exc:
-        raise VerificationError("checkpoint", f"the {what} is not valid: {exc}") from exc
 
 
 def _hashes(items: object, check: str) -> list[bytes]:
