@@ -251,3 +251,21 @@ def test_a_claims_money_day_arithmetic_handles_leap_years():
     )
     result = compute(leap, [loan(registered=date(2028, 1, 1) - timedelta(1))], owed())
     assert "366 days" in result.working[0]["detail"]
+
+
+def test_budget_used_over_time_counts_each_decision_on_its_china_date():
+    """A decision at 01:30 China time (17:30 UTC the day before) counts on the China date."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from ipx.support.model import ApplicationStatus
+    from ipx.support.orm import SupportApplication
+    from ipx.support.reads import _used_over_time
+
+    late = SupportApplication(
+        status=ApplicationStatus.APPROVED,
+        approved_amount=Decimal("10.00"),
+        decided_at=datetime(2026, 3, 1, 17, 30, tzinfo=UTC),
+    )
+    points = _used_over_time([late])
+    assert [(p["date"].isoformat(), p["reserved"]) for p in points] == [("2026-03-02", "10.00")]
