@@ -13,6 +13,7 @@ from ipx.notify.commands import (
     Redeliver,
     TestSubscription,
 )
+from ipx.notify.handlers import SUBSCRIBERS
 from ipx.notify.schemas import (
     CreatedSubscriptionOut,
     DeliveryOut,
@@ -33,7 +34,6 @@ blp = Blueprint(
     description="Webhook subscriptions: signed event notifications, delivered at least once.",
 )
 
-SUBSCRIBERS = (Role.BANK, Role.OWNER, Role.CLERK)
 READERS = (*SUBSCRIBERS, Role.AUDITOR)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ipx.notify.events import EVENT_TYPES
+from ipx.notify.subscriptions import ACTIVE, DELIVERED, FAILED, FAILING, PENDING
 from ipx.web.fields import Id, PageQuery, QueryId
 
-SUBSCRIPTION_STATUSES = ["active", "failing"]
-DELIVERY_STATUSES = ["pending", "delivered", "failed"]
+SUBSCRIPTION_STATUSES = [ACTIVE, FAILING]
+DELIVERY_STATUSES = [PENDING, DELIVERED, FAILED]
 
 
 class SubscriptionIn(Schema):

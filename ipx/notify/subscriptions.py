@@ -86,10 +86,12 @@ def view(subscription: Subscription) -> dict:
     }
 
 
-def visible_subscription(uow: UnitOfWork, principal: Principal, subscription_id: int, **kw):
+def visible_subscription(
+    uow: UnitOfWork, principal: Principal, subscription_id: int, *, lock: bool = False
+):
     """The subscription, if the principal is its subscriber or sees all (404 otherwise)."""
     stmt = select(Subscription).where(Subscription.id == subscription_id)
-    if kw.get("lock"):
+    if lock:
         stmt = stmt.with_for_update()
     subscription = uow.session.execute(stmt).scalar_one_or_none()
     if subscription is None or (

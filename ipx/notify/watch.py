@@ -10,7 +10,6 @@ changes the asset's status to ``lapsed`` through the registry's own use case (it
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 from sqlalchemy import select
@@ -21,20 +20,15 @@ from ipx.notify.commands import WatchFees
 from ipx.notify.events import dedup_key
 from ipx.notify.orm import OutboxEvent
 from ipx.registry.commands import UpdateAsset
-from ipx.registry.model import AssetKind, LegalStatus
+from ipx.registry.model import LegalStatus
 from ipx.registry.orm import Asset, PledgeAsset
 from ipx.registry.services.assets import update_asset
+from ipx.rights import PATENT_KINDS
 from ipx.uow import UnitOfWork
+from ipx.valuation.terms import add_months
 
 GRACE_MONTHS = 6
 SURCHARGE = "5% of the annual fee per month late, at most 25%"
-PATENTS = (AssetKind.INVENTION, AssetKind.UTILITY_MODEL, AssetKind.DESIGN)
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def watch_fees(uow: UnitOfWork, principal: Principal, command: WatchFees) -> dict:
@@ -44,7 +38,7 @@ def watch_fees(uow: UnitOfWork, principal: Principal, command: WatchFees) -> dic
         select(Asset)
         .where(
             Asset.id.in_(select(PledgeAsset.asset_id).where(PledgeAsset.active.is_(True))),
-            Asset.kind.in_([k.value for k in PATENTS]),
+            Asset.kind.in_(sorted(k.value for k in PATENT_KINDS)),
             Asset.status == LegalStatus.GRANTED.value,
             Asset.fees_paid_until < today,
         )
@@ -60,21 +54,19 @@ def watch_fees(uow: UnitOfWork, principal: Principal, command: WatchFees) -> dic
         if today > grace_until:
             update_asset(uow, principal, UpdateAsset(asset.id, {"status": LegalStatus.LAPSED}))
             lapsed.append(asset.id)
-        elif _announce_overdue(uow, asset, grace_until):
+        elif _announce_overdue(uow, asset.id, asset.fees_paid_until, grace_until):
             overdue.append(asset.id)
     return {"overdue": overdue, "lapsed": lapsed}
 
 
-def _announce_overdue(uow: UnitOfWork, asset: Asset, grace_until: date) -> bool:
+def _announce_overdue(uow: UnitOfWork, asset_id: int, due: date, grace_until: date) -> bool:
     data = {
-        "fees_paid_until": asset.fees_paid_until.isoformat() if asset.fees_paid_until else None,
+        "fees_paid_until": due.isoformat(),
         "grace_until": grace_until.isoformat(),
         "surcharge": SURCHARGE,
     }
-    key = dedup_key("asset.fees_overdue", {"asset": asset.id}, data)
+    key = dedup_key("asset.fees_overdue", {"asset": asset_id}, data)
     if uow.session.execute(select(OutboxEvent.id).where(OutboxEvent.dedup_key == key)).first():
         return False
-    if any(e.type == "asset.fees_overdue" and e.refs.get("asset") == asset.id for e in uow.events):
-        return False
-    uow.record(Event(type="asset.fees_overdue", refs={"asset": asset.id}, data=data))
+    uow.record(Event(type="asset.fees_overdue", refs={"asset": asset_id}, data=data))
     return True
