@@ -26,22 +26,6 @@ class LedgerCosignature(Base):
     line: Mapped[str] = mapped_column(Text)
 
 
-def stored_lines(session: Session, tree_size: int) -> list[str]:
-    """The cosignature lines stored for a tree size, in witness order."""
-    return list(
-        session.execute(
-            select(LedgerCosignature.line)
-            .where(LedgerCosignature.tree_size == tree_size)
-            .order_by(LedgerCosignature.witness, LedgerCosignature.key_id)
-        ).scalars()
-    )
-
-
-def cosigned_note(session: Session, tree_size: int, note: str) -> str:
-    """``note`` with the stored cosignature lines of its tree size after its signatures."""
-    return note + "".join(stored_lines(session, tree_size))
-
-
 def checkpoint_with_lines(
     session: Session, where: ColumnElement[bool]
 ) -> tuple[LedgerCheckpoint, list[str]] | None:
