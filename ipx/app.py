@@ -32,6 +32,7 @@ from ipx.support.routes import blp as support_blueprint
 from ipx.usecases import UseCases
 from ipx.valuation import serving
 from ipx.valuation.handlers import handlers as valuation_handlers
+from ipx.valuation.routes import REALIZED_SALES
 from ipx.valuation.routes import init_app as init_valuation_routes
 from ipx.valuation_reports import blp as valuation_blueprint  # the valuations', with the report
 from ipx.web import health, limits, observability, scrape
@@ -115,4 +116,4 @@ def _init_valuation(app: Flask) -> None:
     )
     app.extensions["ipx.usecases"].register(valuation_handlers(valuer, asset_facts))
     app.extensions["ipx.usecases"].register(portfolio_handlers(valuer, asset_facts))
-    app.extensions["ipx.realized_sales"] = realized_sales  # the back-test's transaction records
+    app.extensions[REALIZED_SALES] = realized_sales  # the back-test's transaction records

@@ -29,10 +29,8 @@ from datetime import date
 
 from ipx.rights import anniversary, statutory_expiry, statutory_term_years
 from ipx.valuation.registry_outcomes import STAGE_MONTHS
-from ipx.valuation.survival import STAGE_YEARS, survival_scalar
-from ipx.valuation.terms import add_months
-
-DAYS_PER_YEAR = 365.25  # as the valuer counts years since grant
+from ipx.valuation.survival import LAST_OBSERVED_YEAR, survival_scalar
+from ipx.valuation.terms import DAYS_PER_YEAR, add_months  # years as the valuer counts them
 
 
 def fee_year_on(filing_date: date, day: date) -> int:
@@ -118,7 +116,7 @@ def fee_year_table(cumulative: Sequence[float], calendar: FeeCalendar) -> list[d
             "due_years_after_filing": k - 1,
             "paid_at_grant": k == calendar.first_fee_year,
             "stage": calendar.stage_covering(k),
-            "extrapolated": calendar.midpoint_years_after_grant(k) > float(STAGE_YEARS[-1]),
+            "extrapolated": calendar.midpoint_years_after_grant(k) > LAST_OBSERVED_YEAR,
             "p_paid": round(p_fee_year_paid(cumulative, calendar, k), 6),
         }
         for k in range(calendar.first_fee_year, calendar.last_fee_year + 1)

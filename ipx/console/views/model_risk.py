@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from ipx.auth import Role
 from ipx.console import model_risk_charts, reads
 from ipx.console.session import login_required
 from ipx.valuation import backtest_reads, monitoring_reads, serving
+from ipx.valuation.routes import REALIZED_SALES
 
-READERS = (Role.CLERK, Role.AUDITOR)
+READERS = backtest_reads.MODEL_RISK_READERS  # as the API's
 #: The windows the monitoring page offers (days); any other ``?days=`` reads as the default.
 WINDOWS = (7, 30, 90, 365)
 
@@ -25,7 +25,7 @@ def model_backtest():
     """Realized prices against the valuations made before each sale: coverage, bias, picture."""
     report = reads.read(
         backtest_reads.read_backtest,
-        current_app.extensions["ipx.realized_sales"],
+        current_app.extensions[REALIZED_SALES],
         serving.valuer(current_app).version,
     )
     picture = model_risk_charts.backtest_chart(report["items"])

@@ -10,6 +10,7 @@ from ipx.console import reads, support_charts
 from ipx.console.csv_export import csv_response
 from ipx.console.session import console_principal, login_required
 from ipx.support import reads as support_reads
+from ipx.support.routes import FACTS
 
 EVERYONE = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
 REPORTERS = (Role.CLERK, Role.AUDITOR)
@@ -40,9 +41,7 @@ def support_overview():
 @login_required(*REPORTERS)
 def support_programme(programme_id: int):
     """A programme's report: budget, reserved, paid, remaining, by bank and by firm."""
-    report = reads.read(
-        support_reads.report, programme_id, facts=current_app.extensions["ipx.support.facts"]
-    )
+    report = reads.read(support_reads.report, programme_id, facts=current_app.extensions[FACTS])
     if request.args.get("format") == "csv":
         return csv_response(
             f"support-{programme_id}.csv",
