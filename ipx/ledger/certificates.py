@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ipx.errors import LedgerInconsistent
 from ipx.ledger import encumbrance_map, encumbrances, smt
 from ipx.ledger.checkpoints import SignedCheckpoint, b64
+from ipx.ledger.cosignature import split_note
 from ipx.ledger.note import Checkpoint, InvalidNote
 
 ATTEMPTS = 4
@@ -29,9 +30,9 @@ ATTEMPTS = 4
 
 def committed_map_root(signed_note: str) -> bytes | None:
     """The map root a signed checkpoint's text commits to (None: it has no map line)."""
-    text = signed_note[: signed_note.rfind("\n\n") + 1]
     try:
-        return encumbrances.root_in(Checkpoint.from_body(text).extensions)
+        body, _ = split_note(signed_note)
+        return encumbrances.root_in(Checkpoint.from_body(body).extensions)
     except (InvalidNote, ValueError):
         return None
 

@@ -119,7 +119,7 @@ def _ask(
             text.strip()[:200],
         )
         return None
-    body = checkpoint.note[: checkpoint.note.rfind("\n\n") + 1]
+    body, _ = cosignature.split_note(checkpoint.note)
     for line in text.splitlines(keepends=True):
         try:
             cosigned = cosignature.verify_line(body, target.witness, line)
