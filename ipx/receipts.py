@@ -19,11 +19,10 @@ from ipx.auth import Principal, Role, current_principal, require
 from ipx.db_ext import database
 from ipx.errors import NotFound
 from ipx.ledger import entry_views, proofs
-from ipx.ledger.checkpoints import SignedCheckpoint
 from ipx.ledger.entry_views import MayOpen
 from ipx.ledger.routes import blinding_key, blp, may_open
 from ipx.ledger.schemas import ReceiptOut
-from ipx.ledger.signing import current_checkpoint
+from ipx.ledger.signing import covering_checkpoint
 from ipx.registry.services.pledges import get_pledge
 from ipx.uow import UnitOfWork
 from ipx.web.http import read
@@ -55,19 +54,11 @@ def entry_receipt(index: int, may_open: MayOpen) -> dict:
 
     A checkpoint covering the entry is signed first if none does yet (at most once per entry).
     """
-    checkpoint = _covering_checkpoint(index)
+    checkpoint = covering_checkpoint(database().engine, index)
     with database().sessions() as session:
         return entry_views.receipt(
             session, index, checkpoint, blinding_key=blinding_key(), may_open=may_open
         )
-
-
-def _covering_checkpoint(index: int) -> SignedCheckpoint:
-    engine = database().engine
-    checkpoint = current_checkpoint(engine)
-    if index >= checkpoint.tree_size:
-        checkpoint = current_checkpoint(engine, force=True)
-    return checkpoint
 
 
 @blp.route("/pledges/<int:pledge_id>/receipt")

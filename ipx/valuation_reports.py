@@ -19,7 +19,7 @@ from marshmallow import Schema, fields, validate
 from ipx.auth import Principal, Role, require
 from ipx.db_ext import database
 from ipx.ledger import proofs
-from ipx.ledger.signing import current_checkpoint
+from ipx.ledger.signing import covering_checkpoint
 from ipx.registry.services.valuation_report_facts import asset_description
 from ipx.uow import UnitOfWork
 from ipx.valuation import serving
@@ -71,10 +71,7 @@ def _anchored(facts: ReportFacts, entry: dict | None) -> ReportFacts:
     if none does yet, as for a receipt)."""
     if entry is None:
         return facts
-    engine = database().engine
-    checkpoint = current_checkpoint(engine)
-    if entry["index"] >= checkpoint.tree_size:
-        checkpoint = current_checkpoint(engine, force=True)
+    checkpoint = covering_checkpoint(database().engine, entry["index"])
     anchor = LedgerAnchor(
         index=entry["index"],
         leaf_hash=entry["leaf_hash"],

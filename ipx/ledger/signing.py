@@ -92,6 +92,15 @@ def current_checkpoint(
     return checkpoint
 
 
+def covering_checkpoint(bind: Engine | Connection, index: int) -> SignedCheckpoint:
+    """A signed checkpoint whose tree holds entry ``index``: the current one, or one signed now
+    if the entry is newer (a receipt, a report anchored in the log)."""
+    checkpoint = current_checkpoint(bind)
+    if index >= checkpoint.tree_size:
+        checkpoint = current_checkpoint(bind, force=True)
+    return checkpoint
+
+
 def app_witnesses(app: Flask | None = None) -> list[witnessing.ConfiguredWitness]:
     """The witnesses asked to cosign each checkpoint (``WITNESSES``: URL and verifier key)."""
     return witnessing.configured((app or current_app).config.get("WITNESSES") or ())
