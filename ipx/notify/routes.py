@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from flask import current_app
 from flask.views import MethodView
 
@@ -24,7 +26,7 @@ from ipx.notify.schemas import (
 )
 from ipx.notify.urls import check_url
 from ipx.web.api import API_PREFIX, Blueprint
-from ipx.web.fields import decode_cursor, encode_cursor
+from ipx.web.fields import decode_cursor, page
 from ipx.web.http import page_schema, read, run
 
 blp = Blueprint(
@@ -35,12 +37,6 @@ blp = Blueprint(
 )
 
 READERS = (*SUBSCRIBERS, Role.AUDITOR)
-
-
-def _page(items: list[dict], limit: int) -> dict:
-    more = len(items) > limit
-    items = items[:limit]
-    return {"items": items, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
 
 
 @blp.route("")
@@ -56,7 +52,7 @@ class Subscriptions(MethodView):
             after=decode_cursor(query["cursor"]),
             limit=query["limit"],
         )
-        return _page(items, query["limit"])
+        return page(items, query["limit"], itemgetter("id"))
 
     @require(*SUBSCRIBERS)
     @blp.arguments(SubscriptionIn)
@@ -111,7 +107,7 @@ class Deliveries(MethodView):
             after=decode_cursor(query["cursor"]),
             limit=query["limit"],
         )
-        return _page(items, query["limit"])
+        return page(items, query["limit"], itemgetter("id"))
 
 
 @blp.route("/<int:subscription_id>/deliveries/<int:delivery_id>/redeliver")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
@@ -123,8 +126,9 @@ def decode_cursor(cursor: str | None) -> int | None:
         raise ValidationFailed({"cursor": ["Not a cursor this API returned."]}) from None
 
 
-def page(items: list, limit: int) -> dict:
-    """Cut a list fetched with ``limit + 1`` rows into a page and its next cursor."""
+def page(items: list, limit: int, id_of: Callable[[Any], int] = attrgetter("id")) -> dict:
+    """Cut a list fetched with ``limit + 1`` rows into a page and its next cursor (the last
+    item's id: ``id_of`` reads it, an attribute by default)."""
     more = len(items) > limit
     items = items[:limit]
-    return {"items": items, "next_cursor": encode_cursor(items[-1].id) if more else None}
+    return {"items": items, "next_cursor": encode_cursor(id_of(items[-1])) if more else None}
