@@ -44,21 +44,28 @@ def _y(p: float) -> float:
     return TOP + (HEIGHT - TOP - BOTTOM) * (1 - p)
 
 
+def step_path(start: tuple[float, float], steps: list[tuple[float, float]], end_x: float) -> str:
+    """An SVG step path from ``start``: across to each step's x, then up or down to its y, and
+    on across to ``end_x``."""
+    path = [f"M{start[0]:.1f},{start[1]:.1f}"]
+    for x, y in steps:
+        path.append(f"H{x:.1f}")
+        path.append(f"V{y:.1f}")
+    path.append(f"H{end_x:.1f}")
+    return " ".join(path)
+
+
 def survival_chart(stages: list[dict], maturity_years: float | None) -> SurvivalChart:
     """The step curve of ``[{years_after_grant, p_in_force}]`` from (0, 1), and the maturity."""
     steps = [(float(s["years_after_grant"]), float(s["p_in_force"])) for s in stages]
     last = max([y for y, _p in steps] + [maturity_years or 0.0])
     top = float(int(last) + 2)
-    path = [f"M{_x(0, top):.1f},{_y(1):.1f}"]
-    for years, p in steps:
-        path.append(f"H{_x(years, top):.1f}")
-        path.append(f"V{_y(p):.1f}")
-    path.append(f"H{_x(top, top):.1f}")
+    path = step_path((_x(0, top), _y(1)), [(_x(y, top), _y(p)) for y, p in steps], _x(top, top))
     x_ticks = [Tick(_x(t, top), str(t)) for t in range(0, int(top) + 1, 2 if top > 10 else 1)]
     y_ticks = [Tick(_y(p / 4), f"{p * 25}%") for p in range(5)]
     maturity_x = _x(maturity_years, top) if maturity_years is not None else None
     points = [(_x(y, top), _y(p), f"{y:g}: {p:.0%}") for y, p in steps]
-    return SurvivalChart(" ".join(path), points, x_ticks, y_ticks, maturity_x, maturity_years)
+    return SurvivalChart(path, points, x_ticks, y_ticks, maturity_x, maturity_years)
 
 
 def maturity_years_after_grant(request: dict) -> float | None:

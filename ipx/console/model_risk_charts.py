@@ -11,15 +11,11 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ipx.console.charts import Tick
+
 #: The drawing area (SVG user units), inside its margins.
 WIDTH, HEIGHT = 560, 400
 LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 48
-
-
-@dataclass(frozen=True)
-class Tick:
-    at: float
-    value: float  # the money it marks (written by the page)
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,7 @@ def backtest_chart(items: list[dict]) -> BacktestChart | None:
     powers = [10.0**p for p in range(lo, hi + 1)]
     return BacktestChart(
         marks=marks,
-        x_ticks=[Tick(x(v), v) for v in powers],
-        y_ticks=[Tick(y(v), v) for v in powers],
+        x_ticks=[Tick(x(v), "", v) for v in powers],  # money: the page writes it
+        y_ticks=[Tick(y(v), "", v) for v in powers],
         diagonal=(x(powers[0]), y(powers[0]), x(powers[-1]), y(powers[-1])),
     )

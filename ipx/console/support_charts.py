@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-WIDTH, HEIGHT = 560, 220
-LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 40
+# The valuation charts' drawing area (the template reads these names from here), with more
+# room on the left for a budget's amounts.
+from ipx.console.charts import BOTTOM, HEIGHT, RIGHT, TOP, WIDTH, Tick, step_path
 
-
-@dataclass(frozen=True)
-class Tick:
-    at: float
-    text: str
+LEFT = 72
+__all__ = ["BOTTOM", "HEIGHT", "LEFT", "RIGHT", "TOP", "WIDTH", "BudgetChart", "budget_chart"]
 
 
 @dataclass(frozen=True)
@@ -39,12 +37,9 @@ def budget_chart(points: list[dict], budget: str, start: date, end: date) -> Bud
     def y(amount: Decimal) -> float:
         return TOP + (HEIGHT - TOP - BOTTOM) * float(1 - min(amount / total, Decimal(1)))
 
-    path = [f"M{x(start):.1f},{y(Decimal(0)):.1f}"]
-    for point in points:
-        path.append(f"H{x(point['date']):.1f}")
-        path.append(f"V{y(Decimal(point['reserved'])):.1f}")
-    path.append(f"H{x(last):.1f}")
+    steps = [(x(point["date"]), y(Decimal(point["reserved"]))) for point in points]
+    path = step_path((x(start), y(Decimal(0))), steps, x(last))
     months = [date(start.year, m, 1) for m in range(1, 13) if date(start.year, m, 1) >= start]
     x_ticks = [Tick(x(day), f"{day.month}") for day in months if day <= last]
     y_ticks = [Tick(y(total * q / 4), f"{q * 25}%") for q in range(5)]
-    return BudgetChart(" ".join(path), y(total), x_ticks, y_ticks)
+    return BudgetChart(path, y(total), x_ticks, y_ticks)
