@@ -77,6 +77,12 @@ class Economics:
             raise ValueError("growth must be within (-1, 1]")
 
 
+#: The economic inputs a caller may leave out, and what each is then taken to be.
+ECONOMICS_DEFAULTS = {
+    name: getattr(Economics, name) for name in ("discount_rate", "tax_rate", "growth")
+}
+
+
 @dataclass(frozen=True)
 class IncomeValue:
     """Value range in `currency`, and the assumptions used to get it."""

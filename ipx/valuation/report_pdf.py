@@ -35,6 +35,7 @@ from reportlab.platypus import (
 
 from ipx.errors import ServiceUnavailable
 from ipx.rights import PATENT_COUNTS
+from ipx.valuation.model import ECONOMICS_DEFAULTS
 from ipx.valuation.report_chart import survival_drawing
 from ipx.valuation.report_facts import ReportFacts
 from ipx.valuation.report_text import KIND_NAMES, STATUS_NAMES, limits, words
@@ -42,7 +43,6 @@ from ipx.valuation.report_text import KIND_NAMES, STATUS_NAMES, limits, words
 #: Debian's fonts-wqy-microhei (the install's CJK font).
 DEFAULT_FONT_FILE = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 FONT = "IPXReportCJK"
-_DEFAULTS = {"discount_rate": 0.12, "tax_rate": 0.25, "growth": 0.0}
 
 
 class ReportFontMissing(ServiceUnavailable):
@@ -273,7 +273,7 @@ class _Story:
         rows = [[w["input"], w["value"], w["source"]]]
         rows.append([w["annual_revenue"], a.get("annual_revenue"), w["src_request"]])
         rows.append([w["royalty_rate"], a.get("royalty_rate"), royalty_source])
-        for name, default in _DEFAULTS.items():
+        for name, default in ECONOMICS_DEFAULTS.items():
             source = w["src_default"] if a.get(name) == default else w["src_request"]
             rows.append([w[name], a.get(name), source])
         term = f"{a.get('days')} {w['days']} / {a.get('years')} {w['years']}"

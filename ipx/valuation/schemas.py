@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from ipx.rights import AssetKind
+from ipx.valuation.model import ECONOMICS_DEFAULTS
 from ipx.web.fields import Id, Money, MoneyText, StrictBool
 
 KINDS = [k.value for k in AssetKind]
@@ -25,11 +26,13 @@ class EconomicsIn(Schema):
     annual_revenue = Money(required=True)
     royalty_rate = fields.Float(validate=RATE, load_default=None, allow_none=True)
     discount_rate = fields.Float(
-        validate=validate.Range(min=0, max=1, min_inclusive=False), load_default=0.12
+        validate=validate.Range(min=0, max=1, min_inclusive=False),
+        load_default=ECONOMICS_DEFAULTS["discount_rate"],
     )
-    tax_rate = fields.Float(validate=RATE, load_default=0.25)
+    tax_rate = fields.Float(validate=RATE, load_default=ECONOMICS_DEFAULTS["tax_rate"])
     growth = fields.Float(
-        validate=validate.Range(min=-1, max=1, min_inclusive=False), load_default=0.0
+        validate=validate.Range(min=-1, max=1, min_inclusive=False),
+        load_default=ECONOMICS_DEFAULTS["growth"],
     )
 
 
