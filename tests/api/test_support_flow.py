@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -54,7 +55,9 @@ def expected_interest(principal: str, rate_bp: int, days: int) -> Decimal:
 
 
 def days_in_force(pledge: dict, period_end: str) -> int:
-    registered = datetime.fromisoformat(pledge["registered_at"]).date()
+    """Days from the China date of registration (after 16:00 UTC that is the next day)."""
+    moment = datetime.fromisoformat(pledge["registered_at"])
+    registered = moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
     return (date.fromisoformat(period_end) - registered).days + 1
 
 
