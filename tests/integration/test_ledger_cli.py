@@ -37,13 +37,14 @@ def test_verify_prints_what_it_checked_and_exits_0(cli_app, registry):
 def test_verify_exits_1_naming_the_first_bad_entry(cli_app, registry):
     for _ in range(3):
         registry.party()
+    app_signer(cli_app)  # the instance's key exists (else verify asks for --public-key)
     engine = database(cli_app).engine
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text("UPDATE ledger_entries SET leaf = leaf || ' ' WHERE seq = 1"))
     result = CliRunner().invoke(verify)
-    assert result.exit_code == 1
+    assert result.exit_code == 1, (result.output, result.exception)
     assert "FAILED" in result.output and "first bad entry 1:" in result.output
 
 
