@@ -30,6 +30,61 @@ REQUIRE_PG = os.environ.get("IPX_REQUIRE_POSTGRES") == "1"
 os.environ.setdefault("IPX_ARGON2_MEMORY_KIB", "1024")
 
 
+def _share_url_builders() -> None:
+    """Build each URL rule's ``url_for`` function once per process, not once per app.
+
+    Werkzeug generates and compiles two small Python functions for every rule it binds; with
+    115 rules that is about 60 % of ``create_app``, and the suite makes an app per test. The
+    generated code depends only on the rule's parsed parts (``_trace``) and on whether unknown
+    arguments are appended (a rule with ``defaults`` also folds those in, so those are left
+    alone); the function is bound to its rule afterwards, so sharing it is exact. Tests only:
+    production makes one app per process.
+    """
+    from werkzeug.routing.rules import Rule
+
+    build = Rule._compile_builder
+    shared: dict[tuple, object] = {}
+
+    def compile_builder(self, append_unknown: bool = True):
+        if self.defaults:
+            return build(self, append_unknown)
+        key = (tuple(self._trace), append_unknown)
+        if key not in shared:
+            shared[key] = build(self, append_unknown)
+        return shared[key]
+
+    Rule._compile_builder = compile_builder
+
+
+_share_url_builders()
+
+
+def _share_engines() -> None:
+    """One engine per database URL (and engine settings) per test process, not one per app.
+
+    SQLAlchemy caches each statement's compiled form per engine: an app per test with an
+    engine of its own compiled every statement of the request path and of the ledger audit
+    again in every test. The ``app`` fixture still disposes the engine's pool after each test,
+    so no connection, transaction or lock outlives its test; only compiled SQL is shared.
+    Tests only: production makes one app, hence one engine, per process.
+    """
+    import ipx.db_ext
+
+    create = ipx.db_ext.create_db_engine
+    engines: dict[tuple, object] = {}
+
+    def shared_engine(url: str, **settings):
+        key = (url, tuple(sorted(settings.items())))
+        if key not in engines:
+            engines[key] = create(url, **settings)
+        return engines[key]
+
+    ipx.db_ext.create_db_engine = shared_engine
+
+
+_share_engines()
+
+
 def _pg_database() -> str | None:
     """Create this process's PostgreSQL test database; None when the server is unreachable."""
     name = f"ipx_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
@@ -110,13 +165,16 @@ def _empty_tables(engine) -> None:
     """Delete every row (children first). On PostgreSQL the session acts as a replica so the
     log's append-only triggers, which guard against everyone else, let the fixture clean up;
     DELETE on these small tables is much faster than TRUNCATE."""
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    deletes = [f"DELETE FROM {t.name}" for t in reversed(Base.metadata.sorted_tables)]
+    reset = "INSERT INTO ledger_head (id, size) VALUES (1, 0)"
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-        for name in tables:
-            conn.execute(text(f"DELETE FROM {name}"))
-        conn.execute(text("INSERT INTO ledger_head (id, size) VALUES (1, 0)"))
+            # one round trip: psycopg sends statements without parameters as one script
+            script = ["SET LOCAL session_replication_role = replica", *deletes, reset]
+            conn.exec_driver_sql("; ".join(script))
+        else:  # in process: a call per statement costs no round trip
+            for statement in [*deletes, reset]:
+                conn.exec_driver_sql(statement)
 
 
 def _has_sqlite_sequence(conn) -> bool:
