@@ -29,7 +29,7 @@ from ipx.valuation.routes import VALUERS, blp
 from ipx.valuation.services import get_valuation, stored_json_digest, valuation_json
 from ipx.web.http import read
 
-__all__ = ["blp", "report_facts"]
+__all__ = ["blp", "report_facts", "report_response"]
 
 PDF = "application/pdf"
 
@@ -122,16 +122,24 @@ class ValuationReport(MethodView):
     @blp.alt_response(503, description="`report-font-missing`: the install lacks the CJK font")
     def get(self, query, valuation_id):
         """The valuation report a bank files with the loan (PDF; readers as for the valuation)."""
-        from ipx.valuation.report_pdf import DEFAULT_FONT_FILE, render  # reportlab loads here
+        return report_response(read(report_facts, valuation_id), valuation_id, query["lang"])
 
-        facts, entry = read(report_facts, valuation_id)
-        font = current_app.config.get("REPORT_FONT_FILE") or DEFAULT_FONT_FILE
-        pdf = render(_anchored(facts, entry), query["lang"], font)
-        return Response(
-            pdf,
-            mimetype=PDF,
-            headers={
-                "Content-Disposition": f'inline; filename="valuation-{valuation_id}.pdf"',
-                "Cache-Control": "private, no-store",
-            },
-        )
+
+def report_response(
+    facts_and_entry: tuple[ReportFacts, dict | None], valuation_id: int, lang: str
+) -> Response:
+    """The PDF of ``report_facts``' answer (read for the API's caller or the console's user),
+    anchored in a signed checkpoint."""
+    from ipx.valuation.report_pdf import DEFAULT_FONT_FILE, render  # reportlab loads here
+
+    facts, entry = facts_and_entry
+    font = current_app.config.get("REPORT_FONT_FILE") or DEFAULT_FONT_FILE
+    pdf = render(_anchored(facts, entry), lang, font)
+    return Response(
+        pdf,
+        mimetype=PDF,
+        headers={
+            "Content-Disposition": f'inline; filename="valuation-{valuation_id}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -63,6 +63,26 @@ def test_others_get_404_for_the_valuation_and_bad_input_changes_nothing(
     assert row_counts(app) == before
 
 
+def test_the_valuation_page_links_its_pdf_report_in_the_pages_language(
+    app, client, registry, world, tmp_path
+):
+    from tests.api.test_valuation_report import pdf_text
+
+    bank = logged_in(client, app, "bank", world["bank"])
+    location = ask(bank, world["asset"]["id"]).headers["Location"]
+    report = f"{location}/report.pdf"
+    assert f'href="{report}"' in page_text(bank.get(location + "?lang=en"))
+    english = bank.get(report)  # the session keeps the language chosen on the page
+    assert english.status_code == 200 and english.mimetype == "application/pdf"
+    assert english.headers["Cache-Control"] == "private, no-store"
+    text = pdf_text(english.data, tmp_path)
+    assert "IP valuation report" in text and world["asset"]["number"] in text
+    assert "知识产权估值报告" in pdf_text(bank.get(f"{report}?lang=zh").data, tmp_path)
+    stranger = logged_in(app.test_client(), app, "owner", registry.party("岭南电子有限公司"))
+    assert stranger.get(report).status_code == 404
+    assert app.test_client().get(report).status_code == 302  # to the login page
+
+
 def test_the_survival_curve_steps_down_at_each_stage_and_marks_the_maturity():
     stages = [
         {"years_after_grant": "3.5", "p_in_force": 0.9},

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from ipx import valuation_reports
 from ipx.auth import Role
-from ipx.console import actions, charts, reads
+from ipx.console import actions, charts, i18n, reads
 from ipx.console.action_forms import ValuationRequestForm
 from ipx.console.csv_export import csv_response
 from ipx.console.form_once import once
@@ -39,6 +40,7 @@ def register(blp: Blueprint) -> None:
         "/valuations", endpoint="request_valuation", view_func=request_valuation, methods=["POST"]
     )
     blp.add_url_rule("/valuations/<int:valuation_id>", view_func=valuation_page)
+    blp.add_url_rule("/valuations/<int:valuation_id>/report.pdf", view_func=valuation_report)
 
 
 @login_required(*READERS)
@@ -87,6 +89,14 @@ def valuation_page(valuation_id: int):
     return render_template(
         "console/valuation.html", pictures=pictures, maturity=maturity, chart=charts, **page
     )
+
+
+@login_required(*READERS)
+def valuation_report(valuation_id: int):
+    """The valuation's PDF report, as the API's ``/valuations/{id}/report.pdf`` gives it, in
+    the page's language."""
+    facts = reads.read(valuation_reports.report_facts, valuation_id)
+    return valuation_reports.report_response(facts, valuation_id, i18n.current_language())
 
 
 def _csv(export: dict):
