@@ -61,6 +61,9 @@ def test_a_clerk_reads_the_report_with_its_picture(app, client, registry, keys):
     page = page_text(clerk.get(f"/console/support/{programme['id']}?lang=en"))
     assert page.count('<svg class="chart"') == 1 and 'role="img"' in page
     assert "Budget used over time as a table" in page
+    year = date.today().year
+    assert f"Jan 1, {year} – Dec 31, {year}" in page  # dates written the page's way
+    assert f"{year}年1月1日 – {year}年12月31日" in overview
     assert "By bank" in page and "By firm" in page
     csv = clerk.get(f"/console/support/{programme['id']}?format=csv")
     assert csv.mimetype == "text/csv"
