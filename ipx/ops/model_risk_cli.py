@@ -88,5 +88,7 @@ def monitor(days: int, as_json: bool) -> None:
     click.echo(f"\n{'feature':<20}{'n':>6}{'PSI':>10}  flag (PSI > {report['psi_threshold']})")
     for f in report["features"]:
         flag = "FLAGGED" if f["flagged"] else ""
+        if not f["judged"]:
+            flag = f"not judged (fewer than {report['min_valuations']} values)"
         click.echo(f"{f['feature']:<20}{f['n']:>6}{_number(f['psi']):>10}  {flag}")
     click.echo(f"\nverdict: {report['verdict']['code']}: {report['verdict']['message']}")

@@ -222,4 +222,7 @@ def test_the_commands_answer_what_the_api_answers(client, market, cli):
     report = json.loads(monitored.output)
     assert (report["valuations"], report["window"]["days"]) == (1, 7)
     assert report["flagged_features"] == []  # one valuation: nothing judged
-    assert "verdict: too-few-valuations" in cli("monitor").output
+    table = cli("monitor").output
+    assert "verdict: too-few-valuations" in table
+    claims = next(line for line in table.splitlines() if line.startswith("claims "))
+    assert claims.endswith("not judged (fewer than 100 values)"), claims
