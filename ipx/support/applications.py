@@ -17,8 +17,10 @@ from ipx.support.model import (
     Claim,
     LoanFacts,
     ProgrammeKind,
+    Terms,
     eligibility,
     local_date,
+    pays_by_rate,
 )
 from ipx.support.money import cents, to_decimal
 from ipx.support.orm import SupportApplication, SupportProgramme
@@ -40,7 +42,7 @@ def submit_application(
     programme = head_or_404(records, command.programme_id)
     terms = terms_of(programme)
     loans = _loans_of_applicant(uow, principal, programme, command, facts)
-    claim = _claim(terms.kind, terms.share_bp, command.claim)
+    claim = _claim(terms, command.claim)
     firm = facts.firm(uow.session, loans[0].pledgor_id)
     found = eligibility(terms, firm, loans, claim, local_date(uow.now))
     if found.grounds:
@@ -108,7 +110,7 @@ def recompute(
     uow.session.flush()
     for application in ordered:
         loans = facts.loans(uow.session, list(application.pledge_ids))
-        claim = _claim(terms.kind, terms.share_bp, application.claim, validate=False)
+        claim = _claim(terms, application.claim, validate=False)
         held = records.firm_held(programme.series_id, application.firm_id)
         result = compute(terms, loans, claim, held)
         application.computed_amount = to_decimal(result.amount)
@@ -134,7 +136,7 @@ def _loans_of_applicant(uow, principal, programme, command, facts) -> list[LoanF
         raise ValidationFailed({"pledge_ids": ["A pledge is cited twice."]})
     if kind in FEE_KINDS and len(command.pledge_ids) != 1:
         raise ValidationFailed({"pledge_ids": ["A fee subsidy concerns exactly one loan."]})
-    if _by_rate(kind, programme.rate_bp) and len(command.pledge_ids) != 1:
+    if pays_by_rate(kind, programme.rate_bp) and len(command.pledge_ids) != 1:
         raise ValidationFailed(
             {"pledge_ids": ["An interest claim concerns one loan: its outstanding principal."]}
         )
@@ -152,7 +154,7 @@ def _loans_of_applicant(uow, principal, programme, command, facts) -> list[LoanF
     return loans
 
 
-def _claim(kind: ProgrammeKind, share_bp, raw, *, validate: bool = True) -> Claim:
+def _claim(terms: Terms, raw, *, validate: bool = True) -> Claim:
     def money(name):
         value = raw.get(name)
         return None if value is None else cents(_decimal(value))
@@ -164,14 +166,11 @@ def _claim(kind: ProgrammeKind, share_bp, raw, *, validate: bool = True) -> Clai
         period_start=_date(raw.get("period_start")),
         period_end=_date(raw.get("period_end")),
     )
-    needs_fee = kind in FEE_KINDS or (kind is ProgrammeKind.FIRST_LOAN and share_bp is not None)
+    kind = terms.kind
+    needs_fee = kind in FEE_KINDS or (kind is ProgrammeKind.FIRST_LOAN and not terms.by_rate)
     if validate and needs_fee and claim.fee_amount is None:
         raise ValidationFailed({"claim": {"fee_amount": ["This programme subsidises a fee."]}})
-    # A first-loan subsidy pays a rate or a share, never both: without a share, a rate.
-    by_rate = kind is ProgrammeKind.INTEREST_SUBSIDY or (
-        kind is ProgrammeKind.FIRST_LOAN and share_bp is None
-    )
-    if validate and by_rate and claim.outstanding_principal is None:
+    if validate and terms.by_rate and claim.outstanding_principal is None:
         raise ValidationFailed(
             {"claim": {"outstanding_principal": ["An interest claim gives the loan's."]}}
         )
@@ -183,13 +182,6 @@ def _claim(kind: ProgrammeKind, share_bp, raw, *, validate: bool = True) -> Clai
     ):
         raise ValidationFailed({"claim": {"period_end": ["The period ends before it starts."]}})
     return claim
-
-
-def _by_rate(kind: ProgrammeKind, rate_bp) -> bool:
-    """Whether the programme pays interest at a rate (on an outstanding principal)."""
-    return kind is ProgrammeKind.INTEREST_SUBSIDY or (
-        kind is ProgrammeKind.FIRST_LOAN and rate_bp is not None
-    )
 
 
 def _decimal(value) -> Decimal:

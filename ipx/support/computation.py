@@ -47,7 +47,7 @@ def compute(terms: Terms, loans: list[LoanFacts], claim: Claim, firm_used: int =
     ``firm_used``: cents the firm's other live applications in the programme already hold.
     """
     working: list[dict] = []
-    if _by_rate(terms):
+    if terms.by_rate:
         total = _interest(terms, loans, claim, working)
     elif terms.kind is ProgrammeKind.RISK_COMPENSATION:
         total = _risk(terms, loans, working)
@@ -66,12 +66,6 @@ def compute(terms: Terms, loans: list[LoanFacts], claim: Claim, firm_used: int =
     amount = round_half_up(total)
     working.append({"step": "result", "detail": ROUNDING_RULE, "amount": text(amount)})
     return Computation(amount, working)
-
-
-def _by_rate(terms: Terms) -> bool:
-    if terms.kind is ProgrammeKind.INTEREST_SUBSIDY:
-        return True
-    return terms.kind is ProgrammeKind.FIRST_LOAN and terms.rate_bp is not None
 
 
 def _interest(terms: Terms, loans: list[LoanFacts], claim: Claim, working: list) -> Fraction:

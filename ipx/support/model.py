@@ -107,6 +107,20 @@ class Terms:
     applications_open: date | None = None
     applications_close: date | None = None
 
+    @property
+    def by_rate(self) -> bool:
+        """Whether these terms pay interest at a rate (see ``pays_by_rate``)."""
+        return pays_by_rate(self.kind, self.rate_bp)
+
+
+def pays_by_rate(kind: ProgrammeKind, rate_bp: int | None) -> bool:
+    """Whether a programme pays interest at a rate on the outstanding principal, counted by
+    days in force: an interest subsidy, or a first-loan subsidy given a rate (it takes a rate
+    or a share of the fee, never both); the others pay a share of a fee or of a loss."""
+    return kind is ProgrammeKind.INTEREST_SUBSIDY or (
+        kind is ProgrammeKind.FIRST_LOAN and rate_bp is not None
+    )
+
 
 @dataclass(frozen=True)
 class LoanFacts:
@@ -224,9 +238,7 @@ def eligibility(
 
 def _loan_grounds(terms: Terms, loan: LoanFacts, period: Period) -> list[Ground]:
     found: list[Ineligibility] = []
-    by_days = terms.kind is ProgrammeKind.INTEREST_SUBSIDY or (
-        terms.kind is ProgrammeKind.FIRST_LOAN and terms.rate_bp is not None
-    )
+    by_days = terms.by_rate
     if loan.currency != terms.currency:
         found.append(Ineligibility.CURRENCY)
     if not in_force_within(loan, period) or (by_days and not days_in_force(loan, period)):
