@@ -244,12 +244,18 @@ def _cached_check(token: str) -> KeyCheck:
     return checked
 
 
+def may(principal: Principal | None, roles: frozenset[Role] | set[Role]) -> bool:
+    """The one role rule: a principal among ``roles``, or an admin (who may do everything).
+    For pages that show or hide what a role may do; ``authorize`` enforces it."""
+    return principal is not None and (principal.role in roles or principal.role is Role.ADMIN)
+
+
 def authorize(principal: Principal | None, roles: frozenset[Role] | set[Role]) -> Principal:
     """Deny by default: 401 without a principal, 403 for a role not among ``roles`` (admins
     may do everything). The one role check of the API's routes and of the use-case runner."""
     if principal is None:
         raise Unauthorized()
-    if principal.role not in roles and principal.role is not Role.ADMIN:
+    if not may(principal, roles):
         raise Forbidden(f"Role '{principal.role}' may not make this call.")
     return principal
 

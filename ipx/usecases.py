@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ipx.auth import Principal, Role, authorize
+from ipx.auth import Principal, Role, authorize, may
 from ipx.uow import HeldTransaction, UnitOfWork, utcnow
 
 R = TypeVar("R")
@@ -71,9 +71,7 @@ class UseCases:
     def allowed(self, command_type: type, principal: Principal | None) -> bool:
         """Whether the principal's role may run this kind of command (for showing actions)."""
         case = self._cases.get(command_type)
-        if case is None or principal is None:
-            return False
-        return principal.role in case.roles or principal.role is Role.ADMIN
+        return case is not None and may(principal, case.roles)
 
     def run(
         self, command: object, principal: Principal, *, held: HeldTransaction | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from ipx.auth import Role
+from ipx.auth import Role, may
 from ipx.console import reads, support_charts
 from ipx.console.csv_export import csv_response
 from ipx.console.session import console_principal, login_required
@@ -34,7 +34,7 @@ def support_overview():
         "console/support.html",
         programmes=programmes[:LIST_LIMIT],
         applications=applications[:LIST_LIMIT],
-        may_report=who is not None and (who.role in REPORTERS or who.role is Role.ADMIN),
+        may_report=may(who, frozenset(REPORTERS)),
     )
 
 
