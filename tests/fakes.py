@@ -25,7 +25,16 @@ from ipx.registry.disposal.orm import (
     UnsecuredClaim,
 )
 from ipx.registry.model import ENCUMBERING, ApplicationFacts
-from ipx.registry.orm import Asset, Freeze, Party, Pledge, PledgeApplication, Transfer
+from ipx.registry.orm import (
+    AWAITING_CONSENT,
+    Asset,
+    Freeze,
+    Party,
+    Pledge,
+    PledgeApplication,
+    Transfer,
+    TransferRequest,
+)
 from ipx.registry.ports import CitedValuation, Duplicate, facts_of
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -217,6 +226,28 @@ class FakeTransfers(_Store):
         self.proceeds._insert(proceeds)
 
 
+class FakeTransferRequests(_Store):
+    name = "transfer_request"
+
+    def unique_keys(self, request: TransferRequest) -> list[tuple]:
+        # The partial unique index: one request per asset awaits consent.
+        return [("awaiting", request.asset_id)] if request.status == AWAITING_CONSENT else []
+
+    def get(self, request_id: int, *, lock: bool = False) -> TransferRequest | None:
+        if lock and request_id in self.rows:
+            self._lock(request_id)
+        return self.rows.get(request_id)
+
+    def awaiting(self, asset_id: int) -> TransferRequest | None:
+        found = [
+            r for r in self.rows.values() if r.asset_id == asset_id and r.status == AWAITING_CONSENT
+        ]
+        return found[0] if found else None
+
+    def add(self, request: TransferRequest) -> None:
+        self._insert(request)
+
+
 class FakeDefaults(_Store):
     name = "default"
 
@@ -320,6 +351,7 @@ class FakeRepositories:
         self.applications = FakeApplications()
         self.pledges = FakePledges(self.parties, self.assets)
         self.transfers = FakeTransfers()
+        self.transfer_requests = FakeTransferRequests()
         self.defaults = FakeDefaults()
         self.disposals = FakeDisposals()
         self.locks: list[tuple[str, int]] = []

@@ -9,24 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Every webhook event type a subscription may ask for (DESIGN, "Notifications").
-EVENT_TYPES = (
-    "pledge.registered",
-    "pledge.changed",
-    "pledge.cancelled",
-    "application.refused",
-    "application.correction_requested",
-    "asset.frozen",
-    "asset.freeze_lifted",
-    "asset.invalidation_pending",
-    "asset.fees_overdue",
-    "asset.lapsed",
-    "transfer.requested",
-    "disposal.opened",
-    "disposal.closed",
-    "valuation.ltv_breach",
-)
-
 #: What ``POST /subscriptions/{id}/test`` sends.
 TEST_EVENT = "subscription.test"
 
@@ -44,12 +26,22 @@ _BY_LEDGER_TYPE = {
     "asset.freeze_lifted": "asset.freeze_lifted",
     "asset.fees_overdue": "asset.fees_overdue",
     "transfer.requested": "transfer.requested",
+    "transfer.consented": "transfer.consented",
+    "transfer.declined": "transfer.declined",
+    "transfer.withdrawn": "transfer.withdrawn",
     "disposal.opened": "disposal.opened",
     "disposal.sold": "disposal.closed",
     "disposal.failed": "disposal.closed",
     "disposal.withdrawn": "disposal.closed",
     "valuation.ltv_breach": "valuation.ltv_breach",
 }
+
+#: What an ``asset.changed`` event is announced as, when a pledgee must know (``webhook_type``).
+LAPSED, INVALIDATION_PENDING = "asset.lapsed", "asset.invalidation_pending"
+
+#: Every webhook event type a subscription may ask for (DESIGN, "Notifications"): each type a
+#: ledger event is announced as, so a new mapping is a type subscribers may ask for.
+EVENT_TYPES = tuple(dict.fromkeys([*_BY_LEDGER_TYPE.values(), INVALIDATION_PENDING, LAPSED]))
 
 
 @dataclass(frozen=True)
@@ -69,9 +61,9 @@ def webhook_type(ledger_type: str, data: dict) -> str | None:
     if ledger_type == "asset.changed":
         # A change of legal status or flags: announced when it is one a pledgee must know.
         if data.get("status") == "lapsed":
-            return "asset.lapsed"
+            return LAPSED
         if data.get("invalidation_pending") is True:
-            return "asset.invalidation_pending"
+            return INVALIDATION_PENDING
         return None
     return _BY_LEDGER_TYPE.get(ledger_type)
 
@@ -84,7 +76,7 @@ def notification_of(ledger_type: str, refs: dict, data: dict) -> Notification | 
     assets = refs.get("assets")
     if assets is None:
         assets = [refs["asset"]] if "asset" in refs else []
-    ids = {key: refs[key] for key in ("disposal", "freeze", "transfer", "default") if key in refs}
+    ids = {key: refs[key] for key in _ID_REFS if key in refs}
     return Notification(
         type=kind,
         pledge_id=_id(refs.get("pledge")),
@@ -93,6 +85,10 @@ def notification_of(ledger_type: str, refs: dict, data: dict) -> Notification | 
         data={**{f"{key}_id": value for key, value in ids.items()}, **data},
         dedup_key=dedup_key(kind, refs, data),
     )
+
+
+#: The refs a notification names as ``<ref>_id`` in its data (pledge and assets have fields).
+_ID_REFS = ("disposal", "freeze", "transfer", "transfer_request", "default")
 
 
 def dedup_key(kind: str, refs: dict, data: dict) -> str | None:

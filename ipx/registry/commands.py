@@ -146,6 +146,34 @@ class RecordTransfer:
 
 
 @dataclass(frozen=True)
+class RequestTransfer:
+    """Ask for a pledged asset's transfer or licence; it waits for the pledgee's consent."""
+
+    asset_id: int
+    kind: str
+    to_party_ids: list[int]
+
+
+@dataclass(frozen=True)
+class ConsentToTransfer:
+    request_id: int
+    proceeds: str
+    proceeds_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class DeclineTransfer:
+    request_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class WithdrawTransferRequest:
+    request_id: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class DeclareDefault:
     pledge_id: int
     principal: Decimal

@@ -186,6 +186,46 @@ class Transfer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+#: A transfer request's status while the pledgee has not answered (the one the index limits).
+AWAITING_CONSENT = "awaiting_consent"
+
+
+class TransferRequest(Base):
+    """A transfer or licence of a pledged asset, asked for and awaiting the pledgee's consent.
+
+    The partial unique index makes "one request awaiting consent per asset" a database
+    invariant, as ``uq_pledge_assets_active_asset`` does for registered pledges.
+    """
+
+    __tablename__ = "transfer_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"), index=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    from_party_ids: Mapped[list] = mapped_column(JSON)  # the holders when it was asked
+    to_party_ids: Mapped[list] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(16))  # the role: owner, clerk (admin)
+    requested_by_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)  # why declined or withdrawn
+    decided_by: Mapped[str | None] = mapped_column(String(16))
+    proceeds: Mapped[str | None] = mapped_column(String(20))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index(
+            "uq_transfer_requests_awaiting_asset",
+            "asset_id",
+            unique=True,
+            sqlite_where=text(f"status = '{AWAITING_CONSENT}'"),
+            postgresql_where=text(f"status = '{AWAITING_CONSENT}'"),
+        ),
+    )
+
+
 class Counter(Base):
     """Named counters (registration numbers per year), incremented under a row lock."""
 

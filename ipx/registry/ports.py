@@ -32,7 +32,15 @@ from ipx.registry.disposal.orm import (
     UnsecuredClaim,
 )
 from ipx.registry.model import ApplicationFacts, AssetFacts, AssetKind, LegalStatus
-from ipx.registry.orm import Asset, Freeze, Party, Pledge, PledgeApplication, Transfer
+from ipx.registry.orm import (
+    Asset,
+    Freeze,
+    Party,
+    Pledge,
+    PledgeApplication,
+    Transfer,
+    TransferRequest,
+)
 
 
 class Duplicate(Exception):
@@ -117,6 +125,18 @@ class Transfers(Protocol):
         ...
 
 
+class TransferRequests(Protocol):
+    def get(self, request_id: int, *, lock: bool = False) -> TransferRequest | None: ...
+
+    def awaiting(self, asset_id: int) -> TransferRequest | None:
+        """The asset's request awaiting the pledgee's consent (one at most), if any."""
+        ...
+
+    def add(self, request: TransferRequest) -> None:
+        """``Duplicate`` when a request for the asset awaits consent already."""
+        ...
+
+
 class Defaults(Protocol):
     def of_pledge(self, pledge_id: int, *, lock: bool = False) -> PledgeDefault | None:
         """The default declared on the pledge (one per pledge), if any."""
@@ -175,6 +195,8 @@ class Repositories(Protocol):
     def pledges(self) -> Pledges: ...
     @property
     def transfers(self) -> Transfers: ...
+    @property
+    def transfer_requests(self) -> TransferRequests: ...
     @property
     def defaults(self) -> Defaults: ...
     @property

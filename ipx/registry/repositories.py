@@ -12,6 +12,7 @@ from ipx.registry.disposal.orm import TransferProceeds
 from ipx.registry.disposal.repositories import SqlDefaults, SqlDisposals
 from ipx.registry.model import ENCUMBERING, ApplicationFacts
 from ipx.registry.orm import (
+    AWAITING_CONSENT,
     Asset,
     AssetHolder,
     Counter,
@@ -21,6 +22,7 @@ from ipx.registry.orm import (
     PledgeApplication,
     PledgeAsset,
     Transfer,
+    TransferRequest,
 )
 from ipx.registry.ports import CitedValuation, Repositories, facts_of
 from ipx.registry.sql import add_now, add_or_duplicate, get_by_id
@@ -45,6 +47,7 @@ class SqlRepositories:
         self.applications = SqlApplications(session)
         self.pledges = SqlPledges(session)
         self.transfers = SqlTransfers(session)
+        self.transfer_requests = SqlTransferRequests(session)
         self.defaults = SqlDefaults(session)
         self.disposals = SqlDisposals(session)
 
@@ -221,6 +224,27 @@ class SqlTransfers:
 
     def add_proceeds(self, proceeds: TransferProceeds) -> None:
         add_now(self.session, proceeds)
+
+
+class SqlTransferRequests:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, request_id: int, *, lock: bool = False) -> TransferRequest | None:
+        """With ``lock``, the row as it is once the lock is held (even if read before)."""
+        stmt = select(TransferRequest).where(TransferRequest.id == request_id)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def awaiting(self, asset_id: int) -> TransferRequest | None:
+        stmt = select(TransferRequest).where(
+            TransferRequest.asset_id == asset_id, TransferRequest.status == AWAITING_CONSENT
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def add(self, request: TransferRequest) -> None:
+        add_or_duplicate(self.session, request)
 
 
 def _related_facts(asset_ids: list[int], party_ids: list[int]):

@@ -223,6 +223,58 @@ class TransferOut(Schema):
     created_at = fields.DateTime()
 
 
+class TransferRequestIn(Schema):
+    asset_id = Id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["assignment", "licence"]))
+    to_party_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=50))
+
+
+class TransferConsentIn(Schema):
+    proceeds = fields.String(
+        required=True,
+        validate=validate.OneOf(["early_repayment", "escrow"]),
+        metadata={"description": "Where the proceeds go (Civil Code Art. 444)."},
+    )
+    proceeds_amount = Money(positive=True, load_default=None)
+
+
+class TransferDeclineIn(Schema):
+    reason = Text(2000, required=True)
+
+
+class TransferWithdrawIn(Schema):
+    reason = Text(2000, load_default=None)
+
+
+class TransferRequestOut(Schema):
+    id = fields.Integer()
+    asset_id = fields.Integer()
+    pledge_id = fields.Integer()
+    kind = fields.String()
+    from_party_ids = fields.List(
+        fields.Integer(), metadata={"description": "The holders when it was asked."}
+    )
+    to_party_ids = fields.List(fields.Integer())
+    requested_by = fields.String(metadata={"description": "The role that asked: owner, clerk."})
+    requested_by_party_id = fields.Integer(allow_none=True)
+    status = fields.String(
+        metadata={"description": "awaiting_consent, then completed, declined or withdrawn"}
+    )
+    reason = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    proceeds = fields.String(allow_none=True)
+    transfer_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class TransferRequestProblem(Problem):
+    """409 of a transfer request: the pledge, or the request already awaiting consent."""
+
+    pledge_id = fields.Integer()
+    transfer_request_id = fields.Integer()
+
+
 class PublicQuery(Schema):
     number = fields.String(validate=validate.Length(min=1, max=60))
     pledgor = fields.String(validate=validate.Length(min=1, max=300))

@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 
 from ipx.ledger.events import state_digest
 from ipx.registry.disposal.state import DISPOSAL_STATE_OF
-from ipx.registry.orm import Asset, Freeze, Party, Pledge, PledgeApplication, Transfer
+from ipx.registry.orm import (
+    Asset,
+    Freeze,
+    Party,
+    Pledge,
+    PledgeApplication,
+    Transfer,
+    TransferRequest,
+)
 
 
 def _iso(value) -> str | None:
@@ -110,6 +118,23 @@ def transfer_state(t: Transfer) -> dict:
     }
 
 
+def transfer_request_state(r: TransferRequest) -> dict:
+    return {
+        "asset_id": r.asset_id,
+        "pledge_id": r.pledge_id,
+        "kind": r.kind,
+        "from_party_ids": r.from_party_ids,
+        "to_party_ids": r.to_party_ids,
+        "requested_by": r.requested_by,
+        "requested_by_party_id": r.requested_by_party_id,
+        "status": r.status,
+        "reason": r.reason,
+        "decided_by": r.decided_by,
+        "proceeds": r.proceeds,
+        "transfer_id": r.transfer_id,
+    }
+
+
 STATE_OF: dict[str, tuple[type[Any], Callable[[Any], dict]]] = {
     "party": (Party, party_state),
     "asset": (Asset, asset_state),
@@ -117,6 +142,7 @@ STATE_OF: dict[str, tuple[type[Any], Callable[[Any], dict]]] = {
     "application": (PledgeApplication, application_state),
     "pledge": (Pledge, pledge_state),
     "transfer": (Transfer, transfer_state),
+    "transfer_request": (TransferRequest, transfer_request_state),
     **DISPOSAL_STATE_OF,
 }
 

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from ipx.auth import Principal, Role
 from ipx.errors import NotFound
-from ipx.registry.orm import Asset, AssetHolder, Pledge, PledgeApplication, PledgeAsset
+from ipx.registry.orm import (
+    Asset,
+    AssetHolder,
+    Pledge,
+    PledgeApplication,
+    PledgeAsset,
+    TransferRequest,
+)
 
 
 def party_filter_for_pledges(principal: Principal):
@@ -86,6 +93,43 @@ def _related_parties(session: Session, own_id: int | None, party_id: int) -> boo
         .limit(1)
     ).first()
     return row is not None
+
+
+def party_filter_for_transfer_requests(principal: Principal):
+    """Transfer requests a bank or owner sees: a bank those on pledges where it is the
+    pledgee (the one asked to consent); an owner those on assets it holds, and those it made."""
+    if principal.role is Role.BANK:
+        as_pledgee = select(Pledge.id).where(Pledge.pledgee_id == principal.party_id)
+        return TransferRequest.pledge_id.in_(as_pledgee)
+    held = select(AssetHolder.asset_id).where(AssetHolder.party_id == principal.party_id)
+    return or_(
+        TransferRequest.asset_id.in_(held),
+        TransferRequest.requested_by_party_id == principal.party_id,
+    )
+
+
+def ensure_sees_transfer_request(
+    principal: Principal, request: TransferRequest, *, pledgee_id: int, holder_ids: list[int]
+) -> None:
+    """``party_filter_for_transfer_requests`` for one request, given its pledge's pledgee and
+    its asset's holders now."""
+    if principal.sees_all():
+        return
+    if principal.role is Role.BANK:
+        sees = principal.party_id == pledgee_id
+    else:
+        sees = principal.party_id in holder_ids or (
+            principal.party_id == request.requested_by_party_id
+        )
+    if not sees:
+        raise NotFound(f"No transfer request with id {request.id}.")
+
+
+def ensure_may_request_transfer(principal: Principal, asset: Asset) -> None:
+    """An owner asks to transfer only an asset it holds (``NotFound`` otherwise, as for an
+    asset it may not see); a clerk asks on the holder's behalf."""
+    if principal.role is Role.OWNER and principal.party_id not in asset.holder_ids:
+        raise NotFound(f"No asset with id {asset.id}.")
 
 
 def is_clerk_like(principal: Principal) -> bool:

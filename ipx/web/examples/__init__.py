@@ -27,10 +27,20 @@ RULES_EXTENSION = "x-ipx-rules"
 
 def operations() -> dict[str, Operation]:
     """Every operation's entry, keyed by ``"METHOD /path"``."""
-    from ipx.web.examples import disposal, ledger, model_risk, notify, registry, support, valuation
+    from ipx.web.examples import (
+        disposal,
+        ledger,
+        model_risk,
+        notify,
+        registry,
+        support,
+        transfer_requests,
+        valuation,
+    )
 
     merged: dict[str, Operation] = {}
-    for module in (registry, disposal, ledger, valuation, model_risk, notify, support):
+    modules = (registry, transfer_requests, disposal, ledger, valuation, model_risk, notify)
+    for module in (*modules, support):
         overlap = merged.keys() & module.OPERATIONS.keys()
         assert not overlap, overlap
         merged.update(module.OPERATIONS)
