@@ -148,8 +148,10 @@ def load_config(instance_path: Path) -> dict:
         "WEBHOOK_TIMEOUT_SECONDS": float(_env("WEBHOOK_TIMEOUT_SECONDS", "10")),
         "WORKER_POLL_SECONDS": float(_env("WORKER_POLL_SECONDS", "1")),
         "WATCH_EVERY_SECONDS": float(_env("WATCH_EVERY_SECONDS", "3600")),
-        # Each bank's pledged collateral is revalued this often by the worker (days, e.g. 30
-        # for monthly; 0: only when a bank asks, POST /portfolio/revaluations).
+        # The operator's default: each bank's pledged collateral is revalued this often by the
+        # worker (days, e.g. 30 for monthly; 0: only when a bank asks, POST
+        # /portfolio/revaluations). A bank with its own monthly schedule (PUT
+        # /portfolio/revaluation-schedule) follows that instead.
         "REVALUATION_EVERY_DAYS": float(_env("REVALUATION_EVERY_DAYS", "0")),
         "MODELS_ROOT": str(PROJECT_ROOT / "models"),
         "TESTING": False,

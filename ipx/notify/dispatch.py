@@ -52,7 +52,12 @@ def dispatch_batch(session: Session, now: datetime, *, limit: int = 200) -> int:
 
 
 def concerned_parties(session: Session, event: OutboxEvent) -> set[int]:
-    """The parties that may see the event's records."""
+    """The parties that may see the event's records.
+
+    For an asset's own events: its holders and the parties of the pledges that encumber it
+    *now* (active pledge assets). A bank whose pledge was cancelled, revoked or released no
+    longer holds a security interest: it gets none of the asset's later events, though it
+    received them while the pledge was in force."""
     if event.pledge_id is not None:
         return _pledge_parties(session, Pledge.id == event.pledge_id)
     if event.application_id is not None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -54,6 +56,7 @@ class OutboxEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int | None] = mapped_column(BigInteger)  # None: a test event
     type: Mapped[str] = mapped_column(String(50))
+    # Never read, no longer written (NULL): dropping the column would take a migration.
     ledger_type: Mapped[str | None] = mapped_column(String(50))
     pledge_id: Mapped[int | None] = mapped_column(Integer)
     application_id: Mapped[int | None] = mapped_column(Integer)
@@ -110,3 +113,23 @@ class Attempt(Base):
     error: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (UniqueConstraint("delivery_id", "number", name="uq_notify_attempts_number"),)
+
+
+class RevaluationSchedule(Base):
+    """A bank's own monthly revaluation schedule: an operational setting, as a subscription is,
+    not a ledger event (the revaluations it runs are logged, each as any other valuation).
+
+    ``last_run_on`` is the China date of the last scheduled run: at most one a month.
+    """
+
+    __tablename__ = "notify_revaluation_schedules"
+
+    party_id: Mapped[int] = mapped_column(
+        ForeignKey("parties.id"), primary_key=True, autoincrement=False
+    )
+    day_of_month: Mapped[int] = mapped_column(Integer)  # 1..28: every month has the day
+    ltv_threshold: Mapped[str | None] = mapped_column(String(6))  # "0.5000"; None: max_loan
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    last_run_on: Mapped[date | None] = mapped_column(Date)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -33,7 +33,6 @@ def write_outbox(
             {
                 "seq": seq,
                 "type": notification.type,
-                "ledger_type": event.type,
                 "pledge_id": notification.pledge_id,
                 "application_id": notification.application_id,
                 "asset_ids": list(notification.asset_ids),

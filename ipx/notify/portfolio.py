@@ -7,13 +7,17 @@ other. A pledge whose ``secured_amount`` now exceeds the summed ``max_loan`` of 
 with ``ltv_threshold``, whose secured amount exceeds that share of the collateral value) is
 logged as ``valuation.ltv_breach``, a confidential ledger event that the outbox announces to
 the pledge's parties.
+
+The worker runs the scheduled revaluation (``ipx.notify.worker``): a bank with its own monthly
+schedule (``ipx.notify.schedules``) when that schedule is due, once a month; every other bank on
+the operator's default, every ``REVALUATION_EVERY_DAYS`` (``banks_due``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -22,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from ipx.auth import Principal, Role
 from ipx.ledger.events import Event
+from ipx.notify import schedules
+from ipx.notify.orm import RevaluationSchedule
 from ipx.registry.model import ENCUMBERING
 from ipx.registry.orm import Pledge
 from ipx.uow import UnitOfWork
@@ -40,6 +46,13 @@ class RevaluePortfolio:
     ltv_threshold: Decimal | None = None  # a share of the collateral value, in (0, 1]
 
 
+@dataclass(frozen=True)
+class RunScheduledRevaluation:
+    """The bank's own schedule's run of the month of ``today`` (a China date), if due."""
+
+    today: date
+
+
 def handlers(
     valuer: Callable[[], Valuer], asset_source: services.AssetSource
 ) -> dict[type, UseCase]:
@@ -48,7 +61,30 @@ def handlers(
         pledges = _pledges_of(uow, principal.party_id)
         return [_revalue(uow, principal, p, valuer(), asset_source, command) for p in pledges]
 
-    return {RevaluePortfolio: use_case(revalue_portfolio, Role.BANK)}
+    def run_scheduled(uow: UnitOfWork, principal: Principal, command: RunScheduledRevaluation):
+        """Revalue as the schedule says and mark the month done, in one transaction: two
+        workers finding the bank due revalue it once (the row is locked, then checked again).
+        None when the run is no longer due."""
+        schedule = uow.session.get(
+            RevaluationSchedule, principal.party_id, with_for_update=True, populate_existing=True
+        )
+        if schedule is None or not schedules.is_due(schedule, command.today):
+            return None
+        schedule.last_run_on = command.today
+        threshold = schedule.ltv_threshold
+        order = RevaluePortfolio(None if threshold is None else Decimal(threshold))
+        return revalue_portfolio(uow, principal, order)
+
+    return {
+        RevaluePortfolio: use_case(revalue_portfolio, Role.BANK),
+        RunScheduledRevaluation: use_case(run_scheduled, Role.BANK),
+        schedules.SetRevaluationSchedule: use_case(schedules.set_schedule, *SCHEDULERS),
+        schedules.DeleteRevaluationSchedule: use_case(schedules.delete_schedule, *SCHEDULERS),
+    }
+
+
+#: Who may set or delete a bank's revaluation schedule (a bank its own; admins may too).
+SCHEDULERS = (Role.BANK, Role.CLERK)
 
 
 #: Who runs the scheduled revaluation of a bank's portfolio (as that bank).
@@ -56,11 +92,15 @@ SCHEDULED = "scheduled-revaluation"
 
 
 def banks_due(session: Session, now: datetime, every_days: float) -> list[int]:
-    """Pledgees of encumbering pledges whose portfolio was not revalued on schedule within
-    ``every_days`` (the worker revalues them, each as its bank)."""
+    """On the operator's default schedule: pledgees of encumbering pledges, without a schedule
+    of their own, whose portfolio was not revalued on schedule within ``every_days`` (the
+    worker revalues them, each as its bank)."""
     pledgees = (
         select(Pledge.pledgee_id)
-        .where(Pledge.status.in_([s.value for s in ENCUMBERING]))
+        .where(
+            Pledge.status.in_([s.value for s in ENCUMBERING]),
+            Pledge.pledgee_id.not_in(select(RevaluationSchedule.party_id)),
+        )
         .distinct()
     )
     last = dict(

@@ -1,4 +1,4 @@
-"""A bank's collateral revaluation (DESIGN, "Notifications")."""
+"""A bank's collateral revaluation (DESIGN, "Notifications") and its own monthly schedule."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from ipx.auth import Role, require
-from ipx.errors import ValidationFailed
-from ipx.notify.portfolio import RevaluePortfolio
+from ipx.notify import schedules
+from ipx.notify.portfolio import SCHEDULERS, RevaluePortfolio
 from ipx.web.api import API_PREFIX, Blueprint
-from ipx.web.fields import MoneyText
-from ipx.web.http import run
+from ipx.web.fields import MoneyText, QueryId, StrictBool
+from ipx.web.http import read, run
 
 blp = Blueprint(
     "portfolio",
@@ -22,16 +22,25 @@ blp = Blueprint(
 )
 
 
-class RevaluationIn(Schema):
-    ltv_threshold = fields.String(
-        load_default=None,
-        validate=validate.Regexp(r"^(0\.[0-9]{1,4}|1(\.0{1,4})?)$", error="A share in (0, 1]."),
+#: A share in (0, 1], up to four decimals: zero is not one (the first non-zero decimal leads
+#: at most three zeros), so the schema itself refuses it.
+SHARE = r"^(0\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9])|1(\.0{1,4})?)$"
+
+
+def LtvThreshold(**kwargs) -> fields.String:  # noqa: N802 - reads like a field class
+    return fields.String(
+        validate=validate.Regexp(SHARE, error="A share in (0, 1], greater than zero."),
         metadata={
             "description": "Breach when the secured amount exceeds this share of the "
             "collateral value (default: when it exceeds the summed `max_loan`).",
             "example": "0.5000",
         },
+        **kwargs,
     )
+
+
+class RevaluationIn(Schema):
+    ltv_threshold = LtvThreshold(load_default=None)
 
 
 class RevaluedPledge(Schema):
@@ -58,6 +67,72 @@ class Revaluations(MethodView):
     def post(self, data):
         """Revalue every asset pledged to the bank; per pledge old and new value, coverage."""
         threshold = data["ltv_threshold"]
-        if threshold is not None and Decimal(threshold) == 0:
-            raise ValidationFailed({"ltv_threshold": ["A share greater than zero."]})
         return {"items": run(RevaluePortfolio(None if threshold is None else Decimal(threshold)))}
+
+
+class ScheduleQuery(Schema):
+    party_id = QueryId(
+        metadata={"description": "The bank: clerks name it; a bank reads and sets its own."}
+    )
+
+
+class ScheduleIn(Schema):
+    day_of_month = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=28),
+        metadata={"description": "The China date's day of each month the run is due (1-28)."},
+    )
+    ltv_threshold = LtvThreshold(load_default=None, allow_none=True)
+    enabled = StrictBool(
+        load_default=True,
+        metadata={"description": "false: no scheduled revaluation for this bank at all."},
+    )
+
+
+class ScheduleOut(Schema):
+    party_id = fields.Integer()
+    day_of_month = fields.Integer()
+    ltv_threshold = fields.String(allow_none=True)
+    enabled = fields.Boolean()
+    last_run_on = fields.Date(
+        allow_none=True, metadata={"description": "The China date of the last scheduled run."}
+    )
+    updated_at = fields.DateTime()
+
+
+SCHEDULE_READERS = (*SCHEDULERS, Role.AUDITOR)
+
+
+@blp.route("/revaluation-schedule")
+class RevaluationScheduleView(MethodView):
+    @require(*SCHEDULE_READERS)
+    @blp.arguments(ScheduleQuery, location="query")
+    @blp.response(200, ScheduleOut)
+    @blp.alt_response(404, description="`not-found`: no schedule (the operator's default applies)")
+    def get(self, query):
+        """The bank's own monthly revaluation schedule."""
+        return read(schedules.get_schedule, query.get("party_id"))
+
+    @require(*SCHEDULERS)
+    @blp.arguments(ScheduleQuery, location="query")
+    @blp.arguments(ScheduleIn)
+    @blp.response(200, ScheduleOut)
+    def put(self, query, data):
+        """Set the bank's monthly revaluation schedule (an operational setting, not logged)."""
+        threshold = data["ltv_threshold"]
+        command = schedules.SetRevaluationSchedule(
+            day_of_month=data["day_of_month"],
+            ltv_threshold=None if threshold is None else Decimal(threshold),
+            enabled=data["enabled"],
+            party_id=query.get("party_id"),
+        )
+        return run(command)
+
+    @require(*SCHEDULERS)
+    @blp.arguments(ScheduleQuery, location="query")
+    @blp.response(200, ScheduleOut)
+    @blp.alt_response(404, description="`not-found`: no schedule (the operator's default applies)")
+    def delete(self, query):
+        """Delete the bank's schedule: the operator's default applies again."""
+        return run(schedules.DeleteRevaluationSchedule(query.get("party_id")))

@@ -119,12 +119,11 @@ def get_subscription(uow: UnitOfWork, principal: Principal, subscription_id: int
 
 
 def delete_subscription(uow: UnitOfWork, principal: Principal, command: DeleteSubscription):
-    """Stop the subscription: its pending deliveries are not made (its log goes with it)."""
+    """Stop the subscription: its pending deliveries are not made (its log goes with it).
+
+    The database deletes the deliveries and their attempts (``ON DELETE CASCADE``; SQLite
+    enforces it, ``PRAGMA foreign_keys=ON`` on every connection: ``ipx.db``)."""
     subscription = visible_subscription(uow, principal, command.subscription_id, lock=True)
-    for delivery in uow.session.execute(
-        select(Delivery).where(Delivery.subscription_id == subscription.id)
-    ).scalars():
-        uow.session.delete(delivery)
     answer = view(subscription)
     uow.session.delete(subscription)
     return answer
@@ -136,7 +135,6 @@ def test_subscription(uow: UnitOfWork, principal: Principal, command: TestSubscr
     event = OutboxEvent(
         seq=None,
         type=TEST_EVENT,
-        ledger_type=None,
         asset_ids=[],
         data={"subscription_id": subscription.id},
         created_at=uow.now,

@@ -24,6 +24,7 @@ from ipx.registry.model import LegalStatus
 from ipx.registry.orm import Asset, PledgeAsset
 from ipx.registry.services.assets import update_asset
 from ipx.rights import PATENT_KINDS
+from ipx.support.model import local_date
 from ipx.uow import UnitOfWork
 from ipx.valuation.terms import add_months
 
@@ -33,7 +34,7 @@ SURCHARGE = "5% of the annual fee per month late, at most 25%"
 
 def watch_fees(uow: UnitOfWork, principal: Principal, command: WatchFees) -> dict:
     """Announce overdue fees, lapse patents past the grace period; the ids of each."""
-    today = uow.now.date()
+    today = local_date(uow.now)  # China's date, as the registry counts due dates
     stmt = (
         select(Asset)
         .where(

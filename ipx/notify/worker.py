@@ -28,7 +28,9 @@ from ipx.instance_keys import registry_digest_key
 from ipx.notify.commands import WatchFees
 from ipx.notify.delivery import Claim, Outcome, claim, record, renew, send
 from ipx.notify.dispatch import dispatch_batch
-from ipx.notify.portfolio import SCHEDULED, RevaluePortfolio, banks_due
+from ipx.notify.portfolio import SCHEDULED, RevaluePortfolio, RunScheduledRevaluation, banks_due
+from ipx.notify.schedules import schedules_due
+from ipx.support.model import local_date
 from ipx.uow import utcnow
 
 log = logging.getLogger("ipx.notify")
@@ -55,6 +57,8 @@ class Worker:
         self.timeout = float(config["WEBHOOK_TIMEOUT_SECONDS"])
         # A request never outlasts its timeout (``send``'s deadline): the lease is longer.
         self.lease = timedelta(seconds=self.timeout + 30)
+        # What a request needs of its lease: the request itself, and time to record it.
+        self.needed = timedelta(seconds=self.timeout + 10)
         self._last_watch: float | None = None
 
     def dispatch(self) -> int:
@@ -72,14 +76,19 @@ class Worker:
     def deliver_due(self, limit: int = 20) -> int:
         """Claim, send and record up to ``limit`` due deliveries; how many were attempted."""
         secret = registry_digest_key(self.app.config["DIGEST_KEY_FILE"])
+        now = self.clock()
         claims = claim(
-            self.sessions, secret, worker=self.name, now=self.clock(), lease=self.lease, limit=limit
+            self.sessions, secret, worker=self.name, now=now, lease=self.lease, limit=limit
         )
         allow_loopback = bool(self.app.config["WEBHOOK_ALLOW_LOOPBACK"])
+        expires = now + self.lease
         for claimed in claims:
-            # The batch's earlier requests took time: the lease may have run out and another
-            # worker claimed the row since. Renewed, it holds for this request; else skip it.
-            if not renew(self.sessions, claimed, now=self.clock(), lease=self.lease):
+            # The batch's earlier requests took time: once too little of the lease is left for
+            # this request, renew it (another worker may have claimed the row since the lease
+            # ran out: then skip it). While enough is left, the row is ours: no write.
+            if expires - self.clock() < self.needed and not renew(
+                self.sessions, claimed, now=self.clock(), lease=self.lease
+            ):
                 continue
             outcome = self._send(claimed, allow_loopback)
             record(
@@ -113,17 +122,26 @@ class Worker:
             return self.app.extensions["ipx.usecases"].run(WatchFees(), SYSTEM)
 
     def revalue_due_banks(self) -> list[int]:
-        """The scheduled revaluation: every bank whose portfolio is due, each as that bank."""
+        """The scheduled revaluation, each bank as that bank: those whose own schedule is due
+        on the China date of the worker's clock (once a month), and, on the operator's
+        default (``REVALUATION_EVERY_DAYS``, 0: off), those without a schedule of their own.
+        The banks revalued."""
+        now = self.clock()
         every = float(self.app.config["REVALUATION_EVERY_DAYS"])
-        if every <= 0:
-            return []
         with self.sessions() as session:
-            due = banks_due(session, self.clock(), every)
+            own = schedules_due(session, local_date(now))
+            default = banks_due(session, now, every) if every > 0 else []
         runner = self.app.extensions["ipx.usecases"]
+        revalued = []
         with self.app.app_context():
-            for bank in due:
+            for bank in own:
+                order = RunScheduledRevaluation(local_date(now))
+                if runner.run(order, Principal(SCHEDULED, Role.BANK, bank)) is not None:
+                    revalued.append(bank)
+            for bank in default:
                 runner.run(RevaluePortfolio(), Principal(SCHEDULED, Role.BANK, bank))
-        return due
+                revalued.append(bank)
+        return revalued
 
     def run_forever(self, stop: threading.Event) -> None:
         poll = float(self.app.config["WORKER_POLL_SECONDS"])

@@ -313,3 +313,49 @@ def test_over_https_the_pinned_address_still_checks_the_certificate_of_the_host_
     assert names == ["hooks.example", "hooks.example"]
     [got] = receiver.received
     assert got.headers["host"] == f"hooks.example:{receiver.port}"
+
+
+def test_every_announced_type_may_be_asked_for_and_designs_names_stay():
+    # Derived from the ledger-type mapping: a new mapping is a type subscribers may ask for;
+    # a type renamed there would change the contract, so the published names are pinned.
+    from ipx.notify.events import _BY_LEDGER_TYPE
+
+    assert len(EVENT_TYPES) == len(set(EVENT_TYPES))
+    assert set(_BY_LEDGER_TYPE.values()) <= set(EVENT_TYPES)
+    assert set(EVENT_TYPES) >= {
+        "pledge.registered",
+        "pledge.changed",
+        "pledge.cancelled",
+        "application.refused",
+        "application.correction_requested",
+        "asset.frozen",
+        "asset.freeze_lifted",
+        "asset.invalidation_pending",
+        "asset.fees_overdue",
+        "asset.lapsed",
+        "transfer.requested",
+        "disposal.opened",
+        "disposal.closed",
+        "valuation.ltv_breach",
+    }
+
+
+@pytest.mark.parametrize(
+    ("day", "enabled", "last_run_on", "today", "due"),
+    [
+        (11, True, None, date(2026, 12, 10), False),  # its day has not come this month
+        (11, True, None, date(2026, 12, 11), True),
+        (11, True, None, date(2026, 12, 31), True),  # a worker down on the day catches up
+        (11, True, date(2026, 12, 11), date(2026, 12, 31), False),  # once a month
+        (11, True, date(2026, 12, 11), date(2027, 1, 10), False),
+        (11, True, date(2026, 12, 11), date(2027, 1, 11), True),
+        (28, True, date(2026, 1, 28), date(2026, 2, 28), True),
+        (1, False, None, date(2026, 12, 31), False),  # disabled
+    ],
+)
+def test_a_banks_schedule_is_due_from_its_day_once_a_month(day, enabled, last_run_on, today, due):
+    from ipx.notify.orm import RevaluationSchedule
+    from ipx.notify.schedules import is_due
+
+    schedule = RevaluationSchedule(day_of_month=day, enabled=enabled, last_run_on=last_run_on)
+    assert is_due(schedule, today) is due

@@ -152,10 +152,8 @@ OPERATIONS["POST /portfolio/revaluations"] = Operation(
     "the summed `max_loan`, the coverage (new collateral value / secured amount), and whether "
     "it is a breach: the secured amount exceeds the summed `max_loan`, or, with "
     "`ltv_threshold`, that share of the new collateral value. A breach is logged as "
-    "`valuation.ltv_breach` and announced to subscribers of the pledge's parties. Checked "
-    "beyond the schema: `ltv_threshold`.",
+    "`valuation.ltv_breach` and announced to subscribers of the pledge's parties.",
     request={"ltv_threshold": "0.5000"},
-    rules={"ltv_threshold": "greater than zero"},
     response={
         "items": [
             {
@@ -169,4 +167,53 @@ OPERATIONS["POST /portfolio/revaluations"] = Operation(
             }
         ]
     },
+)
+
+SCHEDULE = {
+    "party_id": 2,
+    "day_of_month": 1,
+    "ltv_threshold": "0.5000",
+    "enabled": True,
+    "last_run_on": "2026-12-01",
+    "updated_at": "2026-11-20T02:00:00+00:00",
+}
+NO_SCHEDULE = {
+    "type": "https://ipx.example/problems/not-found",
+    "title": "No such record",
+    "status": 404,
+    "detail": "No revaluation schedule: the operator's default applies.",
+    "code": "not-found",
+}
+SCHEDULE_PARTY = {
+    "party_id": "a clerk (or admin, auditor) names an existing party; a bank may name only "
+    "itself (else 403)"
+}
+OPERATIONS["GET /portfolio/revaluation-schedule"] = Operation(
+    "getRevaluationSchedule",
+    "The bank's own monthly revaluation schedule; 404 when it has none (the operator's "
+    "default, `IPX_REVALUATION_EVERY_DAYS`, applies). A bank reads its own; clerks and "
+    "auditors name the bank with `party_id`.",
+    parameters={"party_id": 2},
+    response=SCHEDULE,
+    rules=SCHEDULE_PARTY,
+    errors={404: NO_SCHEDULE},
+)
+OPERATIONS["PUT /portfolio/revaluation-schedule"] = Operation(
+    "setRevaluationSchedule",
+    "Set the bank's monthly revaluation schedule: the worker revalues the bank's portfolio, as "
+    "that bank, once a month from `day_of_month` on (China dates), with `ltv_threshold` if "
+    "given; `enabled: false` stops scheduled revaluation for the bank. An operational setting, "
+    "as a subscription is: not a ledger event. A month already run is not run again.",
+    request={"day_of_month": 1, "ltv_threshold": "0.5000", "enabled": True},
+    parameters={"party_id": 2},
+    response=SCHEDULE,
+    rules=SCHEDULE_PARTY,
+)
+OPERATIONS["DELETE /portfolio/revaluation-schedule"] = Operation(
+    "deleteRevaluationSchedule",
+    "Delete the bank's schedule (answered): the operator's default applies to it again.",
+    parameters={"party_id": 2},
+    response=SCHEDULE,
+    rules=SCHEDULE_PARTY,
+    errors={404: NO_SCHEDULE},
 )
