@@ -98,3 +98,12 @@ def test_money_and_times_are_written_the_pages_way(app):
         assert i18n.money(Decimal("1250000.00"), "CNY") == "¥1,250,000.00"
         assert i18n.money(Decimal("99.5"), "USD") == "US$99.50"
         assert i18n.day(date(2026, 3, 1)) == "2026年3月1日"
+
+
+def test_every_event_a_bank_is_told_of_has_words_in_the_history():
+    """A pledge's or asset's history names its events by the console's labels: each ledger
+    event the notifications announce has one (an unlabelled code would show raw)."""
+    from ipx.console.labels import EVENT_TYPE
+    from ipx.notify.events import _BY_LEDGER_TYPE
+
+    assert set(_BY_LEDGER_TYPE) <= set(EVENT_TYPE)
