@@ -84,13 +84,22 @@ def free_port() -> int:
 
 
 class Server:
-    """``ipx serve`` as a subprocess; use as a context manager so it is always stopped."""
+    """``ipx serve`` as a subprocess; use as a context manager so it is always stopped.
+
+    ``command`` replaces the ``ipx`` command line prefix (e.g. ``bench/_variant_app.py``'s).
+    """
 
     def __init__(
-        self, env: dict, workers: int, log_path: Path | None = None, threads: int = 4
+        self,
+        env: dict,
+        workers: int,
+        log_path: Path | None = None,
+        threads: int = 4,
+        command: list[str] | None = None,
     ) -> None:
         self.env, self.workers, self.threads, self.port = env, workers, threads, free_port()
         self.log_path = log_path
+        self.command = command
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -109,7 +118,7 @@ class Server:
         args = ["serve", "--host", HOST, "--port", str(self.port)]
         args += ["--workers", str(self.workers), "--threads", str(self.threads)]
         self.proc = subprocess.Popen(
-            [*ipx_command(self.env), *args],
+            [*(self.command or ipx_command(self.env)), *args],
             env=self.env,
             cwd=self.env.get("IPX_BENCH_TREE"),
             stdout=log,

@@ -83,8 +83,11 @@ def bulk_nodes(items: list[tuple[bytes, bytes]]) -> dict[bytes, smt.Node]:
     return nodes
 
 
-def load(engine, size: int) -> bytes:
-    """Fill the map with ``size`` pledged assets (ids 1..size); return the public root."""
+def load(engine, size: int, first_id: int = 1) -> bytes:
+    """Fill the map with ``size`` pledged assets (ids ``first_id``.. on); return the public root.
+
+    ``first_id`` keeps the generated asset ids clear of a database's real ones
+    (``bench/write_path.py`` loads a map into a seeded instance)."""
     items = sorted(
         (
             key_of(number(i)),
@@ -101,7 +104,7 @@ def load(engine, size: int) -> bytes:
         (0, path, node.hash, node.key, None if node.value is None else node.value.decode())
         for path, node in nodes.items()
     ]
-    assets = [(i, key_of(number(i))) for i in range(1, size + 1)]
+    assets = [(first_id + i - 1, key_of(number(i))) for i in range(1, size + 1)]
     root = smt.root(_Dict(nodes))
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":

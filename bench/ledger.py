@@ -1,6 +1,8 @@
 """Ledger benchmark against the real database: appends, proofs and the audit, each with a baseline.
 
     python bench/ledger.py [--sizes 10000 100000 1000000] [--samples 200] [--backends sqlite pg]
+                           [--map] [--tiles] [--tile-reads 2000] [--certificate] [--all]
+    python bench/ledger.py --quick
 
 Per backend (SQLite, the embedded default, and PostgreSQL when reachable) in a scratch database:
 - append throughput through ``ipx.ledger.append`` (one event per transaction, and batches of
@@ -11,7 +13,16 @@ Per backend (SQLite, the embedded default, and PostgreSQL when reachable) in a s
   re-hashed, every node compared, every checkpoint checked), next to a naive baseline that only
   re-hashes every leaf and recomputes each checkpoint's root from scratch.
 - with ``--map``, the map of encumbrances (``bench/encumbrance_map.py``): update cost per event
-  at each size next to an append without it, proof size and offline verification time.
+  at each size next to an append without it, proof size and offline verification time;
+- with ``--tiles``, tile reads per second over HTTP next to a raw file read of the same bytes
+  (``bench/tiles.py``, SQLite, ``--tile-reads`` reads at each size);
+- with ``--certificate``, the search certificate as ``GET /api/v1/public/encumbrances?number=
+  ...&proof=1`` returns it over HTTP on a generated map of each size (SQLite): the answer's
+  bytes with the checkpoint note, the request time, and its offline verification time
+  (``ipx.ledger.verify.verify_certificate``), half the numbers pledged, half absent.
+``--all`` is all three; ``--quick`` is every part on SQLite at 10,000 with 50 samples.
+What issue 12 asks of the write path over HTTP (registrations/s with the map on and off) is
+``bench/write_path.py``.
 Leaves for the large sizes are GENERATED (realistic canonical leaves, bulk-loaded with their
 nodes); two checkpoints are signed per size. Timings are printed, never asserted.
 """
@@ -314,6 +325,88 @@ def audit_row(engine, label: str, n: int) -> None:
     )
 
 
+# --- what the public sees: tiles and search certificates over HTTP --------------------------------
+
+
+def tile_row(size: int, reads: int) -> None:
+    """Tile reads/s over HTTP next to a raw file read of the same bytes (``bench/tiles.py``)."""
+    import tiles
+
+    got = tiles.measure(size, reads)
+    ROWS.append(
+        (
+            "SQLite",
+            "tile read over HTTP",
+            f"{size:,}",
+            f"{got['http']:,.0f} tiles/s",
+            f"file: {got['file']:,.0f} tiles/s",
+            f"{got['reads']} reads of 8,192-byte tiles, one keep-alive connection",
+        )
+    )
+
+
+def certificate_rows(size: int, samples: int) -> None:
+    """The search certificate as ``GET /public/encumbrances?number=...&proof=1`` answers it
+    over HTTP, on a generated map of ``size`` pledged assets: the answer's bytes (the
+    certificate with its checkpoint note, and the empty items list of an unregistered number),
+    the request's time, and the offline check (``ipx.ledger.verify.verify_certificate``)."""
+    import json
+    from urllib.parse import quote
+
+    import encumbrance_map
+    import tiles
+
+    from ipx.ledger.verify import verify_certificate
+
+    app = tiles.sqlite_app(Path(tempfile.mkdtemp()))
+    engine = _app_engine(app)
+    bulk_load(engine, merkle.MemoryTree(), 1024)  # a log for the checkpoint to sign
+    with engine.begin() as conn:
+        for table in ("encumbrance_map_nodes", "encumbrance_map_assets", "encumbrance_map_roots"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    encumbrance_map.load(engine, size)
+    served = tiles.Served(app)
+    rng = random.Random(size)
+    answers, certificates, requests, checks = [], [], [], []
+    try:
+        key = json.loads(served.get("/api/v1/ledger/public-key"))["public_key"]
+        for n in range(samples):
+            number = encumbrance_map.number(rng.randint(1, size)) if n % 2 else f"2099{n:08d}.X"
+            started = time.perf_counter()
+            body = served.get(f"/api/v1/public/encumbrances?number={quote(number)}&proof=1")
+            requests.append(time.perf_counter() - started)
+            document = json.loads(body)
+            started = time.perf_counter()
+            found, _ = verify_certificate(document, key)
+            checks.append(time.perf_counter() - started)
+            if n % 2 and len(found.pledges) != 1:
+                raise RuntimeError(f"{number}: the certificate shows {found.pledges}")
+            answers.append(len(body))
+            certificates.append(len(json.dumps(document["certificate"], separators=(",", ":"))))
+    finally:
+        served.stop()
+        engine.dispose()
+    ROWS.append(
+        (
+            "SQLite",
+            "search certificate (HTTP)",
+            f"{size:,}",
+            f"{statistics.median(answers):.0f} bytes answer",
+            f"{statistics.median(certificates):.0f} bytes certificate (max {max(certificates)})",
+            f"GET {_ms(requests)}",
+        )
+    )
+    ROWS.append(
+        ("SQLite", "certificate verify (offline)", f"{size:,}", _ms(checks), "", "half absent")
+    )
+
+
+def _app_engine(app):
+    from ipx.db_ext import database
+
+    return database(app).engine
+
+
 # --- driver ------------------------------------------------------------------------------------
 
 
@@ -342,7 +435,7 @@ def print_table() -> None:
         print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
-def main() -> None:
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--samples", type=int, default=200)
@@ -350,7 +443,25 @@ def main() -> None:
     parser.add_argument(
         "--map", action="store_true", help="also the map of encumbrances (bench/encumbrance_map.py)"
     )
-    args = parser.parse_args()
+    parser.add_argument("--tiles", action="store_true", help="also tile reads over HTTP")
+    parser.add_argument("--tile-reads", type=int, default=2000)
+    parser.add_argument(
+        "--certificate", action="store_true", help="also the search certificate over HTTP"
+    )
+    parser.add_argument("--all", action="store_true", help="--map --tiles --certificate")
+    parser.add_argument(
+        "--quick", action="store_true", help="SQLite, 10,000, 50 samples, every part"
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.samples, args.backends, args.tile_reads = [10_000], 50, ["sqlite"], 500
+    if args.quick or args.all:
+        args.map = args.tiles = args.certificate = True
+    return args
+
+
+def main() -> None:
+    args = parse_args()
     print(
         "Leaves at the listed sizes are generated (bulk-loaded with their nodes), not real events."
     )
@@ -367,6 +478,10 @@ def main() -> None:
             )
         finally:
             cleanup()
+    for size in sorted(args.sizes) if args.tiles else []:
+        tile_row(size, args.tile_reads)
+    for size in sorted(args.sizes) if args.certificate else []:
+        certificate_rows(size, args.samples)
     print_table()
     if args.map:  # map update per event, proof size, verification (a table of its own)
         import encumbrance_map

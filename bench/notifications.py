@@ -1,30 +1,33 @@
 """Notifications benchmark: what the outbox costs the registry's writes, and delivery speed.
 
-    python bench/notifications.py [--lifecycles 200] [--rounds 3] [--deliveries 500] [--pg URL]
+    python bench/notifications.py [--backends sqlite pg] [--rounds 3] [--lifecycles 120]
+                                  [--clients 4] [--deliveries 500] [--tree DIR] [--quick]
 
-On a scratch database (SQLite by default; ``--pg`` a PostgreSQL database to create tables in):
-- registrations per second through the whole WSGI stack (Flask test client: routing, auth,
-  schemas, use case, ledger append, commit; no socket), each lifecycle an asset, an application
-  and its registration, with the outbox hook on and off (``ipx.uow.write_outbox`` replaced by
-  a no-op), interleaved over ``--rounds`` so drift in the machine hits both alike; three
-  subscriptions exist, so every registration is announced;
-- events written to the outbox per second (the same runs: one event per registration);
-- deliveries per second by one ``Worker`` to a loopback receiver (http.server in a thread).
-Timings are printed, never asserted.
+- registrations per second over HTTP (``ipx serve``; an asset, its application and its
+  registration, as ``bench/registry.py`` counts them), as shipped and with the outbox write
+  switched off (``bench/_variant_app.py``'s ``no-outbox``: ``ipx.uow.write_outbox`` does
+  nothing), interleaved over ``--rounds`` so drift in the machine hits both alike; three
+  subscriptions exist, so every registration is announced. This is ``bench/write_path.py``'s
+  measurement at the seeded map, on a scratch SQLite file and PostgreSQL database;
+- events written to the outbox per second (rows counted in the shipped runs);
+- deliveries per second by one ``Worker`` to a loopback receiver (http.server in a thread), of
+  the events ``--deliveries`` / 2 registrations made in-process (two subscriptions want each).
+``--quick``: SQLite, 2 rounds of 60, 200 deliveries. Timings are printed, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ipx.uow  # noqa: E402
+from bench import write_path  # noqa: E402
 from ipx import create_app  # noqa: E402
 from ipx.auth import create_key  # noqa: E402
 from ipx.db_ext import database  # noqa: E402
@@ -67,54 +70,40 @@ def _registrations(registry: Registry, owner: int, bank: int, count: int) -> flo
     return count / (time.perf_counter() - start)
 
 
-def main() -> None:
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lifecycles", type=int, default=200)
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "pg"], choices=["sqlite", "pg"])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--lifecycles", type=int, default=120, help="registrations per run")
+    parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--deliveries", type=int, default=500)
-    parser.add_argument("--pg", help="a PostgreSQL URL (an empty database)")
-    args = parser.parse_args()
+    parser.add_argument("--tree", type=Path, default=None, help="serve the ipx of this checkout")
+    parser.add_argument("--quick", action="store_true", help="SQLite, 2 rounds of 60")
+    args = parser.parse_args(argv)
+    args.map_sizes = [0]
+    if args.quick:
+        args.backends, args.rounds, args.lifecycles, args.deliveries = ["sqlite"], 2, 60, 200
+    return args
+
+
+def deliveries(count: int) -> None:
+    """Deliveries/s by one worker, of the events of ``count`` / 2 in-process registrations."""
     directory = Path(tempfile.mkdtemp(prefix="ipx-bench-notify-"))
-    url = args.pg or f"sqlite:///{directory / 'bench.sqlite3'}"
-    app = _app(url, directory)
+    app = _app(f"sqlite:///{directory / 'bench.sqlite3'}", directory)
     client = app.test_client()
     registry = Registry(client, _header(app, "clerk"))
     owner, bank = registry.party("华东材料科技股份有限公司"), registry.party("工商银行上海分行")
     receiver = Receiver().start()
     bank_key = _header(app, "bank", bank)
-    for events in (
-        ["pledge.registered"],
-        ["pledge.registered", "asset.frozen"],
-        ["pledge.changed"],
-    ):
+    for events in write_path.SUBSCRIPTIONS:
         body = {"url": receiver.url, "events": events}
         assert client.post("/api/v1/subscriptions", json=body, headers=bank_key).status_code == 201
-    hook = ipx.uow.write_outbox
-    rates: dict[str, list[float]] = {"on": [], "off": []}
-    _registrations(registry, owner, bank, 10)  # warm up
-    try:
-        for _ in range(args.rounds):
-            for mode in ("off", "on"):
-                ipx.uow.write_outbox = hook if mode == "on" else (lambda *a, **k: 0)
-                rates[mode].append(_registrations(registry, owner, bank, args.lifecycles))
-    finally:
-        ipx.uow.write_outbox = hook
-    on, off = statistics.median(rates["on"]), statistics.median(rates["off"])
-    print(f"backend: {database(app).engine.dialect.name}")
-    print(
-        f"registrations/s, outbox off: {off:.1f}  on: {on:.1f}  cost: {100 * (1 - on / off):.1f} %"
-    )
-    print(
-        f"  (runs off: {[round(r, 1) for r in rates['off']]}, "
-        f"on: {[round(r, 1) for r in rates['on']]})"
-    )
-    print(f"outbox events written/s (one per registration): {on:.1f}")
+    _registrations(registry, owner, bank, max(1, count // 2))
     worker = Worker(app)
     worker.dispatch()
-    # The events of the runs above: two of the subscriptions want each registration.
     start = time.perf_counter()
     made = 0
-    while made < args.deliveries:
+    while made < count:
         done = worker.deliver_due(limit=50)
         if not done:
             break
@@ -122,6 +111,12 @@ def main() -> None:
     seconds = time.perf_counter() - start
     receiver.stop()
     print(f"deliveries/s to a loopback receiver (one worker): {made / seconds:.1f} ({made} sent)")
+
+
+def main() -> None:
+    args = parse_args()
+    write_path.run(args, variants=("shipped", "no-outbox"))
+    deliveries(args.deliveries)
 
 
 if __name__ == "__main__":
