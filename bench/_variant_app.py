@@ -6,7 +6,10 @@ VARIANT is ``shipped`` (nothing patched: the same entry, so every variant starts
 ``no-map`` (``ipx.ledger.encumbrance_map.apply_appended``, the map update of every append,
 does nothing) or ``no-outbox`` (``ipx.uow.write_outbox``, the outbox rows of announced events,
 writes nothing). The patch is made in the gunicorn arbiter before it forks, so every worker
-has it. This is not a product setting: nothing in ``ipx`` reads it.
+has it. With ``IPX_BENCH_NO_DELIVERY=1`` (``write_path.py --no-delivery``) every variant also
+runs without the notification worker ``ipx serve`` starts beside it on SQLite, so what is
+measured is writing the outbox, not delivering it. This is not a product setting: nothing in
+``ipx`` reads it.
 """
 
 from __future__ import annotations
@@ -24,8 +27,12 @@ VARIANTS = ("shipped", "no-map", "no-outbox")
 def patch(variant: str) -> None:
     """Switch off the one seam ``variant`` names (``shipped``: none)."""
     import ipx.ledger.encumbrance_map
+    import ipx.notify.worker
     import ipx.uow
 
+    if os.environ.get("IPX_BENCH_NO_DELIVERY") == "1":
+        serve_worker = ipx.notify.worker.serve_worker
+        ipx.notify.worker.serve_worker = lambda enabled: serve_worker(False)
     if variant == "no-map":
         ipx.ledger.encumbrance_map.apply_appended = lambda *args, **kwargs: None
     elif variant == "no-outbox":

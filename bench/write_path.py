@@ -45,6 +45,8 @@ STEPS = ("asset", "apply", "register")
 SUBSCRIPTIONS = (["pledge.registered"], ["pledge.registered", "asset.frozen"], ["pledge.changed"])
 FIRST_GENERATED_ID = 10**9  # generated map assets: clear of the database's real asset ids
 PG_DATABASE = "ipx_bench_write"
+#: --no-delivery: servers run without the notification worker (set from the command line).
+NO_DELIVERY = False
 
 
 @dataclass
@@ -71,6 +73,8 @@ def open_backend(name: str, receiver_url: str, tree: Path | None = None) -> Back
         setup = registry.prepare(url, workdir / "instance", tree)
         drop = _drop_pg
     setup["env"]["IPX_WEBHOOK_ALLOW_LOOPBACK"] = "1"
+    if NO_DELIVERY:
+        setup["env"]["IPX_BENCH_NO_DELIVERY"] = "1"
     backend = Backend(name, url, setup, drop, workdir)
     _subscribe(backend, receiver_url)
     return backend
@@ -301,6 +305,11 @@ def parse_args(argv=None):
         "--variants", nargs="+", default=list(_variant_app.VARIANTS), choices=_variant_app.VARIANTS
     )
     parser.add_argument("--quick", action="store_true", help="SQLite, sizes 0 and 10,000, 2x60")
+    parser.add_argument(
+        "--no-delivery",
+        action="store_true",
+        help="no notification worker beside the SQLite server: the outbox's write alone",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.backends, args.map_sizes, args.rounds, args.lifecycles = ["sqlite"], [0, 10_000], 2, 60
@@ -309,4 +318,5 @@ def parse_args(argv=None):
 
 if __name__ == "__main__":
     arguments = parse_args()
+    NO_DELIVERY = arguments.no_delivery
     run(arguments, tuple(arguments.variants))
