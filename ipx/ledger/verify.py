@@ -411,9 +411,14 @@ def verify_certificate(
     key_name: str | None = None,
     *,
     expected_origin: str | None = None,
+    witnesses: Sequence[str] = (),
+    quorum: int | None = None,
 ) -> tuple[Certified, Checkpoint]:
     """Verify a search certificate offline; return what it proves and its checkpoint; raise
     ``VerificationError`` naming the failed check.
+
+    ``witnesses`` and ``quorum`` are the same witness policy as ``verify_receipt``'s: at least
+    ``quorum`` (default: all) of those witnesses must have cosigned the certificate's checkpoint.
 
     ``document`` is the public answer with ``proof=1`` (or its ``certificate``). The checkpoint
     must be signed by one of the keys and commit, on its ``ipx.encumbrance-map/v1`` extension
@@ -429,6 +434,8 @@ def verify_certificate(
     checkpoint = _checkpoint_by_any(certificate["checkpoint"], raw_keys, key_name, "checkpoint")
     if expected_origin is not None and checkpoint.origin != expected_origin:
         raise VerificationError("origin", f"checkpoint is for log {checkpoint.origin!r}")
+    if witnesses or quorum:
+        check_witness_policy(certificate["checkpoint"], witnesses, quorum)
     try:
         committed = root_in(checkpoint.extensions)
     except ValueError as exc:
@@ -499,8 +506,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             keys += public_keys_from_list(_read_json(args.public_keys, "public_key"))
         receipt = _read_receipt(args.receipt)
         if args.certificate:
-            found = verify_certificate(receipt, keys, args.key_name, expected_origin=args.origin)
+            found = verify_certificate(
+                receipt,
+                keys,
+                args.key_name,
+                expected_origin=args.origin,
+                witnesses=args.witness,
+                quorum=args.quorum,
+            )
             print(describe_certificate(*found))
+            _print_policy(args.witness, args.quorum)
             return 0
         result = verify_receipt(
             receipt,
@@ -516,12 +531,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     cp = result.checkpoint
     root = base64.b64encode(cp.root_hash).decode()
     print(f"OK leaf {result.leaf_index} is in {cp.origin} at tree size {cp.tree_size} ({root})")
-    if args.witness:
-        needed = len(args.witness) if args.quorum is None else args.quorum
-        print(f"OK cosigned as the witness policy asks ({needed} of {len(args.witness)})")
+    _print_policy(args.witness, args.quorum)
     if result.event is not None:
         print(f"OK its sealed record ({result.event['type']}) is the one the leaf commits to")
     return 0
+
+
+def _print_policy(witnesses: Sequence[str], quorum: int | None) -> None:
+    if witnesses:
+        needed = len(witnesses) if quorum is None else quorum
+        print(f"OK cosigned as the witness policy asks ({needed} of {len(witnesses)})")
 
 
 def _read_receipt(path: str) -> object:

@@ -16,7 +16,7 @@ import pytest
 
 from ipx.ledger import cosignature, note
 from ipx.ledger.signing import app_signer
-from ipx.ledger.verify import VerificationError, main, verify_receipt
+from ipx.ledger.verify import VerificationError, main, verify_certificate, verify_receipt
 from ipx.ledger.witness import load_or_create_key
 
 API = "/api/v1"
@@ -131,3 +131,45 @@ def test_a_forked_checkpoint_is_refused_with_409_by_a_witness_that_cosigned(
     state = json.loads(witnesses[0].state.read_text())[app.config["LEDGER_ORIGIN"]]
     assert state == {"size": size, "root": signed["root_hash"]}
     assert base64.b64decode(state["root"]) != bytes(32)
+
+
+def test_a_search_certificate_is_held_to_the_same_witness_policy(
+    client, registry, witnesses, tmp_path
+):
+    """The certificate's checkpoint carries the witnesses' cosignatures; the offline verifier
+    checks them as it does a receipt's: k of n, a key that did not cosign, a forged line."""
+    owner, bank = registry.party("华东材料科技股份有限公司"), registry.party("浦江商业银行")
+    asset = registry.asset([owner])
+    pledge = registry.pledge(owner, bank, [asset["id"]])
+    answer = client.get(
+        f"{API}/public/encumbrances", query_string={"number": asset["number"], "proof": "1"}
+    ).get_json()
+    public_key, vkeys = _public_key(client), [w.vkey for w in witnesses]
+    found, _ = verify_certificate(answer, public_key, witnesses=vkeys, quorum=2)
+    assert [p["id"] for p in found.pledges] == [pledge["id"]]
+    assert verify_certificate(answer, public_key)  # no policy asked: the log's key alone
+
+    stranger = cosignature.Witness("witness.example/w3", bytes(range(32))).verifier_key
+    with pytest.raises(VerificationError) as failed:
+        verify_certificate(answer, public_key, witnesses=[*vkeys, stranger], quorum=3)
+    assert failed.value.check == "cosignatures"
+    assert verify_certificate(answer, public_key, witnesses=[*vkeys, stranger], quorum=2)
+
+    body, signatures = answer["certificate"]["checkpoint"].split("\n\n", 1)
+    lines = signatures.splitlines()
+    forged_at = next(i for i, line in enumerate(lines) if "witness.example/w1" in line)
+    name, signature = lines[forged_at].rsplit(" ", 1)
+    raw = bytearray(base64.b64decode(signature))
+    raw[-1] ^= 1
+    lines[forged_at] = f"{name} {base64.b64encode(bytes(raw)).decode()}"
+    forged = {**answer, "certificate": {**answer["certificate"]}}
+    forged["certificate"]["checkpoint"] = body + "\n\n" + "\n".join(lines) + "\n"
+    with pytest.raises(VerificationError) as failed:
+        verify_certificate(forged, public_key, witnesses=vkeys, quorum=2)
+    assert failed.value.check == "cosignatures"
+
+    path = tmp_path / "certificate.json"
+    path.write_text(json.dumps(answer))
+    args = [str(path), "--certificate", "--public-key", public_key]
+    assert main([*args, *(f"--witness={k}" for k in vkeys)]) == 0
+    assert main([*args, *(f"--witness={k}" for k in [*vkeys, stranger]), "--quorum=3"]) == 1
