@@ -505,26 +505,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.public_keys:
             keys += public_keys_from_list(_read_json(args.public_keys, "public_key"))
         receipt = _read_receipt(args.receipt)
+        policy = {"expected_origin": args.origin, "witnesses": args.witness, "quorum": args.quorum}
         if args.certificate:
-            found = verify_certificate(
-                receipt,
-                keys,
-                args.key_name,
-                expected_origin=args.origin,
-                witnesses=args.witness,
-                quorum=args.quorum,
-            )
-            print(describe_certificate(*found))
+            print(describe_certificate(*verify_certificate(receipt, keys, args.key_name, **policy)))
             _print_policy(args.witness, args.quorum)
             return 0
-        result = verify_receipt(
-            receipt,
-            keys,
-            args.key_name,
-            expected_origin=args.origin,
-            witnesses=args.witness,
-            quorum=args.quorum,
-        )
+        result = verify_receipt(receipt, keys, args.key_name, **policy)
     except VerificationError as exc:
         print(f"FAILED {exc.check}: {exc.message}")
         return 1
