@@ -7,7 +7,7 @@ transfer through ``record_transfer`` itself (the same checks, holders, proceeds 
 its refusal, or the requester's withdrawal, closes the request. One request per asset awaits
 consent at a time: a partial unique index enforces it under any concurrency.
 
-Locks follow the registry's one order: the pledge (``_lock_asset_and_its_pledge`` also takes
+Locks follow the registry's one order: the pledge (``lock_asset_and_its_pledge`` also takes
 its default and the asset), then the request, then what ``record_transfer`` locks after it.
 """
 
@@ -33,8 +33,8 @@ from ipx.registry.repositories import repositories
 from ipx.registry.services.common import emit
 from ipx.registry.services.transfers import (
     TransferKind,
-    _check_parties,
-    _lock_asset_and_its_pledge,
+    lock_asset_and_its_pledge,
+    receiving_parties,
     record_transfer,
 )
 from ipx.registry.visibility import (
@@ -55,11 +55,10 @@ class RequestStatus(enum.StrEnum):
 def request_transfer(uow: UnitOfWork, principal: Principal, command: RequestTransfer) -> dict:
     """Record the ask to transfer or license a pledged asset (an owner for an asset it holds,
     a clerk on the holder's behalf); the pledgee is told and answers."""
-    asset, pledge = _lock_asset_and_its_pledge(uow, command.asset_id)
+    asset, pledge = lock_asset_and_its_pledge(uow, command.asset_id)
     ensure_may_request_transfer(principal, asset)
     pledge = _check_requestable(asset, pledge)
-    to_ids = list(dict.fromkeys(command.to_party_ids))
-    _check_parties(uow, to_ids)
+    to_ids = receiving_parties(uow, command.to_party_ids)
     requests = repositories(uow).transfer_requests
     if (already := requests.awaiting(asset.id)) is not None:
         raise _already_awaiting(already.id)

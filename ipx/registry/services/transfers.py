@@ -10,6 +10,7 @@ held. An asset whose pledge is in disposal does not move by private transfer.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from decimal import Decimal
 
 from ipx.auth import Principal
@@ -42,10 +43,9 @@ def record_transfer(uow: UnitOfWork, principal: Principal, data: RecordTransfer)
     A pledged asset moves only with the pledgee's recorded consent, and the proceeds go to early
     repayment or escrow; a frozen asset does not move at all.
     """
-    asset, pledge = _lock_asset_and_its_pledge(uow, data.asset_id)
+    asset, pledge = lock_asset_and_its_pledge(uow, data.asset_id)
     kind = TransferKind(data.kind)
-    to_ids = list(dict.fromkeys(data.to_party_ids))
-    _check_parties(uow, to_ids)
+    to_ids = receiving_parties(uow, data.to_party_ids)
     _check_transfer(asset, pledge, data)
     transfer = _log_transfer(
         uow,
@@ -76,7 +76,7 @@ def _transfer_answer(
     }
 
 
-def _lock_asset_and_its_pledge(uow: UnitOfWork, asset_id: int) -> tuple[Asset, Pledge | None]:
+def lock_asset_and_its_pledge(uow: UnitOfWork, asset_id: int) -> tuple[Asset, Pledge | None]:
     """The asset and the pledge over it (if any), locked: the pledge before the asset, in the
     order every other pledge operation takes them (pledge, then its default record and
     assets), so a transfer running beside a disposal or a sale queues instead of deadlocking."""
@@ -271,9 +271,12 @@ def _emit_proceeds(
     )
 
 
-def _check_parties(uow: UnitOfWork, ids: list[int]) -> None:
+def receiving_parties(uow: UnitOfWork, party_ids: Iterable[int]) -> list[int]:
+    """The parties a transfer gives the right to, each once, in order; all must exist."""
+    ids = list(dict.fromkeys(party_ids))
     if not ids:
         raise ValidationFailed({"to_party_ids": ["At least one party receives the right."]})
     known = repositories(uow).parties.known(ids)
     if missing := [p for p in ids if p not in known]:
         raise ValidationFailed({"to_party_ids": [f"Unknown parties: {missing}."]})
+    return ids
