@@ -8,6 +8,7 @@ unless ``IPX_REQUIRE_POSTGRES=1`` (set by ``.ci/run``), which turns that into a 
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from dataclasses import dataclass
@@ -70,16 +71,7 @@ def _share_engines() -> None:
     """
     import ipx.db_ext
 
-    create = ipx.db_ext.create_db_engine
-    engines: dict[tuple, object] = {}
-
-    def shared_engine(url: str, **settings):
-        key = (url, tuple(sorted(settings.items())))
-        if key not in engines:
-            engines[key] = create(url, **settings)
-        return engines[key]
-
-    ipx.db_ext.create_db_engine = shared_engine
+    ipx.db_ext.create_db_engine = functools.cache(ipx.db_ext.create_db_engine)
 
 
 _share_engines()
@@ -175,13 +167,6 @@ def _empty_tables(engine) -> None:
         else:  # in process: a call per statement costs no round trip
             for statement in [*deletes, reset]:
                 conn.exec_driver_sql(statement)
-
-
-def _has_sqlite_sequence(conn) -> bool:
-    return (
-        conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
-        is not None
-    )
 
 
 @pytest.fixture

@@ -98,7 +98,6 @@ def row_counts(app) -> dict[str, int]:
 
     One statement of scalar subqueries, not a query per table: the property tests take it
     before and after every example."""
-
     from ipx.db_ext import database
 
     with database(app).sessions() as session:
