@@ -3,7 +3,7 @@
     python bench/_variant_app.py VARIANT serve --host 127.0.0.1 --port 8123 ...
 
 VARIANT is ``shipped`` (nothing patched: the same entry, so every variant starts alike),
-``no-map`` (``ipx.ledger.encumbrance_map.apply_appended``, the map update of every append,
+``no-map`` (``ipx.ledger.encumbrance_map.plan_appended``, the map update of every append,
 does nothing) or ``no-outbox`` (``ipx.uow.write_outbox``, the outbox rows of announced events,
 writes nothing). The patch is made in the gunicorn arbiter before it forks, so every worker
 has it. With ``IPX_BENCH_NO_DELIVERY=1`` (``write_path.py --no-delivery``) every variant also
@@ -34,7 +34,7 @@ def patch(variant: str) -> None:
         serve_worker = ipx.notify.worker.serve_worker
         ipx.notify.worker.serve_worker = lambda enabled: serve_worker(False)
     if variant == "no-map":
-        ipx.ledger.encumbrance_map.apply_appended = lambda *args, **kwargs: None
+        ipx.ledger.encumbrance_map.plan_appended = lambda *args, **kwargs: None
     elif variant == "no-outbox":
         ipx.uow.write_outbox = lambda *args, **kwargs: None
     elif variant != "shipped":

@@ -5,7 +5,7 @@
 In-process (Flask test client) on a scratch SQLite file, or ``--pg`` an empty PostgreSQL
 database, with a GENERATED map of ``--size`` pledged assets (``bench/encumbrance_map.py``'s
 loader): registrations (asset + application + register), alternating the map update on and
-off (``ipx.ledger.encumbrance_map.apply_appended`` a no-op), every SQL statement of the
+off (``ipx.ledger.encumbrance_map.plan_appended`` a no-op), every SQL statement of the
 three requests timed (SQLAlchemy cursor events). Prints, per mode, the wall time of one
 registration and the statements that take its time, grouped by verb and table.
 Timings are printed, never asserted.
@@ -92,13 +92,13 @@ def main() -> None:
     maps = ipx.ledger.encumbrance_map
     if engine.dialect.name != "postgresql":  # on PostgreSQL the cursor events see them
         maps._execute = statements.wrap(maps._execute)
-    original = statements.wrap(maps.apply_appended, "== the map update (apply_appended) ==")
+    original = statements.wrap(maps.plan_appended, "== the map update (plan_appended) ==")
     walls: dict[str, list[float]] = {"map on": [], "map off": []}
     spent: dict[str, dict[str, list[float]]] = {mode: defaultdict(list) for mode in walls}
     for n in range(2 * args.registrations + 2):
         mode = "map on" if (n // 2 + n) % 2 == 0 else "map off"
         off = lambda *a, **k: None  # noqa: E731
-        ipx.ledger.encumbrance_map.apply_appended = original if mode == "map on" else off
+        ipx.ledger.encumbrance_map.plan_appended = original if mode == "map on" else off
         statements.spent.clear()
         statements.active = True
         started = time.perf_counter()
@@ -110,7 +110,7 @@ def main() -> None:
             walls[mode].append(wall)
             for shape, times in statements.spent.items():
                 spent[mode][shape].append(sum(times))
-    ipx.ledger.encumbrance_map.apply_appended = original
+    ipx.ledger.encumbrance_map.plan_appended = original
     print(f"{engine.dialect.name}, map of {args.size:,} generated assets, in-process")
     for mode, times in walls.items():
         print(f"\n{mode}: registration median {1000 * statistics.median(times):.2f} ms")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BigInteger, Connection, LargeBinary, SmallInteger, Text, select
@@ -93,31 +94,36 @@ CROSS JOIN LATERAL (
 _PG_SELECT_KEYS = (
     "SELECT asset_id, key FROM encumbrance_map_assets WHERE asset_id = ANY(%(ids)s::bigint[])"
 )
-# PostgreSQL: all of an append's map writes in one statement and one round trip, the same
-# text every time (prepared once): nodes removed, nodes written, keys learnt, the roots row.
-_PG_WRITE = """
-WITH gone AS (
+# PostgreSQL: an append's map writes as common table expressions of the log's own write
+# statement (``ipx.ledger.log.PG_WRITE_WITH_MAP``), so they cost no round trip of their own:
+# nodes removed, nodes written, keys learnt, the roots row (when ``map_changed``).
+PG_WRITE_CTES = """
+map_gone AS (
     DELETE FROM encumbrance_map_nodes WHERE ctid = ANY(ARRAY(
         SELECT n.ctid
-        FROM unnest(%(gone_trees)s::smallint[], %(gone_paths)s::bytea[]) AS w(tree, path)
+        FROM unnest(%(map_gone_trees)s::smallint[], %(map_gone_paths)s::bytea[]) AS w(tree, path)
         CROSS JOIN LATERAL (
             SELECT ctid FROM encumbrance_map_nodes x
             WHERE x.tree = w.tree AND x.path = w.path LIMIT 1
         ) AS n
     ))
-), put AS (
+), map_put AS (
     INSERT INTO encumbrance_map_nodes (tree, path, hash, leaf_key, value)
-    SELECT * FROM unnest(%(trees)s::smallint[], %(paths)s::bytea[], %(hashes)s::bytea[],
-                         %(leaf_keys)s::bytea[], %(values)s::text[])
+    SELECT * FROM unnest(%(map_trees)s::smallint[], %(map_paths)s::bytea[],
+                         %(map_hashes)s::bytea[], %(map_leaf_keys)s::bytea[],
+                         %(map_values)s::text[])
     ON CONFLICT (tree, path) DO UPDATE SET
         hash = excluded.hash, leaf_key = excluded.leaf_key, value = excluded.value
-), learnt AS (
+), map_keys AS (
     INSERT INTO encumbrance_map_assets (asset_id, key)
-    SELECT * FROM unnest(%(asset_ids)s::bigint[], %(keys)s::bytea[])
-)
-INSERT INTO encumbrance_map_roots (tree_size, public_root, restricted_root)
-SELECT %(size)s, %(public)s, %(restricted)s WHERE %(changed)s
-"""
+    SELECT * FROM unnest(%(map_asset_ids)s::bigint[], %(map_keys)s::bytea[])
+), map_roots AS (
+    INSERT INTO encumbrance_map_roots (tree_size, public_root, restricted_root)
+    SELECT %(map_size)s, %(map_public)s, %(map_restricted)s WHERE %(map_changed)s
+)"""
+# The same writes on their own (``write``: ``apply`` outside an append). Data-modifying common
+# table expressions run once, to completion, whether or not the main query reads them.
+_PG_WRITE = f"WITH {PG_WRITE_CTES.strip()}\nSELECT 1"
 _SQLITE_UPSERT = (
     "INSERT INTO encumbrance_map_nodes (tree, path, hash, leaf_key, value) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (tree, path) DO UPDATE SET "
@@ -234,13 +240,15 @@ def fetch_keys(connection: Connection, asset_ids: Iterable[int]) -> dict[int, by
 
 class DatabaseStore:
     """One tree's nodes read from the session (prefetched by ``fetch``, else one at a time)
-    with the changes kept in memory until ``DatabaseReplay.flush`` writes them."""
+    with the changes kept in memory until ``DatabaseReplay.pending_write`` hands them on."""
 
     def __init__(self, session: Session, tree: int, connection: Connection | None = None) -> None:
         self.session, self.tree = session, tree
         self.connection = session.connection() if connection is None else connection
         self.read: dict[bytes, smt.Node | None] = {}
         self.changed: dict[bytes, smt.Node | None] = {}
+        #: Paths where a way ended in what was read (``end_of_way``): nothing stored below.
+        self.ends: set[bytes] = set()
 
     def fetch(self, paths: Iterable[bytes]) -> None:
         fetch_nodes([self], [p for p in paths if p not in self.changed])
@@ -249,8 +257,30 @@ class DatabaseStore:
         if path in self.changed:
             return self.changed[path]
         if path not in self.read:
-            self.fetch([path])
+            if self._below_an_end(path):
+                self.read[path] = None
+            else:
+                self.fetch([path])
         return self.read[path]
+
+    def end_of_way(self, key: bytes) -> None:
+        """Note where ``key``'s way ends in what was read: at an empty subtree or a leaf,
+        under which nothing is stored. An update that splits that leaf from ``key``, or from
+        another key of the same append, reads paths below it, known empty without asking."""
+        depth, node = 0, self.read.get(smt.path_of(key, 0), smt.EMPTY)
+        while isinstance(node, smt.Node) and node.key is None:
+            depth += 1
+            node = self.read.get(smt.path_of(key, depth), smt.EMPTY)
+        if node != smt.EMPTY:  # (EMPTY: a path not read, so nothing is known below it)
+            self.ends.add(smt.path_of(key, depth))
+
+    def _below_an_end(self, path: bytes) -> bool:
+        if not self.ends:
+            return False
+        bits = path[2:].ljust(smt.KEY_SIZE, b"\0")
+        return any(
+            smt.path_of(bits, depth) in self.ends for depth in range(int.from_bytes(path[:2]))
+        )
 
     def set(self, path: bytes, node: smt.Node | None) -> None:
         self.changed[path] = node
@@ -285,7 +315,7 @@ class DatabaseReplay(Replay):
         )
         self.session, self.connection = session, connection
         self.new_keys: dict[int, bytes] = {}
-        #: Assets looked up and not in the map (only ``flush`` adds keys, at the end).
+        #: Assets looked up and not in the map (only ``pending_write`` adds keys, at the end).
         self.unknown: set[int] = set()
 
     def asset_key(self, asset_id: int) -> bytes | None:
@@ -311,9 +341,9 @@ class DatabaseReplay(Replay):
             stores[tree] = store
         return stores
 
-    def flush(self, new_size: int | None = None) -> None:
-        """Write the changed nodes and the keys learnt, and with ``new_size`` the roots row
-        of the log with that many entries (on PostgreSQL in one statement)."""
+    def pending_write(self, new_size: int | None = None) -> MapWrite:
+        """The changed nodes and the keys learnt, and with ``new_size`` the roots row of the
+        log with that many entries, as one write; the stores count them as written."""
         stores = self.database_stores()
         gone: list[tuple[int, bytes]] = []
         put: list[tuple[int, bytes, bytes, bytes | None, str | None]] = []
@@ -321,54 +351,75 @@ class DatabaseReplay(Replay):
             deletes, upserts = store.pending()
             gone += [(tree, path) for path in deletes]
             put += [(tree, path, node.hash, node.key, _text(node.value)) for path, node in upserts]
-        roots = self.roots() if new_size is not None else (smt.EMPTY, smt.EMPTY)
-        if _is_postgresql(self.connection):
-            if gone or put or self.new_keys or new_size is not None:
-                _execute(
-                    self.connection,
-                    _PG_WRITE,
-                    {
-                        "gone_trees": [tree for tree, _ in gone],
-                        "gone_paths": [path for _, path in gone],
-                        "trees": [row[0] for row in put],
-                        "paths": [row[1] for row in put],
-                        "hashes": [row[2] for row in put],
-                        "leaf_keys": [row[3] for row in put],
-                        "values": [row[4] for row in put],
-                        "asset_ids": list(self.new_keys),
-                        "keys": list(self.new_keys.values()),
-                        "size": new_size or 0,
-                        "public": roots[0],
-                        "restricted": roots[1],
-                        "changed": new_size is not None,
-                    },
-                )
-        else:
-            if gone:
-                _execute(self.connection, _SQLITE_DELETE, gone, many=True)
-            if put:
-                _execute(self.connection, _SQLITE_UPSERT, put, many=True)
-            if self.new_keys:
-                keys = list(self.new_keys.items())
-                _execute(self.connection, _SQLITE_KEYS, keys, many=True)
-            if new_size is not None:
-                _execute(self.connection, _SQLITE_ROOTS, (new_size, *roots))
-        for store in stores.values():
             store.settle()
+        roots = self.roots() if new_size is not None else None
+        pending = MapWrite(gone, put, self.new_keys, new_size, roots)
         self.new_keys = {}
+        return pending
+
+
+@dataclass(frozen=True)
+class MapWrite:
+    """What an append writes to the map: node paths removed ``(tree, path)``, nodes written
+    ``(tree, path, hash, leaf key, value)``, asset keys learnt, and the roots row of the log's
+    new size (``size`` None: the roots did not change, no row)."""
+
+    gone: list[tuple[int, bytes]]
+    put: list[tuple[int, bytes, bytes, bytes | None, str | None]]
+    keys: dict[int, bytes]
+    size: int | None
+    roots: tuple[bytes, bytes] | None
+
+    def pg_params(self) -> dict[str, Any]:
+        """``PG_WRITE_CTES``' parameters, as column arrays."""
+        public, restricted = self.roots or (smt.EMPTY, smt.EMPTY)
+        return {
+            "map_gone_trees": [tree for tree, _ in self.gone],
+            "map_gone_paths": [path for _, path in self.gone],
+            "map_trees": [row[0] for row in self.put],
+            "map_paths": [row[1] for row in self.put],
+            "map_hashes": [row[2] for row in self.put],
+            "map_leaf_keys": [row[3] for row in self.put],
+            "map_values": [row[4] for row in self.put],
+            "map_asset_ids": list(self.keys),
+            "map_keys": list(self.keys.values()),
+            "map_size": self.size or 0,
+            "map_public": public,
+            "map_restricted": restricted,
+            "map_changed": self.size is not None,
+        }
+
+
+def write(connection: Connection, pending: MapWrite) -> None:
+    """Run ``pending`` on its own: one statement on PostgreSQL, one per kind of row on SQLite
+    (an append on PostgreSQL folds it into the log's write instead)."""
+    if _is_postgresql(connection):
+        _execute(connection, _PG_WRITE, pending.pg_params())
+        return
+    if pending.gone:
+        _execute(connection, _SQLITE_DELETE, pending.gone, many=True)
+    if pending.put:
+        _execute(connection, _SQLITE_UPSERT, pending.put, many=True)
+    if pending.keys:
+        _execute(connection, _SQLITE_KEYS, list(pending.keys.items()), many=True)
+    if pending.size is not None and pending.roots is not None:
+        _execute(connection, _SQLITE_ROOTS, (pending.size, *pending.roots))
 
 
 def _text(value: bytes | None) -> str | None:
     return None if value is None else value.decode("utf-8")
 
 
-def apply_appended(session: Session, events: list, records: list[str], new_size: int) -> None:
-    """Apply the events of one append (``ipx.ledger.events.Event`` objects and their sealed
-    records; the log now has ``new_size`` entries) to the map, in the caller's transaction,
-    under the log's head lock (``ipx.ledger.log.append``)."""
+def plan_appended(
+    session: Session, events: list, records: list[str], new_size: int
+) -> MapWrite | None:
+    """What the events of one append (``ipx.ledger.events.Event`` objects and their sealed
+    records; the log will have ``new_size`` entries) write to the map, read and worked out in
+    the caller's transaction under the log's head lock (``ipx.ledger.log.append``, which runs
+    the write with its own). None: the events leave the map as it is."""
     if not any(event.type in MAP_EVENT_TYPES for event in events):
-        return  # most appends: nothing to read or write
-    apply(
+        return None  # most appends: nothing to read or write
+    return plan(
         session,
         [
             MapEvent(event.type, event.refs, event.data, event.private, record)
@@ -379,22 +430,30 @@ def apply_appended(session: Session, events: list, records: list[str], new_size:
     )
 
 
-def apply(session: Session, events: list[MapEvent], new_size: int) -> None:
-    """Apply ``events`` to the map; the log has ``new_size`` entries with them.
+def plan(session: Session, events: list[MapEvent], new_size: int) -> MapWrite | None:
+    """The map's write for ``events``; the log has ``new_size`` entries with them.
 
-    At most three statements: the keys of the assets the events change (one query), the
-    nodes on and beside those keys' ways in the trees they change, with both roots (one
-    query), and the writes (one statement on PostgreSQL; on SQLite one per kind of row)."""
+    One query on PostgreSQL (the keys of the assets the events change, the nodes on and
+    beside those keys' ways in the trees they change, both roots), two on SQLite. An
+    ``asset.registered`` only learns its key and reads nothing."""
     planned = [(event, *changes(event)) for event in events if event.type in MAP_EVENT_TYPES]
     if not any(registered or updates for _, registered, updates in planned):
-        return  # e.g. an asset.changed that leaves invalidation proceedings as they were
-    connection = session.connection()
-    replay = DatabaseReplay(session, connection)
+        return None  # e.g. an asset.changed that leaves invalidation proceedings as they were
+    replay = DatabaseReplay(session, session.connection())
     _prefetch(replay, planned)
     changed = False
     for event, _, _ in planned:
         changed = replay.apply(event) or changed
-    replay.flush(new_size if changed else None)
+    pending = replay.pending_write(new_size if changed else None)
+    return pending if changed or pending.keys else None
+
+
+def apply(session: Session, events: list[MapEvent], new_size: int) -> None:
+    """Apply ``events`` to the map and write it, in the caller's transaction (``plan``, then
+    ``write``): the map on its own, as ``bench/encumbrance_map.py`` times it."""
+    pending = plan(session, events, new_size)
+    if pending is not None:
+        write(session.connection(), pending)
 
 
 #: How deep a prefetch reads on a key's way (a tree of n random keys is about log2 n deep;
@@ -430,13 +489,31 @@ def _prefetch(replay: DatabaseReplay, planned: list[tuple[MapEvent, list, list]]
     fetch_pairs(replay.connection, replay.database_stores(), wanted)
 
 
-# The keys of ``ids`` and, in the same round trip, the nodes on and beside the way of each
-# (tree, key) wanted (``smt.paths_for`` to PREFETCH_DEPTH, computed here from the keys the first
-# part finds), with both roots. Each node row names the path it was asked for, found or not
-# (hash NULL): the store records exactly what the database holds at the paths it returns, so
-# the paths computed here only decide what is read at once, never what is read.
+def _pg_path(key: str, depth: str) -> str:
+    """SQL for ``smt.path_of(key, depth)``: two bytes of depth, the key's first bits packed."""
+    return (
+        f"int2send(({depth})::smallint) || substring({key} FROM 1 FOR ({depth}) / 8)"
+        f" || CASE WHEN mod({depth}, 8) = 0 THEN ''::bytea ELSE set_byte(decode('00', 'hex'), 0,"
+        f" get_byte({key}, ({depth}) / 8) & ((65280 >> mod({depth}, 8)) & 255)) END"
+    )
+
+
+def _pg_flip(key: str, index: str) -> str:
+    """SQL for ``smt.flip(key, index)``."""
+    byte = f"({index}) / 8"
+    return f"set_byte({key}, {byte}, get_byte({key}, {byte}) # (128 >> mod({index}, 8)))"
+
+
+_PG_NODE = "SELECT * FROM encumbrance_map_nodes x WHERE x.tree = {tree} AND x.path = {path} LIMIT 1"
+_PG_ROOT = _PG_NODE.format(tree="w.tree", path="decode('0000', 'hex')")
+
+# The keys of ``ids`` and, in the same round trip, what an update of each (tree, key) wanted
+# reads: the nodes on its way down from the root (a recursive walk that stops where the way
+# ends, at an empty subtree or a leaf: about log2 n steps in a tree of n keys) and the sibling
+# beside each step, with both roots for the roots row. Every node row names the path read,
+# found or not (hash NULL), so the stores record exactly what the database holds there.
 _PG_PREFETCH = f"""
-WITH stored AS (
+WITH RECURSIVE stored AS (
     SELECT asset_id, key FROM encumbrance_map_assets WHERE asset_id = ANY(%(ids)s::bigint[])
 ), wanted AS (
     SELECT w.tree, s.key
@@ -444,25 +521,27 @@ WITH stored AS (
     JOIN stored s ON s.asset_id = w.asset_id
     UNION
     SELECT * FROM unnest(%(key_trees)s::smallint[], %(keys)s::bytea[])
-), ways AS (  -- (tree, key, depth): the key's way, and its siblings as the flipped key's way
-    SELECT w.tree, w.key, d FROM wanted w, generate_series(0, {PREFETCH_DEPTH}) AS d
-    UNION
-    SELECT w.tree, set_byte(w.key, d / 8, get_byte(w.key, d / 8) # (128 >> mod(d, 8))), d + 1
-    FROM wanted w, generate_series(0, {PREFETCH_DEPTH - 1}) AS d
-), paths AS (  -- smt.path_of: two bytes of depth, the key's first ``depth`` bits packed
-    SELECT tree, int2send(d::smallint) || substring(key FROM 1 FOR d / 8)
-        || CASE WHEN mod(d, 8) = 0 THEN ''::bytea ELSE set_byte(decode('00', 'hex'), 0,
-            get_byte(key, d / 8) & ((65280 >> mod(d, 8)) & 255)) END AS path
-    FROM ways
+), walk AS (  -- (tree, key, depth, the path there and its node) while the node is interior
+    SELECT w.tree, w.key, 0 AS d, n.path, n.hash, n.leaf_key, n.value
+    FROM wanted w CROSS JOIN LATERAL ({_PG_ROOT}) AS n
+    UNION ALL
+    SELECT w.tree, w.key, w.d + 1, p.path, n.hash, n.leaf_key, n.value
+    FROM walk w
+    CROSS JOIN LATERAL (SELECT {_pg_path("w.key", "w.d + 1")} AS path) AS p
+    LEFT JOIN LATERAL ({_PG_NODE.format(tree="w.tree", path="p.path")}) AS n ON true
+    WHERE w.hash IS NOT NULL AND w.leaf_key IS NULL AND w.d < {smt.DEPTH}
+), beside AS (  -- the sibling of each interior node's child on the way
+    SELECT w.tree, {_pg_path(_pg_flip("w.key", "w.d"), "w.d + 1")} AS path
+    FROM walk w WHERE w.hash IS NOT NULL AND w.leaf_key IS NULL
     UNION
     SELECT tree, decode('0000', 'hex') FROM (VALUES (0), (1)) AS r(tree)
 )
 SELECT asset_id, NULL::smallint, NULL::bytea, key, NULL::bytea, NULL::text FROM stored
 UNION ALL
-SELECT NULL, p.tree, p.path, n.hash, n.leaf_key, n.value
-FROM paths p LEFT JOIN LATERAL (
-    SELECT * FROM encumbrance_map_nodes x WHERE x.tree = p.tree AND x.path = p.path LIMIT 1
-) AS n ON true
+SELECT NULL, tree, path, hash, leaf_key, value FROM walk
+UNION ALL
+SELECT NULL, b.tree, b.path, n.hash, n.leaf_key, n.value
+FROM beside b LEFT JOIN LATERAL ({_PG_NODE.format(tree="b.tree", path="b.path")}) AS n ON true
 """
 
 
@@ -498,6 +577,8 @@ def _prefetch_postgresql(
             )
     replay.keys.update(found)
     replay.unknown.update(set(lookups) - found.keys())
+    for tree, key in by_key + [(tree, found[a]) for tree, a in by_id if a in found]:
+        stores[tree].end_of_way(key)
 
 
 def roots_at(session: Session, tree_size: int) -> tuple[bytes, bytes]:

@@ -6,18 +6,20 @@ gaps nor duplicates. The append itself is two statements under that lock: the lo
 the head, which also carries the Merkle frontier (the complete subtrees the next leaves build
 on), and one write of the entries, the subtree nodes they complete, their record refs and the
 new head (on PostgreSQL a single statement; SQLite, in process and with one writer, runs them
-as separate inserts). A unit of work may take the lock a little earlier, with ``lock_head``,
-to do work that must happen in commit order (``UnitOfWork.when_sequenced``). Nothing is cached
-between transactions: the head read under the lock is the only state an append depends on, so
-it is always the committed one.
+as separate inserts). An append that changes the map of encumbrances adds one read of the map
+(``encumbrance_map.plan_appended``); its writes ride in the same write. A unit of work may take
+the lock a little earlier, with ``lock_head``, to do work that must happen in commit order
+(``UnitOfWork.when_sequenced``). Nothing is cached between transactions: the head read under
+the lock is the only state an append depends on, so it is always the committed one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ipx.ledger import disclosure, encumbrance_map, merkle
@@ -37,9 +39,10 @@ _UPDATE_HEAD = (
     .values(size=bindparam("size"), last_time=bindparam("last_time"), frontier=bindparam("fr"))
 )
 # PostgreSQL: the whole write in one statement and one round trip, the same text every time
-# (so psycopg prepares it once), whatever the number of entries, nodes and refs.
-PG_WRITE = f"""
-WITH entries AS (
+# (so psycopg prepares it once), whatever the number of entries, nodes and refs; with the
+# map's writes (``encumbrance_map.PG_WRITE_CTES``) when the append changes the map.
+_PG_LOG_CTES = """
+entries AS (
     INSERT INTO ledger_entries (seq, time, type, leaf, leaf_hash, details)
     SELECT e.seq, %(time)s, e.type, e.leaf, e.leaf_hash, e.details
     FROM unnest(%(seqs)s::bigint[], %(types)s::text[], %(leaves)s::text[],
@@ -50,10 +53,22 @@ WITH entries AS (
 ), refs AS (
     INSERT INTO ledger_refs (seq, kind, ref_id)
     SELECT * FROM unnest(%(ref_seqs)s::bigint[], %(ref_kinds)s::text[], %(ref_ids)s::bigint[])
-)
+)"""
+_PG_HEAD_UPDATE = f"""
 UPDATE ledger_head SET size = %(size)s, last_time = %(time)s, frontier = %(frontier)s
 WHERE id = {HEAD_ID}
 """
+PG_WRITE = f"WITH {_PG_LOG_CTES.strip()}{_PG_HEAD_UPDATE}"
+PG_WRITE_WITH_MAP = f"WITH {_PG_LOG_CTES.strip()},{encumbrance_map.PG_WRITE_CTES}{_PG_HEAD_UPDATE}"
+
+
+# PostgreSQL, in the same round trip as the lock: what this transaction runs from here on (the
+# log's write, the map's read, the outbox rows) runs on generic plans once psycopg has prepared
+# it. These statements take arrays, whose lengths make the planner keep re-planning each call
+# (custom plans); every one of them reads and writes by primary key, so the generic plan is the
+# same plan without the ~0.3 ms of planning per statement. ``set_config(..., true)`` lasts to the
+# end of the transaction only: nothing else the service runs is planned differently.
+_GENERIC_PLANS = func.set_config("plan_cache_mode", "force_generic_plan", True).label("plans")
 
 
 @dataclass
@@ -105,11 +120,20 @@ def append(
         refs.extend((seq, kind, ref_id) for kind, ref_id in _flatten_refs(event.refs))
     new_size = size + len(events)
     frontier = b"".join(nodes[key] for key in frontier_keys(new_size))
+    # The map of encumbrances changes with the log, under the same lock, in this transaction,
+    # written by the same statement on PostgreSQL.
+    map_write = encumbrance_map.plan_appended(session, events, [e[4] for e in entries], new_size)
     connection = session.connection()
-    write = _write_postgresql if connection.dialect.name == "postgresql" else _write_core
-    write(connection, time, entries, new_nodes, refs, new_size, frontier)
-    # The map of encumbrances changes with the log, under the same lock, in this transaction.
-    encumbrance_map.apply_appended(session, events, [e[4] for e in entries], new_size)
+    if connection.dialect.name == "postgresql":
+        params = pg_write_params(time, entries, new_nodes, refs, new_size, frontier)
+        if map_write is None:
+            connection.exec_driver_sql(PG_WRITE, params)
+        else:
+            connection.exec_driver_sql(PG_WRITE_WITH_MAP, params | map_write.pg_params())
+    else:
+        _write_core(connection, time, entries, new_nodes, refs, new_size, frontier)
+        if map_write is not None:
+            encumbrance_map.write(connection, map_write)
     return list(range(size, new_size))
 
 
@@ -117,10 +141,11 @@ def lock_head(session: Session) -> Head:
     """Lock the head row until the transaction ends: from here on this transaction holds its
     place in the log's order, and so everything done under the lock is serialised with every
     other writer (``UnitOfWork.when_sequenced`` relies on this)."""
+    columns: list[Any] = [LedgerHead.size, LedgerHead.last_time, LedgerHead.frontier]
+    if session.connection().dialect.name == "postgresql":
+        columns.append(_GENERIC_PLANS)
     row = session.execute(
-        select(LedgerHead.size, LedgerHead.last_time, LedgerHead.frontier)
-        .where(LedgerHead.id == HEAD_ID)
-        .with_for_update()
+        select(*columns).where(LedgerHead.id == HEAD_ID).with_for_update()
     ).first()
     if row is None:  # a database created without migration 0002's head row
         session.add(LedgerHead(id=HEAD_ID, size=0))
@@ -133,12 +158,6 @@ def lock_head(session: Session) -> Head:
     else:  # no frontier yet (a log from before migration 0006): read it from the nodes once
         nodes = fetch_nodes(session, keys)
     return Head(row.size, row.last_time, nodes)
-
-
-def _write_postgresql(connection: Connection, time, entries, nodes, refs, size, frontier) -> None:
-    connection.exec_driver_sql(
-        PG_WRITE, pg_write_params(time, entries, nodes, refs, size, frontier)
-    )
 
 
 def pg_write_params(time, entries, nodes, refs, size: int, frontier: bytes) -> dict:
