@@ -1,7 +1,10 @@
 """Forms of the actions on records: the clerk's decisions on an application, changes to a
-pledge, court freezes, and asking for a valuation (Flask-WTF, each with its CSRF token)."""
+pledge, court freezes, transfers and the requests for the pledgee's consent to one, and asking
+for a valuation (Flask-WTF, each with its CSRF token)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -105,6 +108,52 @@ class TransferForm(FlaskForm):
         _l("Proceeds received (optional)"), places=2, validators=[Optional(), money]
     )
     submit = SubmitField(_l("Record the transfer"))
+
+
+class TransferRequestForm(FlaskForm):
+    """The ask to transfer a pledged asset (its holder, or a clerk on the holder's behalf):
+    ``TransferForm``'s kind and receiving parties; the pledgee answers the rest."""
+
+    kind = SelectField(_l("Kind of transfer"), choices=choices_of(TRANSFER_KIND))
+    to_party_ids = IdsField(
+        _l("To (party ids, separated by commas)"), validators=[DataRequired(REQUIRED)]
+    )
+    submit = SubmitField(_l("Ask to transfer"))
+
+
+class ConsentForm(FlaskForm):
+    """The pledgee's consent: where the proceeds go (Art. 444), and how much came in."""
+
+    proceeds = SelectField(
+        _l("Proceeds of a pledged asset go to"),
+        choices=choices_of({k: v for k, v in PROCEEDS.items() if k}),
+        validators=[DataRequired(REQUIRED)],
+    )
+    proceeds_amount = DecimalField(
+        _l("Proceeds received (optional)"),
+        places=2,
+        validators=[
+            Optional(),
+            money,
+            NumberRange(min=Decimal("0.01"), message=_l("The amount must be greater than zero.")),
+        ],
+    )
+    submit = SubmitField(_l("Consent to the transfer"))
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why the pledgee declines"),
+        validators=[DataRequired(REQUIRED), Length(max=2000), no_nul],
+    )
+    submit = SubmitField(_l("Decline the transfer"))
+
+
+class WithdrawRequestForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why it is withdrawn (optional)"), validators=[Optional(), Length(max=2000), no_nul]
+    )
+    submit = SubmitField(_l("Withdraw the request"))
 
 
 class BidForm(FlaskForm):

@@ -42,6 +42,14 @@ CONFLICT_MESSAGES = {
     "pledgee-consent-required": _l(
         "The asset is pledged: a transfer or licence needs the pledgee's recorded consent."
     ),
+    "transfer-request-pending": _l(
+        "A transfer of this asset is already awaiting the pledgee's consent."
+    ),
+    "not-pledged": _l("The asset is not pledged: record the transfer directly."),
+    "pledge-ended": _l("The pledge no longer encumbers the asset: withdraw this request."),
+    "holders-changed": _l(
+        "The asset's holders changed since the request was made: withdraw it and ask again."
+    ),
 }
 #: Command types by name, for templates asking whether to show an action.
 COMMANDS: dict[str, type] = {

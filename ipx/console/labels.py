@@ -39,6 +39,12 @@ TRANSFER_KIND = {
     "assignment": _l("Assignment (the holders change)"),
     "licence": _l("Licence"),
 }
+TRANSFER_REQUEST_STATUS = {
+    "awaiting_consent": _l("Awaiting the pledgee's consent"),
+    "completed": _l("Consented: transfer recorded"),
+    "declined": _l("Declined by the pledgee"),
+    "withdrawn": _l("Withdrawn"),
+}
 PROCEEDS = {
     "": _l("Not pledged: no proceeds"),
     "early_repayment": _l("Early repayment of the secured debt"),
@@ -121,6 +127,9 @@ LABELS = {
     "disposal_method": DISPOSAL_METHOD,
     "withdrawal_reason": WITHDRAWAL_REASON,
     "distribution_line": DISTRIBUTION_LINE,
+    "transfer_kind": TRANSFER_KIND,
+    "transfer_request_status": TRANSFER_REQUEST_STATUS,
+    "proceeds": PROCEEDS,
     "role": ROLE,
     "closing_reason": CLOSING_REASON,
     "event_type": EVENT_TYPE,

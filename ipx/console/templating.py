@@ -27,6 +27,11 @@ NAVIGATION = (
     ),
     (_l("Pledges"), "reader", ("console.pledge_list", "console.pledge_page")),
     (
+        _l("Transfer requests"),
+        "reader",
+        ("console.transfer_request_list", "console.transfer_request_page"),
+    ),
+    (
         _l("Disposals"),
         "reader",
         (

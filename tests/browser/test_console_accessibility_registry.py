@@ -36,6 +36,8 @@ def test_no_registry_page_type_has_a_serious_accessibility_violation(
         },
         headers=keys.header("bank", bank),
     ).get_json()
+    asked = {"asset_id": asset["id"], "kind": "licence", "to_party_ids": [bank]}
+    transfer_request = registry.post("/transfer-requests", asked)
     scene = Scene(client, registry, keys)
     scene.default()
     open_disposal = scene.open()
@@ -52,6 +54,8 @@ def test_no_registry_page_type_has_a_serious_accessibility_violation(
         "pledge with actions": f"/console/pledges/{pledge['id']}",
         "valuations": "/console/valuations",
         "valuation": f"/console/valuations/{valuation['id']}",
+        "transfer requests": "/console/transfer-requests",
+        "transfer request with its answers": f"/console/transfer-requests/{transfer_request['id']}",
     }
     page.goto(f"{live_server}/console/login?lang={language}")
     log_in(page, live_server, console_user(app, "clerk"))

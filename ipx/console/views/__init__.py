@@ -27,6 +27,7 @@ def console_blueprint() -> Blueprint:
         public,
         support,
         transactions,
+        transfer_requests,
         valuations,
     )
 
@@ -45,6 +46,7 @@ def console_blueprint() -> Blueprint:
         assets,
         applications,
         pledges,
+        transfer_requests,
         defaults,
         disposals,
         transactions,

@@ -1,5 +1,6 @@
 """Assets: the list (with a cursor and a CSV export), registering one, each asset's page,
-and recording or lifting a court freeze (clerks)."""
+recording or lifting a court freeze (clerks), and asking to transfer a pledged asset (its
+holder, or a clerk on the holder's behalf), which awaits the pledgee's consent."""
 
 from __future__ import annotations
 
@@ -7,17 +8,26 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ipx.auth import Role
-from ipx.console import actions, reads
-from ipx.console.action_forms import FreezeForm, LiftForm, TransferForm
+from ipx.console import actions, reads, transfer_request_reads
+from ipx.console.action_forms import FreezeForm, LiftForm, TransferForm, TransferRequestForm
 from ipx.console.csv_export import csv_response
 from ipx.console.form_once import once
 from ipx.console.labels import label
 from ipx.console.registry_forms import AssetForm
-from ipx.console.session import login_required
-from ipx.registry.commands import CreateAsset, FreezeAsset, LiftFreeze, RecordTransfer
+from ipx.console.session import console_principal, login_required
+from ipx.registry.commands import (
+    CreateAsset,
+    FreezeAsset,
+    LiftFreeze,
+    RecordTransfer,
+    RequestTransfer,
+)
+from ipx.registry.model import PledgeStatus
 
 READERS = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
 CSV_HEADER = ("id", "kind", "number", "title", "status", "expiry_date", "frozen", "holder_ids")
+#: A pledge whose asset's transfer waits for the pledgee's consent (in disposal: it is sold).
+ASKABLE = {PledgeStatus.REGISTERED, PledgeStatus.DEFAULTED}
 
 
 def register(blp: Blueprint) -> None:
@@ -29,6 +39,9 @@ def register(blp: Blueprint) -> None:
         "/assets/<int:asset_id>/freezes/<int:freeze_id>/lift", view_func=lift, methods=["POST"]
     )
     blp.add_url_rule("/assets/<int:asset_id>/transfers", view_func=transfer, methods=["POST"])
+    blp.add_url_rule(
+        "/assets/<int:asset_id>/transfer-requests", view_func=ask_transfer, methods=["POST"]
+    )
 
 
 @login_required(*READERS)
@@ -77,17 +90,51 @@ def _create_command(form: AssetForm) -> CreateAsset:
 @login_required(*READERS)
 def asset_page(asset_id: int, given: dict | None = None, problems=(), status: int = 200):
     """One asset: its facts, holders, freezes, pledges on it and its history from the ledger,
-    and the clerk's forms (a court freeze, a transfer)."""
-    page = reads.read(reads.asset_page, asset_id)
+    the request awaiting the pledgee's consent (if any), and the forms the user may send (a
+    clerk's court freeze or transfer; a holder's ask to transfer)."""
+    page = reads.read(transfer_request_reads.asset_page, asset_id)
     forms = {
         "freeze": FreezeForm(formdata=None, prefix="freeze"),
         "transfer": TransferForm(formdata=None, prefix="transfer"),
+        "ask": TransferRequestForm(formdata=None, prefix="ask"),
         "lift": LiftForm(formdata=None),
         **(given or {}),
     }
     return render_template(
-        "console/asset.html", forms=forms, problems=list(problems), **page
+        "console/asset.html",
+        forms=forms,
+        problems=list(problems),
+        may_ask=_may_ask(page),
+        **page,
     ), status
+
+
+def _may_ask(page: dict) -> bool:
+    """Whether to show the ask to transfer: a pledged asset that is not frozen and has no
+    request awaiting consent yet, to its holder or a clerk (the use case checks it all again)."""
+    asset, principal = page["asset"], console_principal()
+    if principal is None or asset.frozen or page["open_request"] is not None:
+        return False
+    if not any(p.status in ASKABLE for p in page["pledges"]):
+        return False
+    holder = principal.sees_all() or principal.party_id in asset.holder_ids
+    return holder and actions.may("RequestTransfer")
+
+
+@login_required(Role.OWNER, Role.CLERK)
+@once
+def ask_transfer(asset_id: int):
+    """Ask for a pledged asset's transfer or licence; the pledgee is told and answers on the
+    request's page."""
+    form = TransferRequestForm(prefix="ask")
+    if not form.validate_on_submit():
+        return asset_page(asset_id, {"ask": form}, status=422)
+    command = RequestTransfer(asset_id, form.kind.data, form.to_party_ids.ids or [])
+    outcome = actions.attempt(command, form)
+    if not outcome.ok:
+        return asset_page(asset_id, {"ask": form}, outcome.problems, status=422)
+    flash(_("The transfer is asked for: it awaits the pledgee's consent."))
+    return redirect(url_for("console.transfer_request_page", request_id=outcome.result["id"]))
 
 
 @login_required(Role.CLERK)
