@@ -9,14 +9,16 @@ make every honest record look tampered with (or every old checkpoint unverifiabl
 to put the file back (``ipx restore``, or a copy), never to make a new one.
 
 Files are written whole (a private temporary file, then linked or renamed into place) with
-owner-only permissions.
+owner-only permissions, by ``ipx.atomic_files``: ``write_new_secret`` never overwrites a key
+(processes starting together never read a half-written one; the one that loses the race gets
+``FileExistsError`` and reads the winner's), ``replace_secret`` replaces one atomically
+(rotation, a forced restore).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +34,8 @@ from cryptography.hazmat.primitives.serialization import (
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
+from ipx.atomic_files import replace_file as replace_secret
+from ipx.atomic_files import write_new_file as write_new_secret
 from ipx.errors import ServiceUnavailable
 from ipx.ledger.disclosure import derive_blinding_key
 
@@ -63,59 +67,13 @@ def _missing(what: str, path: Path, setting: str, holds: str) -> MissingInstance
     )
 
 
-def _write_secret(path: Path, data: bytes) -> None:
-    """Write the file whole or not at all: the secret goes to a private temporary file first,
-    which is then linked into place. Processes starting together (gunicorn workers, parallel
-    tests) never read a half-written key; the one that loses the race gets FileExistsError
-    and reads the winner's."""
-    temporary = _private_temporary(path, data)
-    try:
-        os.link(temporary, path)  # fails if the file exists: never overwrites a key
-    finally:
-        temporary.unlink()
-
-
-def replace_secret(path: str | Path, data: bytes) -> None:
-    """Replace the file's content atomically (rotation, a forced restore): readers see the old
-    file or the new one, never a mix."""
-    path = Path(path)
-    os.replace(_private_temporary(path, data), path)
-    _sync_directory(path.parent)
-
-
-def write_new_secret(path: str | Path, data: bytes) -> None:
-    """Write a key file that must not exist yet (``FileExistsError`` otherwise)."""
-    _write_secret(Path(path), data)
-    _sync_directory(Path(path).parent)
-
-
-def _private_temporary(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return temporary
-
-
-def _sync_directory(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # not every file system lets a directory be opened
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def load_or_create_secret(path: str | Path, nbytes: int = 32) -> bytes:
     """Read a raw random secret, creating it if the file does not exist (the console's session
     key: a new one only logs everyone out)."""
     path = Path(path)
     if not path.exists():
         with contextlib.suppress(FileExistsError):  # another worker created it first
-            _write_secret(path, secrets.token_bytes(nbytes))
+            write_new_secret(path, secrets.token_bytes(nbytes))
     return path.read_bytes()
 
 
@@ -179,7 +137,7 @@ def load_or_create_signing_key(path: str | Path) -> Ed25519PrivateKey:
     path = Path(path)
     if not path.exists():
         with contextlib.suppress(FileExistsError):
-            _write_secret(path, generate_signing_key())
+            write_new_secret(path, generate_signing_key())
     return load_signing_key(path)
 
 

@@ -17,6 +17,22 @@ from ipx.ledger import note
 NO_SIGNATURE = "note has no signature by"
 
 
+def raw_public_key(text: str) -> tuple[bytes, str | None]:
+    """A trusted key as an operator gives it: base64 of the 32 raw bytes (no key name), or Go's
+    verifier key ``<name>+<id>+<key>`` (its name then bound). Raises ``note.InvalidKey``.
+
+    The offline verifier's ``--public-key`` and the witness's ``--log`` read keys this way."""
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raw = b""
+    if len(raw) == 32:
+        return raw, None
+    # A verifier key is at least 55 characters, so it never decodes to 32 bytes above.
+    name, key = note.parse_verifier_key(text)
+    return key.public_bytes_raw(), name
+
+
 def open_checkpoint(
     note_text: str | bytes, key_name: str | None, public_keys: bytes | Iterable[bytes]
 ) -> tuple[note.Checkpoint, bytes]:

@@ -12,7 +12,7 @@ digests (``ipx.ledger.disclosure``). A caller ``may_open`` admits also gets the 
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 
 from ipx.auth import PARTY_BOUND_ROLES, Principal, Role, current_principal, require
@@ -39,6 +39,9 @@ from ipx.ledger.schemas import (
 )
 from ipx.ledger.signing import app_signer, current_checkpoint, published_keys
 from ipx.web.api import API_PREFIX, Blueprint
+
+#: The latest checkpoint's ``Cache-Control``: it changes, so a few seconds (C2SP tlog-tiles).
+CHECKPOINT_MAX_AGE = "public, max-age=5"
 
 blp = Blueprint(
     "ledger",
@@ -92,8 +95,24 @@ class LatestCheckpoint(MethodView):
         """The latest signed checkpoint, or the one of ``tree_size`` entries."""
         with database().read_sessions() as session:
             if "tree_size" not in query:
-                return _checkpoint_out(held_checkpoint(session))
-            return _checkpoint_out(proofs.signed_size(session, query["tree_size"]))
+                checkpoint = held_checkpoint(session)
+            else:
+                checkpoint = proofs.signed_size(session, query["tree_size"])
+        # Cacheable for a few seconds only: the latest changes (C2SP tlog-tiles). Asked for
+        # text/plain (a tlog-tiles client's <prefix>/checkpoint), the signed note alone, with
+        # its witnesses' cosignatures as the JSON's note carries them. One URL, two bodies:
+        # a shared cache must key on Accept.
+        cache = {"Cache-Control": CHECKPOINT_MAX_AGE, "Vary": "Accept"}
+        if wants_note():
+            return Response(checkpoint.note, mimetype="text/plain", headers=cache)
+        return _checkpoint_out(checkpoint), 200, cache
+
+
+def wants_note() -> bool:
+    """Whether the request prefers the signed note (``text/plain``) over JSON."""
+    accept = request.accept_mimetypes
+    best = accept.best_match(["application/json", "text/plain"])
+    return best == "text/plain" and accept["text/plain"] > accept["application/json"]
 
 
 @blp.route("/ledger/checkpoints")

@@ -6,7 +6,7 @@ forever (``Cache-Control: public, max-age=31536000, immutable`` and an ETag: its
 change), a partial tile only at the width it has in that tree; anything else, including a tile
 beyond the tree, is 404 ``not-found``. With the tile prefix ``/api/v1/ledger`` the spec's
 ``<prefix>/checkpoint`` is ``GET /ledger/checkpoint`` asked for ``Accept: text/plain``: the
-signed note, with a short max-age.
+signed note with its cosignatures, with a short max-age (``ipx.ledger.routes``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ from ipx.ledger.routes import blp
 
 OCTET_STREAM = "application/octet-stream"
 IMMUTABLE = "public, max-age=31536000, immutable"
-CHECKPOINT_MAX_AGE = "public, max-age=5"
 BINARY = {"type": "string", "format": "binary"}
-NOTE_TEXT = {"type": "string"}
 
 
 def _serve(tile: tiles.Tile | None) -> Response:
@@ -95,23 +93,3 @@ def _level(level: int) -> str:
     # The int converter reads "00" as 0; the spec allows no leading zeros.
     raw = request.path.split("/ledger/tile/", 1)[1].split("/", 1)[0]
     return raw if raw == str(level) else "-"
-
-
-def wants_note() -> bool:
-    """Whether the request prefers the signed note (``text/plain``) over JSON."""
-    accept = request.accept_mimetypes
-    best = accept.best_match(["application/json", "text/plain"])
-    return best == "text/plain" and accept["text/plain"] > accept["application/json"]
-
-
-@blp.after_request
-def _checkpoint_as_tiles_serve_it(response: Response) -> Response:
-    """The latest checkpoint changes: cacheable for a few seconds only (tlog-tiles); asked for
-    ``text/plain`` (a tlog-tiles client's ``<prefix>/checkpoint``), the signed note alone."""
-    if request.endpoint != "ledger.LatestCheckpoint" or response.status_code != 200:
-        return response
-    if wants_note() and response.is_json:
-        response.set_data((response.get_json() or {})["note"].encode("utf-8"))
-        response.mimetype = "text/plain"
-    response.headers["Cache-Control"] = CHECKPOINT_MAX_AGE
-    return response

@@ -29,14 +29,9 @@ from ipx.ledger.canonical import parse_canonical_json
 from ipx.ledger.cosignature import InvalidCosignature, check_policy
 from ipx.ledger.disclosure import FORMAT, check_sealed
 from ipx.ledger.encumbrances import Certified, check_certificate, root_in
-from ipx.ledger.keyset import open_checkpoint
+from ipx.ledger.keyset import open_checkpoint, raw_public_key
 from ipx.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
-from ipx.ledger.note import (
-    Checkpoint,
-    InvalidKey,
-    InvalidNote,
-    parse_verifier_key,
-)
+from ipx.ledger.note import Checkpoint, InvalidKey, InvalidNote
 from ipx.ledger.note import verifier_key as make_verifier_key
 
 
@@ -66,32 +61,28 @@ def _public_key(public_key: str, key_name: str | None) -> tuple[bytes, str | Non
     if not isinstance(public_key, str):
         raise VerificationError("public_key", "the public key must be a string")
     try:
-        raw = base64.b64decode(public_key.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        raw = b""
-    if len(raw) == 32:
-        return raw, key_name
-    # A verifier key is at least 55 characters, so it never decodes to 32 bytes above.
-    try:
-        name, key = parse_verifier_key(public_key)
+        raw, name = raw_public_key(public_key)
     except InvalidKey as exc:
         raise VerificationError(
             "public_key", f"neither 32 base64-encoded bytes nor a verifier key: {exc}"
         ) from exc
+    if name is None:
+        return raw, key_name
     if key_name is not None and key_name != name:
         raise VerificationError("public_key", f"verifier key is for {name}, not {key_name}")
-    return key.public_bytes_raw(), name
+    return raw, name
 
 
 @dataclass(frozen=True)
 class TrustedKey:
     """One key of a key list (``GET /api/v1/ledger/public-key``) with the window it vouches
     for: a ``retired`` key only for checkpoints of at most ``last_tree_size`` entries (none,
-    if it never signed one); a current key, or one given without a status, for any."""
+    if it never signed one); a current key, or one given without a status, for any. The list's
+    ``first_tree_size`` is not read: the window is bounded above only, as docs/VERIFYING.md
+    says (a stolen retired key cannot vouch for a newer tree; no lower bound is promised)."""
 
     key: str  #: base64 of the 32 raw bytes, or a verifier key (which binds the key name)
     status: str | None = None
-    first_tree_size: int | None = None
     last_tree_size: int | None = None
 
     @property
@@ -168,12 +159,12 @@ def _listed_key(entry: object) -> TrustedKey:
             key = make_verifier_key(name, _public_key(key, None)[0])
         except InvalidKey as exc:
             raise VerificationError("public_key", f"invalid key name {name!r}: {exc}") from exc
-    status, first, last = (entry.get(f) for f in ("status", "first_tree_size", "last_tree_size"))
+    status, last = entry.get("status"), entry.get("last_tree_size")
     if status is not None and not isinstance(status, str):
         raise VerificationError("public_key", "a key's status must be text")
-    if any(v is not None and type(v) is not int for v in (first, last)):
-        raise VerificationError("public_key", "a key's tree sizes must be integers")
-    return TrustedKey(key, status, first, last)
+    if last is not None and type(last) is not int:
+        raise VerificationError("public_key", "a key's last tree size must be an integer")
+    return TrustedKey(key, status, last)
 
 
 def _b64(text: object, check: str, what: str) -> bytes:

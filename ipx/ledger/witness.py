@@ -3,28 +3,31 @@
 It knows the logs it witnesses (origin -> their checkpoint keys) and, per log, the last
 checkpoint it cosigned (size and root hash) in a JSON state file. ``POST /add-checkpoint``
 takes ``old <size>``, the consistency proof lines, a blank line and the signed checkpoint, and
-answers as the spec says: 404 for an unknown origin, 403 when no trusted key signed it, 400 for
-an old size larger than the checkpoint's (or a malformed body), 409 ``text/x.tlog.size`` with
-the size it holds when the old size is not that size, 409 for a checkpoint of the size it holds
-with another root (a fork), 422 when the proof does not verify; else it records the new
-checkpoint (atomically: one lock around check-and-persist, the file replaced by rename after an
-fsync) and answers its timestamped Ed25519 cosignature line (``ipx.ledger.cosignature``).
+answers as the spec says: 404 for an unknown origin, 403 when no trusted key signed it (or a
+trusted key's signature does not verify), 400 for an old size larger than the checkpoint's (or
+a malformed body), 409 ``text/x.tlog.size`` with the size it holds when the old size is not
+that size, 409 for a checkpoint of the size it holds with another root (a fork), 422 when the
+proof does not verify; else it records the new checkpoint (atomically: one lock around
+check-and-persist, the file replaced by rename after an fsync, ``ipx.atomic_files``) and
+answers its timestamped Ed25519 cosignature line (``ipx.ledger.cosignature``).
 
-Standard library, ``cryptography`` and the ledger's pure modules only: a WSGI application
-served by ``wsgiref`` with a thread per request, no database.
+The checkpoint, its signatures and the log's keys are read as the offline verifier reads them
+(``note.Checkpoint.from_body``, ``keyset.open_checkpoint``, ``keyset.raw_public_key``): no
+second parser to drift from the one receipts are checked with. Standard library,
+``cryptography`` and the ledger's pure modules only: a WSGI application served by ``wsgiref``
+with a thread per request, no database.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import fcntl
 import json
 import logging
-import os
 import re
 import socketserver
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -34,7 +37,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ipx.ledger import cosignature, merkle, note
+from ipx.atomic_files import replace_file, write_new_file
+from ipx.ledger import cosignature, keyset, merkle, note
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +63,6 @@ class Submission:
     old_size: int
     proof: list[bytes]
     note_text: str
-
-
-@dataclass(frozen=True)
-class Head:
-    """A checkpoint's first three lines: origin, tree size, root hash (extensions ignored)."""
-
-    origin: str
-    tree_size: int
-    root_hash: bytes
-    body: str
 
 
 def parse_submission(body: bytes) -> Submission:
@@ -98,19 +92,14 @@ def parse_submission(body: bytes) -> Submission:
     return Submission(int(size), proof, rest)
 
 
-def parse_head(body: str) -> Head:
-    """Origin, size and root of a checkpoint body; ``Refused(400)`` when malformed."""
-    lines = body.split("\n")
-    if len(lines) < 4 or lines[-1] != "" or any(line == "" for line in lines[:-1]):
-        raise Refused(400, "a checkpoint is origin, size, root hash and extension lines")
-    origin, size, root = lines[:3]
+def parse_checkpoint(note_text: str) -> note.Checkpoint:
+    """The checkpoint a signed note carries, unverified (its origin says which log's keys to
+    check it with); ``Refused(400)`` when the note or its checkpoint is malformed."""
     try:
-        root_hash = base64.b64decode(root.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
-        raise Refused(400, "the root hash is not base64") from exc
-    if not _DECIMAL.fullmatch(size) or len(root_hash) != merkle.HASH_SIZE or not origin:
-        raise Refused(400, "malformed checkpoint")
-    return Head(origin, int(size), root_hash, body)
+        text, _ = cosignature.split_note(note_text)
+        return note.Checkpoint.from_body(text)
+    except note.InvalidNote as exc:
+        raise Refused(400, str(exc)) from exc
 
 
 class StateFile:
@@ -139,21 +128,7 @@ class StateFile:
             return {}
 
     def _write(self, state: dict) -> None:
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".witness-")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(state, out, sort_keys=True, indent=1)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, self.path)
-            directory = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        replace_file(self.path, json.dumps(state, sort_keys=True, indent=1).encode("utf-8"))
 
 
 @dataclass
@@ -174,56 +149,20 @@ class WitnessService:
     def add_checkpoint(self, body: bytes) -> str:
         """The cosignature line(s) for a submission; raises ``Refused``."""
         submission = parse_submission(body)
-        try:
-            text, _ = cosignature.split_note(submission.note_text)
-        except note.InvalidNote as exc:
-            raise Refused(400, str(exc)) from exc
-        head = parse_head(text)
-        keys = self.logs.get(head.origin)
+        origin = parse_checkpoint(submission.note_text).origin
+        keys = self.logs.get(origin)
         if keys is None:
-            raise Refused(404, f"unknown log {head.origin}")
+            raise Refused(404, f"unknown log {origin}")
         try:
-            self._verify_log_signature(submission.note_text, keys)
+            # Any key name: the key id binds it (other keys' signatures are ignored).
+            checkpoint, _ = keyset.open_checkpoint(submission.note_text, None, keys)
         except note.InvalidNote as exc:
-            raise Refused(403, f"not signed by a key of {head.origin}: {exc}") from exc
-        if submission.old_size > head.tree_size:
+            raise Refused(403, f"not signed by a key of {origin}: {exc}") from exc
+        if submission.old_size > checkpoint.tree_size:
             raise Refused(400, "the old size is larger than the checkpoint's")
         timestamp = int(self.clock())
-
-        def check_and_record(state: dict) -> dict:
-            held = state.get(head.origin) or {"size": 0, "root": None}
-            if submission.old_size != held["size"]:
-                raise Refused(409, f"{held['size']}\n", SIZE_TYPE)
-            held_root = base64.b64decode(held["root"]) if held["root"] else None
-            if submission.old_size == head.tree_size:
-                if held_root is not None and held_root != head.root_hash:
-                    raise Refused(409, "a different root hash for the size cosigned: a fork")
-                if submission.proof:
-                    raise Refused(422, "the proof between equal sizes is empty")
-            elif submission.old_size == 0:
-                if submission.proof:
-                    raise Refused(422, "the proof from size 0 is empty")
-            elif held_root is None or not merkle.verify_consistency(
-                submission.old_size, head.tree_size, held_root, head.root_hash, submission.proof
-            ):
-                raise Refused(422, "the consistency proof does not verify")
-            root = base64.b64encode(head.root_hash).decode()
-            return {**state, head.origin: {"size": head.tree_size, "root": root}}
-
-        self.state.update(check_and_record)
-        return cosignature.cosign(head.body, self.name, self.private_key, timestamp)
-
-    @staticmethod
-    def _verify_log_signature(note_text: str, keys: Iterable[bytes]) -> None:
-        """Some trusted key of the log signed the note (other signatures are ignored)."""
-        problems = []
-        for key in keys:
-            try:
-                note.open_note(note_text, None, key)
-                return
-            except note.InvalidNote as exc:
-                problems.append(str(exc))
-        raise note.InvalidNote("; ".join(problems) or "no trusted key")
+        self.state.update(lambda state: _recorded(state, submission, checkpoint))
+        return cosignature.cosign(checkpoint.body(), self.name, self.private_key, timestamp)
 
     def wsgi(self, environ, start_response) -> list[bytes]:
         """The WSGI application: ``POST /add-checkpoint``."""
@@ -246,6 +185,33 @@ class WitnessService:
             log.info("add-checkpoint refused %s: %s", refused.status, text.strip())
             return _answer(start_response, refused.status, text, content_type=refused.content_type)
         return _answer(start_response, 200, lines)
+
+
+def _recorded(state: dict, submission: Submission, checkpoint: note.Checkpoint) -> dict:
+    """The state with ``checkpoint`` as its log's, if it extends the one held (the spec's
+    checks, run under the state's lock); raises ``Refused`` (409, 422) otherwise."""
+    held = state.get(checkpoint.origin) or {"size": 0, "root": None}
+    if submission.old_size != held["size"]:
+        raise Refused(409, f"{held['size']}\n", SIZE_TYPE)
+    held_root = base64.b64decode(held["root"]) if held["root"] else None
+    if submission.old_size == checkpoint.tree_size:
+        if held_root is not None and held_root != checkpoint.root_hash:
+            raise Refused(409, "a different root hash for the size cosigned: a fork")
+        if submission.proof:
+            raise Refused(422, "the proof between equal sizes is empty")
+    elif submission.old_size == 0:
+        if submission.proof:
+            raise Refused(422, "the proof from size 0 is empty")
+    elif held_root is None or not merkle.verify_consistency(
+        submission.old_size,
+        checkpoint.tree_size,
+        held_root,
+        checkpoint.root_hash,
+        submission.proof,
+    ):
+        raise Refused(422, "the consistency proof does not verify")
+    root = base64.b64encode(checkpoint.root_hash).decode()
+    return {**state, checkpoint.origin: {"size": checkpoint.tree_size, "root": root}}
 
 
 _REASONS = {
@@ -291,39 +257,24 @@ def serve(service: WitnessService, host: str, port: int, ready: Callable[[int], 
 
 
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:
-    """The witness's Ed25519 key: base64 of its 32-byte seed in ``path`` (created, mode 0600,
-    when missing)."""
-    try:
-        seed = base64.b64decode(path.read_text(encoding="ascii").strip(), validate=True)
-        return Ed25519PrivateKey.from_private_bytes(seed)
-    except FileNotFoundError:
-        key = Ed25519PrivateKey.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(handle, "w", encoding="ascii") as out:
-            out.write(base64.b64encode(key.private_bytes_raw()).decode() + "\n")
-        return key
+    """The witness's Ed25519 key: base64 of its 32-byte seed in ``path`` (created whole, mode
+    0600, when missing; of two processes creating it at once, the loser reads the winner's)."""
+    if not path.exists():
+        seed = Ed25519PrivateKey.generate().private_bytes_raw()
+        with contextlib.suppress(FileExistsError):
+            write_new_file(path, base64.b64encode(seed) + b"\n")
+    seed = base64.b64decode(path.read_text(encoding="ascii").strip(), validate=True)
+    return Ed25519PrivateKey.from_private_bytes(seed)
 
 
 def log_keys(specs: Iterable[str]) -> dict[str, list[bytes]]:
     """``--log`` values: a log's Go verifier key (``<name>+<id>+<key>``; its origin is the key
-    name) or ``<origin>=<verifier key or base64 key>``; several keys of one origin add up."""
+    name) or ``<origin>=<verifier key or base64 key>``; several keys of one origin add up.
+    Raises ``note.InvalidKey`` (a ``ValueError``) for a key that is neither."""
     logs: dict[str, list[bytes]] = {}
     for spec in specs:
         origin, sep, key = spec.partition("=")
         if not sep:
             origin, key = spec.partition("+")[0], spec
-        raw = _raw_key(key)
-        logs.setdefault(origin, []).append(raw)
+        logs.setdefault(origin, []).append(keyset.raw_public_key(key)[0])
     return logs
-
-
-def _raw_key(key: str) -> bytes:
-    """32 bytes from base64 of the raw key, or from a verifier key (which never decodes to 32)."""
-    try:
-        raw = base64.b64decode(key, validate=True)
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) == 32:
-        return raw
-    return note.parse_verifier_key(key)[1].public_bytes_raw()

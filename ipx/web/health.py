@@ -6,7 +6,7 @@ reported but never fails readiness); the details say what is wrong
 in a few words (a revision, "missing") and never echo a connection string or a key. What went
 wrong in full goes to the log.
 
-- ``database``: a round trip to the primary database;
+- ``database``: a round trip to the primary database (the one that reads its revision);
 - ``migrations``: the database's Alembic revision is the code's head (``ipx init`` upgrades);
 - ``model``: the valuation model is loaded (servers preload it), or loads now;
 - ``signing_key``: the ledger signing key file exists and holds an Ed25519 private key (read
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, g, jsonify
 
 from ipx.db_ext import database
 from ipx.ledger.replica import replica_lag_limit_seconds, replica_lag_seconds
@@ -94,12 +94,33 @@ def _run(name: str, check: Callable[[Flask], str], app: Flask) -> dict[str, str]
 
 def database_reachable(app: Flask) -> str:
     try:
-        with database(app).engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
+        _primary_revision(app)
     except Exception as exc:  # noqa: BLE001 - whatever the driver raises, it is unreachable
         log.warning("readiness: database unreachable: %s", exc)
         raise CheckFailed("unreachable") from None
     return "reachable"
+
+
+def _primary_revision(app: Flask) -> frozenset[str]:
+    """The primary's Alembic revision(s), read once per ``/readyz`` (kept on ``flask.g``): that
+    one round trip proves the database answers (``database``) and says whether its migrations
+    are current (``migrations``), so no ``SELECT 1`` besides. A failure is raised to both."""
+    if "readyz_revision" not in g:
+        try:
+            g.readyz_revision = _read_revision(app)
+        except Exception as exc:  # noqa: BLE001 - kept, and raised to each check that asks
+            g.readyz_revision = exc
+    found = g.readyz_revision
+    if isinstance(found, Exception):
+        raise found
+    return found
+
+
+def _read_revision(app: Flask) -> frozenset[str]:
+    from alembic.runtime.migration import MigrationContext
+
+    with database(app).engine.connect() as connection:
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
 def read_replica_ready(app: Flask) -> str:
@@ -130,10 +151,7 @@ def _code_heads() -> frozenset[str]:
 
 
 def migrations_current(app: Flask) -> str:
-    from alembic.runtime.migration import MigrationContext
-
-    with database(app).engine.connect() as connection:
-        current = frozenset(MigrationContext.configure(connection).get_current_heads())
+    current = _primary_revision(app)
     heads = _code_heads()
     if current != heads:
         found = ", ".join(sorted(current)) or "none"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
 from ipx import create_app
 from ipx.db_ext import database
@@ -53,6 +53,32 @@ def test_healthz_answers_without_a_database(app, tmp_path):
 def test_readyz_is_200_when_every_check_passes(app, signing_key):
     status, body = _ready(app)
     assert (status, body["status"], _failed(body)) == (200, "ok", set()), body
+
+
+def test_readyz_makes_one_round_trip_to_the_primary_and_no_select_1(app, signing_key):
+    """Reading the Alembic revision proves the database answers: ``database`` and
+    ``migrations`` share that one connection's query, with no ``SELECT 1`` besides."""
+    engine = database(app).engine
+    statements: list[str] = []
+    checkouts: list[object] = []
+
+    def executed(_connection, _cursor, statement, *_args) -> None:
+        statements.append(statement.strip())
+
+    def checked_out(*_args) -> None:
+        checkouts.append(None)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    event.listen(engine, "checkout", checked_out)
+    try:
+        status, body = _ready(app)
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+        event.remove(engine, "checkout", checked_out)
+    assert (status, _failed(body)) == (200, set()), body
+    assert body["checks"]["database"] == {"status": "ok", "detail": "reachable"}
+    assert "SELECT 1" not in statements and any("alembic_version" in s for s in statements)
+    assert len(checkouts) == 1
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -91,3 +91,27 @@ def test_the_checkpoint_as_a_note_for_tile_clients_with_a_short_max_age(client, 
     as_json = client.get(f"{API}/ledger/checkpoint")
     assert as_json.get_json()["note"] == note.get_data(as_text=True)
     assert as_json.headers["Cache-Control"] == "public, max-age=5"
+    # One URL, two bodies by Accept: a shared cache must not hand one to the other's client.
+    assert note.headers["Vary"] == as_json.headers["Vary"] == "Accept"
+
+
+def test_a_checkpoint_of_a_size_is_a_note_too_and_a_missing_one_stays_problem_json(
+    client, registry
+):
+    registry.party()
+    latest = client.get(f"{API}/ledger/checkpoint").get_json()
+    url = f"{API}/ledger/checkpoint?tree_size={latest['tree_size']}"
+    note = client.get(url, headers={"Accept": "text/plain"})
+    assert note.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert note.headers["Cache-Control"] == "public, max-age=5"
+    assert note.get_data(as_text=True) == latest["note"]
+    for accept in ("*/*", "application/json, text/plain", "text/html"):
+        as_json = client.get(url, headers={"Accept": accept})
+        assert as_json.mimetype == "application/json", accept
+        assert as_json.headers["Cache-Control"] == "public, max-age=5"
+    missing = client.get(
+        f"{API}/ledger/checkpoint?tree_size={latest['tree_size'] + 99}",
+        headers={"Accept": "text/plain"},
+    )
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    assert "Cache-Control" not in missing.headers

@@ -86,6 +86,8 @@ def test_checkpoints_and_receipts_carry_both_witnesses_cosignatures(
     registry.party()
     first = client.get(f"{API}/ledger/checkpoint").get_json()
     assert len(cosignature.check_policy(first["note"], vkeys, 2)) == 2
+    as_tiles_serve_it = client.get(f"{API}/ledger/checkpoint", headers={"Accept": "text/plain"})
+    assert as_tiles_serve_it.get_data(as_text=True) == first["note"]  # cosignatures and all
     pledge = _pledge(registry)  # the log grows: the next checkpoint goes with a proof
     receipt = client.get(f"{API}/pledges/{pledge['id']}/receipt", headers=clerk).get_json()
     public_key = _public_key(client)

@@ -143,8 +143,8 @@ def test_some_key_is_required(rotation, tmp_path):
 def test_the_listing_gives_each_key_once_in_order_with_its_window_and_name():
     old, new = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     assert public_keys_from_list(_listing(old, new)) == [
-        TrustedKey(_vkey(old), "retired", 1, 3),
-        TrustedKey(_vkey(new), "current", 4, None),
+        TrustedKey(_vkey(old), "retired", 3),
+        TrustedKey(_vkey(new), "current", None),
         TrustedKey(_vkey(new)),  # the document's own public_key: the current one
     ]
     assert public_keys_from_list([_public(new), {"public_key": _public(old)}, _public(new)]) == [
@@ -181,6 +181,19 @@ def test_a_retired_key_vouches_only_up_to_its_last_tree_size(rotation, tmp_path,
     assert "FAILED checkpoint" in capsys.readouterr().out
     # The same key given by the operator as a plain --public-key has no window.
     assert verify_receipt(forged, [_public(old)]).checkpoint.tree_size == 6
+
+
+def test_a_keys_first_tree_size_is_no_lower_bound(rotation):
+    """The listing's ``first_tree_size`` is what the key signed first, not a window: only a
+    retired key's ``last_tree_size`` bounds what it vouches for (docs/VERIFYING.md)."""
+    old, new = rotation[0], rotation[1]
+    listing = _listing(old, new, retired_last=3)
+    assert listing["keys"][1]["first_tree_size"] == 4
+    smaller = Log(new, [make_leaf(i) for i in range(3)]).receipt(1, 3)
+    keys = public_keys_from_list(listing)
+    assert verify_receipt(smaller, keys).checkpoint.tree_size == 3
+    listing["keys"][1]["first_tree_size"] = "not read"
+    assert public_keys_from_list(listing) == keys
 
 
 def test_a_listed_key_is_bound_to_its_key_name(rotation):

@@ -166,3 +166,175 @@ def test_concurrent_submissions_from_one_size_cosign_exactly_one(service, tree):
     assert statuses.count(200) == 1 and statuses.count(409) == len(bodies) - 1
     held = json.loads(service.state.path.read_text())[ORIGIN]["size"]
     assert statuses[held - 11] == 200  # the state is the checkpoint that was cosigned
+
+
+# --- Each status the spec names, through the request handler, with what it answers ----------
+
+
+def _state(service: WitnessService) -> dict:
+    return json.loads(service.state.path.read_text()) if service.state.path.exists() else {}
+
+
+def _corrupt_signature(note_text: str) -> str:
+    """The note with the last signature line's signature bytes changed (its key id kept)."""
+    body, lines = cosignature.split_note(note_text)
+    name, blob = lines[-1][len(note.SIGNATURE_PREFIX) : -1].split(" ")
+    raw = bytearray(base64.b64decode(blob))
+    raw[-1] ^= 0x01
+    bad = f"{note.SIGNATURE_PREFIX}{name} {base64.b64encode(bytes(raw)).decode()}\n"
+    return body + "\n" + "".join(lines[:-1]) + bad
+
+
+def _non_canonical_root(tree: merkle.MemoryTree, size: int) -> str:
+    """A checkpoint signed by the log's key whose root's base64 sets the unused low bits: it
+    decodes to the same hash, but ``Checkpoint.body()`` would not write it back."""
+    root = base64.b64encode(tree.root(size)).decode()
+    last = root[-2]  # 32 bytes: 43 characters and one "=", the last one's 2 low bits unused
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    other = alphabet[alphabet.index(last) ^ 0b01]
+    assert base64.b64decode(root[:-2] + other + "=") == tree.root(size)
+    text = f"{ORIGIN}\n{size}\n{root[:-2]}{other}=\n"
+    return note.sign_note(text, ORIGIN, LOG_KEY)
+
+
+def test_200_cosigns_a_checkpoint_with_extension_lines_over_its_whole_body(service, tree):
+    extension = "ipx.encumbrance-map/v1 " + base64.b64encode(bytes(32)).decode()
+    checkpoint = note.Checkpoint(ORIGIN, 10, tree.root(10), (extension,))
+    signed = note.sign_checkpoint(checkpoint, ORIGIN, LOG_KEY)
+    status, content_type, lines = _post(service, _body(0, [], signed))
+    assert (status, content_type) == (200, "text/plain; charset=utf-8")
+    witness = cosignature.parse_witness_key(service.verifier_key)
+    assert cosignature.verify_line(checkpoint.body(), witness, lines).timestamp == 1_700_000_000
+
+
+def test_404_for_a_log_it_does_not_witness_and_nothing_is_recorded(service, tree):
+    other = _checkpoint(tree, 10, origin="other.example/log")
+    status, content_type, text = _post(service, _body(0, [], other))
+    assert (status, text) == (404, "unknown log other.example/log\n")
+    assert content_type == "text/plain; charset=utf-8"
+    assert _state(service) == {}
+
+
+def test_403_when_no_trusted_key_signed_it(service, tree):
+    stranger = _checkpoint(tree, 10, key=Ed25519PrivateKey.generate())
+    status, _, text = _post(service, _body(0, [], stranger))
+    assert status == 403 and text.startswith(f"not signed by a key of {ORIGIN}")
+    assert _state(service) == {}
+
+
+def test_403_when_a_trusted_keys_signature_does_not_verify(service, tree):
+    status, _, text = _post(service, _body(0, [], _corrupt_signature(_checkpoint(tree, 10))))
+    assert status == 403 and "invalid signature" in text
+    assert _state(service) == {}
+
+
+def test_400_for_an_old_size_larger_than_the_checkpoints(service, tree):
+    status, _, text = _post(service, _body(11, [], _checkpoint(tree, 10)))
+    assert (status, text) == (400, "the old size is larger than the checkpoint's\n")
+    assert _state(service) == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"no old line",
+        b"old 01\n\n",
+        b"old 0\nnot base64!\n\n",
+        b"old 0\n\n" + b"ipx.example/pledge-log\n10\n",  # no blank line before signatures
+        b"\xff\xfe",
+    ],
+    ids=["no-old-line", "leading-zero", "proof-not-base64", "no-signatures", "not-utf8"],
+)
+def test_400_for_a_malformed_request(service, body):
+    assert _post(service, body)[0] == 400
+    assert _state(service) == {}
+
+
+def test_400_for_a_checkpoint_body_not_written_canonically(service, tree):
+    """The witness reads checkpoints as the verifier does (``Checkpoint.from_body``): a root in
+    non-canonical base64 is refused, signed or not."""
+    status, _, text = _post(service, _body(0, [], _non_canonical_root(tree, 10)))
+    assert status == 400 and "canonical" in text
+    assert _post(service, _body(0, [], _checkpoint(tree, 10)))[0] == 200
+
+
+def test_409_answers_the_size_it_holds_as_text_x_tlog_size(service, tree):
+    assert _post(service, _body(0, [], _checkpoint(tree, 10)))[0] == 200
+    status, content_type, text = _post(
+        service, _body(4, tree.consistency_proof(4, 20), _checkpoint(tree, 20))
+    )
+    assert (status, content_type, text) == (409, f"{SIZE_TYPE}; charset=utf-8", "10\n")
+    assert _state(service)[ORIGIN]["size"] == 10
+
+
+def test_409_for_another_root_of_the_size_it_holds(service, tree):
+    assert _post(service, _body(0, [], _checkpoint(tree, 10)))[0] == 200
+    forked = merkle.MemoryTree()
+    for i in range(10):
+        forked.append(f"fork {i}".encode())
+    status, content_type, text = _post(service, _body(10, [], _checkpoint(forked, 10)))
+    assert status == 409 and content_type == "text/plain; charset=utf-8" and "fork" in text
+    assert _state(service)[ORIGIN]["root"] == base64.b64encode(tree.root(10)).decode()
+
+
+def test_422_for_a_proof_that_does_not_verify(service, tree):
+    assert _post(service, _body(0, [], _checkpoint(tree, 10)))[0] == 200
+    proof = tree.consistency_proof(10, 30)
+    proof[0] = bytes(32)
+    status, _, text = _post(service, _body(10, proof, _checkpoint(tree, 30)))
+    assert (status, text) == (422, "the consistency proof does not verify\n")
+    assert _state(service)[ORIGIN]["size"] == 10
+
+
+def test_422_for_a_proof_from_size_0(service, tree):
+    status, _, text = _post(service, _body(0, [bytes(32)], _checkpoint(tree, 10)))
+    assert (status, text) == (422, "the proof from size 0 is empty\n")
+    assert _state(service) == {}
+
+
+# --- The state file: written whole, owner-only, by the instance's atomic writer ---------------
+
+
+def test_the_state_file_is_owner_only_and_leaves_no_temporary(service, tree):
+    assert _post(service, _body(0, [], _checkpoint(tree, 10)))[0] == 200
+    larger = _body(10, tree.consistency_proof(10, 20), _checkpoint(tree, 20))
+    assert _post(service, larger)[0] == 200
+    assert oct(service.state.path.stat().st_mode & 0o777) == "0o600"
+    assert sorted(p.name for p in service.state.path.parent.iterdir()) == [
+        "state.json",
+        "state.json.lock",
+    ]
+
+
+def test_a_failed_write_keeps_the_state_held_and_answers_no_cosignature(service, tree, monkeypatch):
+    assert _post(service, _body(0, [], _checkpoint(tree, 10)))[0] == 200
+
+    def disk_full(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("ipx.atomic_files.os.replace", disk_full)
+    with pytest.raises(OSError):
+        _post(service, _body(10, tree.consistency_proof(10, 20), _checkpoint(tree, 20)))
+    monkeypatch.undo()
+    assert _state(service)[ORIGIN]["size"] == 10
+    assert [p.name for p in service.state.path.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_witness_key_is_created_owner_only_and_a_lost_race_reads_the_winners(
+    tmp_path, monkeypatch
+):
+    from ipx.ledger import witness
+
+    path = tmp_path / "keys" / "witness.key"
+    key = witness.load_or_create_key(path)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert witness.load_or_create_key(path).private_bytes_raw() == key.private_bytes_raw()
+    winner = Ed25519PrivateKey.generate()
+    raced = tmp_path / "raced.key"
+
+    def another_process_first(target, data):
+        target.write_text(base64.b64encode(winner.private_bytes_raw()).decode() + "\n")
+        raise FileExistsError(target)
+
+    monkeypatch.setattr(witness, "write_new_file", another_process_first)
+    assert witness.load_or_create_key(raced).private_bytes_raw() == winner.private_bytes_raw()
