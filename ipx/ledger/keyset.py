@@ -2,8 +2,8 @@
 
 After ``ipx signing rotate`` the log's checkpoints are signed by more than one key over its
 life; a checkpoint is good when one of the trusted keys signed it (the signature line's key id
-says which). Standard library + ``cryptography`` only, like ``note``: the offline verifier may
-import it.
+says which) and no signature line of a trusted key fails. Standard library + ``cryptography``
+only, like ``note``: the offline verifier may import it.
 """
 
 from __future__ import annotations
@@ -36,25 +36,21 @@ def raw_public_key(text: str) -> tuple[bytes, str | None]:
 def open_checkpoint(
     note_text: str | bytes, key_name: str | None, public_keys: bytes | Iterable[bytes]
 ) -> tuple[note.Checkpoint, bytes]:
-    """The checkpoint and the raw public key (of ``public_keys``) whose signature it carries.
+    """The checkpoint and the raw public key (the first of ``public_keys``) that signed it.
 
-    Raises ``note.InvalidNote``: for a malformed note or a bad signature by a trusted key,
-    that error; when no trusted key signed it, one saying so.
+    Raises ``note.InvalidNote``: for a malformed note, or a bad signature line by any of the
+    trusted keys, even when another trusted key signed the note well (as Go's ``note.Open``:
+    the verdict never depends on the keys' order); when no trusted key signed it, one saying so.
     """
     keys = [public_keys] if isinstance(public_keys, bytes) else list(public_keys)
     if not keys:
         raise note.InvalidNote("no trusted public key to check the note with")
-    unsigned: note.InvalidNote | None = None
-    for key in keys:
-        try:
-            return note.parse_and_verify_note(note_text, key_name, key), key
-        except note.InvalidNote as exc:
-            if not str(exc).startswith(NO_SIGNATURE):
-                raise  # malformed, or a trusted key's signature that does not verify
-            unsigned = exc
-    if len(keys) == 1 and unsigned is not None:
-        raise unsigned
-    raise note.InvalidNote(f"{NO_SIGNATURE} any of the {len(keys)} trusted keys")
+    if len(keys) == 1:
+        return note.parse_and_verify_note(note_text, key_name, keys[0]), keys[0]
+    text, signers = note.open_note_signers(note_text, key_name, keys)
+    if not signers:
+        raise note.InvalidNote(f"{NO_SIGNATURE} any of the {len(keys)} trusted keys")
+    return note.Checkpoint.from_body(text), signers[0]
 
 
 def signer_key_ids(note_text: str) -> list[str]:

@@ -27,6 +27,7 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -157,22 +158,44 @@ def open_note(
     id matches this public key (the name is then bound by the id). Raises ``InvalidNote`` when
     the note is malformed, a signature by this key fails, or no signature by this key exists.
     """
-    raw = _raw_public_key(public_key)
-    verifier = Ed25519PublicKey.from_public_bytes(raw)
-    text, lines = _split_note(note_text)
-    verified = False
-    for name, kid, signature in lines:
-        if kid != key_id(name, raw) or (key_name is not None and name != key_name):
-            continue  # another key's signature: ignored, as Go's Open does
-        try:
-            verifier.verify(signature, text.encode("utf-8"))
-        except InvalidSignature as exc:
-            raise InvalidNote(f"invalid signature for key {name}+{kid.hex()}") from exc
-        verified = True
-    if not verified:
+    text, signers = open_note_signers(note_text, key_name, [public_key])
+    if not signers:
         wanted = key_name if key_name is not None else "the given public key"
         raise InvalidNote(f"note has no signature by {wanted}")
     return text
+
+
+def open_note_signers(
+    note_text: str | bytes,
+    key_name: str | None,
+    public_keys: Iterable[Ed25519PublicKey | bytes],
+) -> tuple[str, list[bytes]]:
+    """The note's text and the raw keys of ``public_keys`` (in their order) that signed it.
+
+    Every signature line whose name and key id are those of a given key is checked, and one
+    that does not verify refuses the whole note, whichever other given key signed it well: Go's
+    ``Open`` does the same, so whether a note passes never depends on the order keys are tried
+    in. Lines by other keys are ignored, as ``Open`` ignores unknown verifiers. Raises
+    ``InvalidNote``; an empty list of signers is for the caller to refuse.
+    """
+    raws = list(dict.fromkeys(_raw_public_key(key) for key in public_keys))
+    text, lines = _split_note(note_text)
+    signed: set[bytes] = set()
+    for name, kid, signature in lines:
+        if key_name is not None and name != key_name:
+            continue  # another key's signature (the name is part of the key): ignored
+        for raw in raws:
+            if kid == key_id(name, raw):
+                _check_signature(raw, text, name, kid, signature)
+                signed.add(raw)
+    return text, [raw for raw in raws if raw in signed]
+
+
+def _check_signature(raw: bytes, text: str, name: str, kid: bytes, signature: bytes) -> None:
+    try:
+        Ed25519PublicKey.from_public_bytes(raw).verify(signature, text.encode("utf-8"))
+    except InvalidSignature as exc:
+        raise InvalidNote(f"invalid signature for key {name}+{kid.hex()}") from exc
 
 
 def _split_note(note_text: str | bytes) -> tuple[str, list[tuple[str, bytes, bytes]]]:
