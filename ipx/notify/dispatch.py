@@ -1,10 +1,11 @@
 """Fan-out: each outbox event becomes one delivery per subscription allowed to see it.
 
 Who may see an event is the registry's visibility policy, applied to the event's records: the
-pledgor and pledgee of its pledge or application; for an asset's own events, its holders and
-the parties of the pledges that encumber it now. So a bank hears only of pledges where it is
-the pledgee (or pledgor) and of the assets under them; a subscription receives only events of
-the types it asked for, written after it was made.
+pledgor and pledgee of its pledge or application (and, for a transfer request's steps, the
+asset's holders it was asked for); for an asset's own events, its holders and the parties of
+the pledges that encumber it now. So a bank hears only of pledges where it is the pledgee (or
+pledgor) and of the assets under them; a subscription receives only events of the types it
+asked for, written after it was made.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ipx.notify.events import TRANSFER_REQUEST_TYPES
 from ipx.notify.orm import OutboxEvent, Subscription
 from ipx.notify.subscriptions import ACTIVE, FAILING, new_delivery
-from ipx.registry.orm import AssetHolder, Pledge, PledgeApplication, PledgeAsset
+from ipx.registry.orm import AssetHolder, Pledge, PledgeApplication, PledgeAsset, TransferRequest
 
 
 def dispatch_batch(session: Session, now: datetime, *, limit: int = 200) -> int:
@@ -59,7 +61,10 @@ def concerned_parties(session: Session, event: OutboxEvent) -> set[int]:
     longer holds a security interest: it gets none of the asset's later events, though it
     received them while the pledge was in force."""
     if event.pledge_id is not None:
-        return _pledge_parties(session, Pledge.id == event.pledge_id)
+        parties = _pledge_parties(session, Pledge.id == event.pledge_id)
+        if event.type in TRANSFER_REQUEST_TYPES:
+            parties |= _asked_for_holders(session, event.data.get("transfer_request_id"))
+        return parties
     if event.application_id is not None:
         row = session.execute(
             select(PledgeApplication.pledgor_id, PledgeApplication.pledgee_id).where(
@@ -76,6 +81,18 @@ def concerned_parties(session: Session, event: OutboxEvent) -> set[int]:
         PledgeAsset.asset_id.in_(event.asset_ids), PledgeAsset.active.is_(True)
     )
     return set(holders) | _pledge_parties(session, Pledge.id.in_(encumbering))
+
+
+def _asked_for_holders(session: Session, request_id: object) -> set[int]:
+    """The asset's holders when the transfer was asked for (the pledgor and its co-holders):
+    the request's own record, so who is told does not hang on when the worker fans the step
+    out, e.g. after a consented assignment has moved the asset to its new holders."""
+    if not isinstance(request_id, int):
+        return set()
+    held = session.execute(
+        select(TransferRequest.from_party_ids).where(TransferRequest.id == request_id)
+    ).scalar_one_or_none()
+    return {int(party) for party in held or ()}
 
 
 def _pledge_parties(session: Session, clause) -> set[int]:

@@ -36,6 +36,12 @@ _BY_LEDGER_TYPE = {
     "valuation.ltv_breach": "valuation.ltv_breach",
 }
 
+#: The steps of a transfer request: told also to the holders it was asked for (``dispatch``),
+#: so an asset's co-holder hears of its transfer, not only the pledge's parties.
+TRANSFER_REQUEST_TYPES = frozenset(
+    ("transfer.requested", "transfer.consented", "transfer.declined", "transfer.withdrawn")
+)
+
 #: What an ``asset.changed`` event is announced as, when a pledgee must know (``webhook_type``).
 LAPSED, INVALIDATION_PENDING = "asset.lapsed", "asset.invalidation_pending"
 

@@ -219,6 +219,53 @@ def test_a_bank_never_receives_another_banks_events(client, notifying, registry,
     assert len(everyone["items"]) == 3
 
 
+TRANSFER_EVENTS = [
+    "transfer.requested",
+    "transfer.consented",
+    "transfer.declined",
+    "transfer.withdrawn",
+]
+
+
+def test_a_co_holder_is_told_of_each_step_of_a_transfer_request(client, notifying, registry, keys):
+    """The pledge's parties are the pledgor and the pledgee; a co-holder of the asset is told
+    too, with the same payload, of every step, the consent that moves the asset away
+    included. The transferee and another bank are not told."""
+    s = scene(registry, keys)
+    co_held = registry.asset([s.owner, s.other_owner])
+    registry.pledge(s.owner, s.bank, [co_held["id"]], co_owner_consent_ids=[s.other_owner])
+    buyer = registry.party("华南新材料有限公司")
+    headers = {**s.headers, "buyer": keys.header("owner", buyer)}
+    receivers = {who: Receiver().start() for who in ("bank", "other_owner", "buyer", "other_bank")}
+    path = f"{API}/transfer-requests"
+    ask = {"asset_id": co_held["id"], "kind": "assignment", "to_party_ids": [buyer]}
+    try:
+        for who, r in receivers.items():
+            subscribe(client, headers[who], r.url, TRANSFER_EVENTS)
+        for action, who in (("decline", "bank"), ("withdraw", "owner"), ("consent", "bank")):
+            asked = client.post(path, json=ask, headers=s.headers["owner"])
+            assert asked.status_code == 201, asked.get_json()
+            body = {"proceeds": "escrow"} if action == "consent" else {"reason": "合同取消"}
+            answer = client.post(
+                f"{path}/{asked.get_json()['id']}/{action}", json=body, headers=s.headers[who]
+            )
+            assert answer.status_code == 200, answer.get_json()
+        Worker(notifying).run_once()
+    finally:
+        for r in receivers.values():
+            r.stop()
+    steps = ["transfer.requested", "transfer.declined", "transfer.requested"]
+    steps += ["transfer.withdrawn", "transfer.requested", "transfer.consented"]
+    co_holder, bank = receivers["other_owner"], receivers["bank"]
+    assert sorted(co_holder.types()) == sorted(bank.types()) == sorted(steps)
+
+    def payloads(r: Receiver) -> list[dict]:
+        return sorted((got.json["data"] for got in r.received), key=lambda data: data["seq"])
+
+    assert payloads(co_holder) == payloads(bank)
+    assert receivers["buyer"].received == [] and receivers["other_bank"].received == []
+
+
 def test_roles_that_may_subscribe(client, notifying, registry, keys, receiver):
     s = scene(registry, keys)
     url = receiver.url
