@@ -20,14 +20,16 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_compact_decimal
 from flask import Flask, request, session
-from flask_babel import Babel, format_currency, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_currency, format_date, get_locale
+
+from ipx.china_time import TIMEZONE_NAME, china_minutes
 
 CATALOGUES = Path(__file__).parent / "translations"
 DOMAIN = "messages"
 #: Language codes of ``?lang=`` and the Babel locale each one stands for.
 LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
 DEFAULT_LANGUAGE = "zh"
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = TIMEZONE_NAME
 
 
 def init_app(app: Flask) -> None:
@@ -105,12 +107,11 @@ def money(amount: Decimal | str | None, currency: str | None) -> str:
 
 
 def when(moment: datetime | str | None) -> str:
-    """A moment in China Standard Time (Asia/Shanghai), to the minute."""
+    """A moment in China Standard Time (Asia/Shanghai), to the minute: the same digits in both
+    languages, written by the function the valuation report shares (``ipx.china_time``)."""
     if moment is None:
         return "—"
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return format_datetime(moment, "yyyy-MM-dd HH:mm")
+    return china_minutes(moment)
 
 
 def day(value: date | str | None) -> str:

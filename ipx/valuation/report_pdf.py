@@ -33,6 +33,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from ipx.china_time import china_minutes_with_zone
 from ipx.errors import ServiceUnavailable
 from ipx.rights import PATENT_COUNTS
 from ipx.valuation.model import ECONOMICS_DEFAULTS
@@ -362,8 +363,9 @@ class _Story:
 
 
 def _timestamp(value: datetime | str) -> str:
-    """A time as the API writes it (ISO 8601)."""
-    return value.isoformat() if isinstance(value, datetime) else value
+    """A time as the console writes it (China Standard Time, to the minute), saying the zone:
+    ``2026-12-03 14:05 (UTC+8)`` in either language (the API's JSON keeps ISO 8601 UTC)."""
+    return china_minutes_with_zone(value)
 
 
 def _plain(mapping: Mapping) -> str:

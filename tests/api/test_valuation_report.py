@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from PIL import Image
@@ -82,6 +82,12 @@ def world(registry, keys):
     }
 
 
+def china_minutes(iso: str) -> str:
+    """The API's ISO 8601 UTC time as the report writes it: UTC+8, to the minute, zone named."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return moment.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M (UTC+8)")
+
+
 def value(client, headers, asset_id: int, **extra) -> dict:
     body = {"asset_id": asset_id, "loan_term_months": 24, "economics": ECONOMICS, **extra}
     response = client.post(f"{API}/valuations", json=body, headers=headers)
@@ -107,6 +113,9 @@ def test_the_report_of_every_kind_carries_the_figures_the_api_gave(
     text = pdf_text(response.data, tmp_path)
     label = "估值编号" if lang == "zh" else "Valuation"
     assert re.search(rf"{label} {valuation['id']} · ", text), "the footer names the valuation"
+    valued_at = "估值时间" if lang == "zh" else "Valued at"
+    assert re.search(rf"{valued_at}\s+{re.escape(china_minutes(valuation['created_at']))}", text)
+    assert valuation["created_at"] not in text, "minutes in China, not the API's ISO time"
     assert world["assets"][kind]["number"] in text
     for bound in ("p10", "p50", "p90"):
         assert valuation["value"][bound] in text.split(), bound
