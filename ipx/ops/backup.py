@@ -45,6 +45,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from ipx.atomic_files import replace_file
 from ipx.errors import LedgerInconsistent
 from ipx.instance_keys import ensure_signing_key, instance_key_files, load_signing_key
 from ipx.ledger import keyring, note, store
@@ -288,13 +289,10 @@ def _digest(path: Path) -> dict:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    """Whole or not at all, its name synced (the manifest, written last, is what makes ``DIR``
+    a backup), owner-only like the rest of ``DIR``."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    replace_file(path, text.encode("utf-8"))
 
 
 def read_manifest(

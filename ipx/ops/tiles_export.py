@@ -11,15 +11,17 @@ checkpoint last, so a reader never finds a checkpoint whose tiles are not all th
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from ipx.atomic_files import replace_file
 from ipx.ledger import tiles
 from ipx.ledger.checkpoints import SignedCheckpoint
+
+#: Tiles and the checkpoint are public: any web server or CDN reading ``DIR`` serves them.
+PUBLIC = 0o644
 
 
 @dataclass(frozen=True)
@@ -50,18 +52,10 @@ def export_tiles(session: Session, checkpoint: SignedCheckpoint, directory: Path
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Renamed into place (and its directory synced, so the checkpoint written last never
+    outlives, after a crash, a tile it covers); world-readable, as whatever serves ``DIR``
+    needs."""
+    replace_file(path, data, mode=PUBLIC)
 
 
 def _remove_stale_partials(directory: Path, current: set[Path]) -> int:

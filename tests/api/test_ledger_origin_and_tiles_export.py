@@ -4,6 +4,7 @@ old key name still verifiable; and ``ipx tiles export`` writes the tiles the API
 from __future__ import annotations
 
 import base64
+import os
 from datetime import UTC, datetime
 
 from click.testing import CliRunner
@@ -91,3 +92,22 @@ def test_tiles_export_writes_the_files_the_api_serves(app, client, registry, tmp
         done = export_tiles(session, latest_checkpoint(session), out)
     assert done.tree_size == 6 and done.removed == 2
     assert (out / "tile/0/000.p/6").is_file() and not (out / "tile/0/000.p/5").exists()
+
+
+def test_exported_tiles_are_world_readable_whatever_the_umask(app, client, registry, tmp_path):
+    """Whatever serves ``DIR`` (a web server, a CDN's uploader) reads the files as another
+    user: 0644, even under an owner-only umask; no temporary file is left behind."""
+    for _ in range(3):
+        registry.party()
+    client.get(f"{API}/ledger/checkpoint")
+    out = tmp_path / "out"
+    umask = os.umask(0o077)
+    try:
+        with database(app).sessions() as session:
+            export_tiles(session, latest_checkpoint(session), out)
+    finally:
+        os.umask(umask)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert out / "checkpoint" in files and len(files) >= 3
+    assert not [p for p in files if p.name.startswith(".")]
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o644"}

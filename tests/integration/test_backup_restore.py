@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -271,6 +272,27 @@ def test_a_backup_goes_only_into_a_new_or_empty_directory(app, registry, ipx_cli
     result = ipx_cli(source_env(app), "backup", str(occupied))
     assert result.exit_code == 1 and "not an empty directory" in result.output
     assert sorted(p.name for p in occupied.iterdir()) == ["something"]
+
+
+def test_every_file_of_a_backup_is_owner_only_the_manifest_included(
+    app, registry, ipx_cli, tmp_path
+):
+    """``DIR`` holds the instance's secrets: the manifest, renamed into place last like the
+    instance's key files, is owner-only too, whatever the umask gives new files."""
+    registry.party()
+    backup_dir = tmp_path / "backup"
+    umask = os.umask(0o022)
+    try:
+        result = ipx_cli(source_env(app), "backup", str(backup_dir))
+    finally:
+        os.umask(umask)
+    assert result.exit_code == 0, result.output
+    files = sorted(p for p in backup_dir.rglob("*") if p.is_file())
+    assert backup_dir / "manifest.json" in files
+    assert not [p.name for p in files if p.name.startswith(".")], "no temporary file is left"
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {
+        p.name: "0o600" for p in files
+    }
 
 
 # --- a missing instance key -----------------------------------------------------------------------
