@@ -1,4 +1,6 @@
-"""Moments as people in China read them: China Standard Time (Asia/Shanghai), to the minute.
+"""Moments as people in China read them: China Standard Time (Asia/Shanghai), to the minute,
+and the China date of a moment (``china_date``: the day the registry counts due dates, days in
+force and schedules by).
 
 Plain Python: the console's ``| when`` filter and the valuation report's PDF both write times
 this way, and the report must not need a request (or Flask-Babel's locale and zone) to do so.
@@ -7,7 +9,7 @@ The API's JSON keeps its ISO 8601 UTC timestamps.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 TIMEZONE_NAME = "Asia/Shanghai"
@@ -22,6 +24,11 @@ def in_china(moment: datetime | str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(CHINA)
+
+
+def china_date(moment: datetime) -> date:
+    """The China Standard Time date of a moment (stored in UTC; a naive one is read as UTC)."""
+    return in_china(moment).date()
 
 
 def china_minutes(moment: datetime | str) -> str:

@@ -7,7 +7,7 @@ neither read nor set another bank's schedule (403). A bank without a schedule ke
 operator's default, ``REVALUATION_EVERY_DAYS`` (``ipx.notify.portfolio.banks_due``); a disabled
 schedule means no scheduled revaluation for that bank at all.
 
-Days are China's (``ipx.support.model.local_date``), as the rest of the service counts them.
+Days are China's (``ipx.china_time.china_date``), as the rest of the service counts them.
 A month's run falls due on its ``day_of_month`` and stays due until it has run that month: a
 worker that was down on the day catches up later in the month, never twice in one month.
 """

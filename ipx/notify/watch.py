@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ipx.auth import Principal
+from ipx.china_time import china_date
 from ipx.ledger.events import Event
 from ipx.notify.commands import WatchFees
 from ipx.notify.events import dedup_key
@@ -24,7 +25,6 @@ from ipx.registry.model import LegalStatus
 from ipx.registry.orm import Asset, PledgeAsset
 from ipx.registry.services.assets import update_asset
 from ipx.rights import PATENT_KINDS
-from ipx.support.model import local_date
 from ipx.uow import UnitOfWork
 from ipx.valuation.terms import add_months
 
@@ -34,7 +34,7 @@ SURCHARGE = "5% of the annual fee per month late, at most 25%"
 
 def watch_fees(uow: UnitOfWork, principal: Principal, command: WatchFees) -> dict:
     """Announce overdue fees, lapse patents past the grace period; the ids of each."""
-    today = local_date(uow.now)  # China's date, as the registry counts due dates
+    today = china_date(uow.now)  # China's date, as the registry counts due dates
     stmt = (
         select(Asset)
         .where(

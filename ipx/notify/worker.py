@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 
 from ipx.auth import SYSTEM, Principal, Role
+from ipx.china_time import china_date
 from ipx.db import begin_write
 from ipx.db_ext import database
 from ipx.instance_keys import registry_digest_key
@@ -30,7 +31,6 @@ from ipx.notify.delivery import Claim, Outcome, claim, record, renew, send
 from ipx.notify.dispatch import dispatch_batch
 from ipx.notify.portfolio import SCHEDULED, RevaluePortfolio, RunScheduledRevaluation, banks_due
 from ipx.notify.schedules import schedules_due
-from ipx.support.model import local_date
 from ipx.uow import utcnow
 
 log = logging.getLogger("ipx.notify")
@@ -129,13 +129,13 @@ class Worker:
         now = self.clock()
         every = float(self.app.config["REVALUATION_EVERY_DAYS"])
         with self.sessions() as session:
-            own = schedules_due(session, local_date(now))
+            own = schedules_due(session, china_date(now))
             default = banks_due(session, now, every) if every > 0 else []
         runner = self.app.extensions["ipx.usecases"]
         revalued = []
         with self.app.app_context():
             for bank in own:
-                order = RunScheduledRevaluation(local_date(now))
+                order = RunScheduledRevaluation(china_date(now))
                 if runner.run(order, Principal(SCHEDULED, Role.BANK, bank)) is not None:
                     revalued.append(bank)
             for bank in default:

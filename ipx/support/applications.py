@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from ipx.auth import Principal, Role
+from ipx.china_time import china_date
 from ipx.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ipx.support import events
 from ipx.support.commands import SubmitSupportApplication
@@ -19,7 +20,6 @@ from ipx.support.model import (
     ProgrammeKind,
     Terms,
     eligibility,
-    local_date,
     pays_by_rate,
 )
 from ipx.support.money import cents, to_decimal
@@ -44,7 +44,7 @@ def submit_application(
     loans = _loans_of_applicant(uow, principal, programme, command, facts)
     claim = _claim(terms, command.claim)
     firm = facts.firm(uow.session, loans[0].pledgor_id)
-    found = eligibility(terms, firm, loans, claim, local_date(uow.now))
+    found = eligibility(terms, firm, loans, claim, china_date(uow.now))
     if found.grounds:
         codes = ", ".join(sorted({g.code.value for g in found.grounds}))
         raise Conflict(

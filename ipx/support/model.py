@@ -8,19 +8,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-#: The time zone whose calendar days the programmes count (the console shows the same one): a
-#: pledge registered at 01:00 China time (17:00 UTC the day before) is in force from that day.
-TIMEZONE = ZoneInfo("Asia/Shanghai")
-
-
-def local_date(moment: datetime) -> date:
-    """The China Standard Time date of a moment (stored in UTC; a naive one is read as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(TIMEZONE).date()
+# The programmes count China's calendar days (``ipx.china_time.china_date``): a pledge
+# registered at 01:00 China time (17:00 UTC the day before) is in force from that day.
 
 
 class ProgrammeKind(enum.StrEnum):

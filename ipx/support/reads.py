@@ -13,8 +13,9 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from ipx.auth import Principal
+from ipx.china_time import china_date
 from ipx.errors import NotFound
-from ipx.support.model import ApplicationStatus, local_date
+from ipx.support.model import ApplicationStatus
 from ipx.support.money import cents, text
 from ipx.support.orm import SupportApplication, SupportProgramme
 from ipx.support.ports import RegistryFacts
@@ -169,7 +170,7 @@ def _used_over_time(applications: list[SupportApplication]) -> list[dict]:
     by_day: dict[date, int] = defaultdict(int)
     for a in applications:
         if a.status in (ApplicationStatus.APPROVED, ApplicationStatus.PAID) and a.decided_at:
-            by_day[local_date(a.decided_at)] += _approved(a)  # China dates, as days in force
+            by_day[china_date(a.decided_at)] += _approved(a)  # China dates, as days in force
     points, total = [], 0
     for day in sorted(by_day):
         total += by_day[day]

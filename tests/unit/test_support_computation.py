@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ipx.china_time import china_date
 from ipx.support.budget import Budget, BudgetExhausted, FirmCapReached, check_firm_cap
 from ipx.support.computation import compute
 from ipx.support.model import (
@@ -22,7 +23,6 @@ from ipx.support.model import (
     Terms,
     days_in_force,
     eligibility,
-    local_date,
 )
 from ipx.support.money import round_half_up
 
@@ -108,9 +108,9 @@ def test_the_firm_cap_line_shows_the_room_left_not_what_the_firm_holds_elsewhere
 
 
 def test_a_date_in_force_is_the_china_date_of_the_moment():
-    assert local_date(datetime(2026, 3, 1, 16, 0, tzinfo=UTC)) == date(2026, 3, 2)  # 00:00 CST
-    assert local_date(datetime(2026, 3, 1, 15, 59, 59, tzinfo=UTC)) == date(2026, 3, 1)
-    assert local_date(datetime(2026, 12, 31, 16, 30)) == date(2027, 1, 1)  # naive: UTC
+    assert china_date(datetime(2026, 3, 1, 16, 0, tzinfo=UTC)) == date(2026, 3, 2)  # 00:00 CST
+    assert china_date(datetime(2026, 3, 1, 15, 59, 59, tzinfo=UTC)) == date(2026, 3, 1)
+    assert china_date(datetime(2026, 12, 31, 16, 30)) == date(2027, 1, 1)  # naive: UTC
 
 
 def test_caps_per_loan_interest_paid_and_firm_year():

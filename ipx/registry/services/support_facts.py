@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ipx.china_time import china_date
 from ipx.errors import NotFound
 from ipx.registry.disposal.model import DisposalStatus
 from ipx.registry.disposal.orm import Disposal, PledgeDefault
 from ipx.registry.model import PledgeStatus
 from ipx.registry.orm import Asset, Party, Pledge
-from ipx.support.model import FirmFacts, LoanFacts, local_date
+from ipx.support.model import FirmFacts, LoanFacts
 from ipx.support.money import cents
 
 
@@ -39,15 +40,15 @@ class SupportFacts:
                 Pledge.status != PledgeStatus.REVOKED.value,
             )
         ).scalar_one()
-        # Dates in force are China's (``local_date``), not the UTC timestamps' dates.
+        # Dates in force are China's (``china_date``), not the UTC timestamps' dates.
         return LoanFacts(
             pledge_id=pledge.id,
             pledgor_id=pledge.pledgor_id,
             pledgee_id=pledge.pledgee_id,
             principal=cents(pledge.secured_amount),
             currency=pledge.currency,
-            registered_on=local_date(pledge.registered_at),
-            closed_on=local_date(pledge.closed_at) if pledge.closed_at else None,
+            registered_on=china_date(pledge.registered_at),
+            closed_on=china_date(pledge.closed_at) if pledge.closed_at else None,
             revoked=pledge.status == PledgeStatus.REVOKED.value,
             asset_kinds=tuple(sorted(kinds)),
             first_loan=earlier == 0,
