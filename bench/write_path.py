@@ -251,7 +251,7 @@ def print_rows(rows: list[dict]) -> None:
         runs = " ".join(f"{r:.1f}" for r in row["runs"])
         print(
             f"{row['variant']:<11}{row['backend']:<9}{size:>10}{row['reg_s']:>8.1f}"
-            f"{row['ratio']:>7.2f}{row['paired']:>8.2f}{cost:>8}  {runs:<29}{row['errors']}"
+            f"{row['ratio']:>7.2f}{row['paired']:>8.2f}{cost:>8}  {runs:<29} {row['errors']}"
         )
     sys.stdout.flush()
 
