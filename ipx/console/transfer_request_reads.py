@@ -52,8 +52,10 @@ def request_page(uow: UnitOfWork, who: Principal, request_id: int) -> dict:
 
 
 def asset_page(uow: UnitOfWork, who: Principal, asset_id: int) -> dict:
-    """The asset's page (``reads.asset_page``) and the request on it that awaits the pledgee's
-    consent, if the user sees one (at most one awaits at a time)."""
+    """The asset's page (``reads.asset_page``), the request on it that awaits the pledgee's
+    consent, if the user sees one (at most one awaits at a time), and whether the user may ask
+    for one now (by the use case's own checks: any holder of an asset under an active pledge
+    that is neither frozen nor in disposal)."""
     answer = reads.asset_page(uow, who, asset_id)
     awaiting = service.list_transfer_requests(
         uow,
@@ -63,6 +65,7 @@ def asset_page(uow: UnitOfWork, who: Principal, asset_id: int) -> dict:
         limit=1,
     )
     answer["open_request"] = awaiting[0] if awaiting else None
+    answer["askable"] = service.may_request_transfer(uow, who, asset_id)
     return answer
 
 

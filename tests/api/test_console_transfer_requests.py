@@ -265,3 +265,12 @@ def test_each_role_lists_the_requests_it_may_see_by_state_and_by_page(
     assert 'rel="next"' not in page
     chinese = page_text(owner.get(f"{REQUESTS}?lang=zh"))
     assert "<h1>转让申请</h1>" in chinese and "已撤回" in chinese
+
+
+def test_a_co_holder_who_is_not_the_pledgor_is_offered_the_ask(app, registry, cast):
+    """Any holder may ask (the use case's rule), though an owner sees only the pledges it is a
+    party to: the page asks the use case, not the pledges the co-holder can see."""
+    co_holder = registry.party("深圳新材料有限公司")
+    shared = registry.asset([cast.owner, co_holder])
+    registry.pledge(cast.owner, cast.bank, [shared["id"]], co_owner_consent_ids=[co_holder])
+    assert ASK_FORM in english(user(app, "owner", co_holder), f"{ASSETS}/{shared['id']}")

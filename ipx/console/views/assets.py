@@ -14,7 +14,7 @@ from ipx.console.csv_export import csv_response
 from ipx.console.form_once import once
 from ipx.console.labels import label
 from ipx.console.registry_forms import AssetForm
-from ipx.console.session import console_principal, login_required
+from ipx.console.session import login_required
 from ipx.registry.commands import (
     CreateAsset,
     FreezeAsset,
@@ -22,12 +22,9 @@ from ipx.registry.commands import (
     RecordTransfer,
     RequestTransfer,
 )
-from ipx.registry.model import PledgeStatus
 
 READERS = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
 CSV_HEADER = ("id", "kind", "number", "title", "status", "expiry_date", "frozen", "holder_ids")
-#: A pledge whose asset's transfer waits for the pledgee's consent (in disposal: it is sold).
-ASKABLE = {PledgeStatus.REGISTERED, PledgeStatus.DEFAULTED}
 
 
 def register(blp: Blueprint) -> None:
@@ -110,15 +107,9 @@ def asset_page(asset_id: int, given: dict | None = None, problems=(), status: in
 
 
 def _may_ask(page: dict) -> bool:
-    """Whether to show the ask to transfer: a pledged asset that is not frozen and has no
-    request awaiting consent yet, to its holder or a clerk (the use case checks it all again)."""
-    asset, principal = page["asset"], console_principal()
-    if principal is None or asset.frozen or page["open_request"] is not None:
-        return False
-    if not any(p.status in ASKABLE for p in page["pledges"]):
-        return False
-    holder = principal.sees_all() or principal.party_id in asset.holder_ids
-    return holder and actions.may("RequestTransfer")
+    """Whether to show the ask to transfer: the use case would take it (``page["askable"]``)
+    and the user's role may send it."""
+    return bool(page["askable"]) and actions.may("RequestTransfer")
 
 
 @login_required(Role.OWNER, Role.CLERK)

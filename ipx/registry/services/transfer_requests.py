@@ -81,6 +81,21 @@ def request_transfer(uow: UnitOfWork, principal: Principal, command: RequestTran
     return answer(request)
 
 
+def may_request_transfer(uow: UnitOfWork, principal: Principal, asset_id: int) -> bool:
+    """Whether ``request_transfer`` would take an ask on this asset now, by the same checks read
+    without locks (a page offers the ask only then; the use case checks again when sent)."""
+    records = repositories(uow)
+    asset = records.assets.get(asset_id)
+    if asset is None or records.transfer_requests.awaiting(asset_id) is not None:
+        return False
+    try:
+        ensure_may_request_transfer(principal, asset)
+        _check_requestable(asset, records.pledges.encumbering(asset_id))
+    except (NotFound, Conflict):
+        return False
+    return True
+
+
 def consent_to_transfer(uow: UnitOfWork, principal: Principal, command: ConsentToTransfer) -> dict:
     """The pledgee consents (or a clerk records its written consent): the transfer is recorded
     by ``record_transfer``, with the proceeds' destination (and amount) the consent gives."""
