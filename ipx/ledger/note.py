@@ -198,6 +198,13 @@ def _check_signature(raw: bytes, text: str, name: str, kid: bytes, signature: by
         raise InvalidNote(f"invalid signature for key {name}+{kid.hex()}") from exc
 
 
+def split_signed_note(note_text: str | bytes) -> tuple[str, list[tuple[str, bytes, bytes]]]:
+    """The note's text and its signature lines as (key name, key id, signature), nothing
+    verified: a server telling a malformed note (Go's ``errMalformedNote``) from one no trusted
+    key signed reads it this way. Raises ``InvalidNote`` for a malformed note."""
+    return _split_note(note_text)
+
+
 def _split_note(note_text: str | bytes) -> tuple[str, list[tuple[str, bytes, bytes]]]:
     if isinstance(note_text, bytes):
         try:

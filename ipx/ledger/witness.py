@@ -5,17 +5,20 @@ checkpoint it cosigned (size and root hash) in a JSON state file. ``POST /add-ch
 takes ``old <size>``, the consistency proof lines, a blank line and the signed checkpoint, and
 answers as the spec says: 404 for an unknown origin, 403 when no trusted key signed it (or a
 trusted key's signature does not verify), 400 for an old size larger than the checkpoint's (or
-a malformed body), 409 ``text/x.tlog.size`` with the size it holds when the old size is not
-that size, 409 for a checkpoint of the size it holds with another root (a fork), 422 when the
-proof does not verify; else it records the new checkpoint (atomically: one lock around
-check-and-persist, the file replaced by rename after an fsync, ``ipx.atomic_files``) and
-answers its timestamped Ed25519 cosignature line (``ipx.ledger.cosignature``).
+a malformed body, a malformed signature line included), 409 ``text/x.tlog.size`` with the size
+it holds when the old size is not that size, 409 for a checkpoint of the size it holds with
+another root (a fork), 422 when the proof does not verify; else it records the new checkpoint
+(atomically: one lock around check-and-persist, the file replaced by rename after an fsync,
+``ipx.atomic_files``) and answers its timestamped Ed25519 cosignature line
+(``ipx.ledger.cosignature``).
 
 The checkpoint, its signatures and the log's keys are read as the offline verifier reads them
-(``note.Checkpoint.from_body``, ``keyset.open_checkpoint``, ``keyset.raw_public_key``): no
-second parser to drift from the one receipts are checked with. Standard library,
-``cryptography`` and the ledger's pure modules only: a WSGI application served by ``wsgiref``
-with a thread per request, no database.
+(``note.split_signed_note``, ``note.Checkpoint.from_body``, ``note.open_note_signers`` as
+``keyset.open_checkpoint`` calls it, ``keyset.raw_public_key``): no second parser to drift from
+the one receipts are checked with. A log key given as a Go verifier key binds its name, as the
+verifier's ``--public-key`` does: a line under another name is not the log's, whatever its key
+id. Standard library, ``cryptography`` and the ledger's pure modules only: a WSGI application
+served by ``wsgiref`` with a thread per request, no database.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import re
 import socketserver
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -46,6 +49,10 @@ MAX_BODY = 64 * 1024
 MAX_PROOF_LINES = 63
 SIZE_TYPE = "text/x.tlog.size"
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
+
+#: A log's trusted key as ``keyset.raw_public_key`` reads a ``--log`` key: the raw Ed25519 key
+#: and the name its verifier key binds (None for a bare base64 key: any name its key id fits).
+LogKey = tuple[bytes, str | None]
 
 
 class Refused(Exception):
@@ -94,9 +101,11 @@ def parse_submission(body: bytes) -> Submission:
 
 def parse_checkpoint(note_text: str) -> note.Checkpoint:
     """The checkpoint a signed note carries, unverified (its origin says which log's keys to
-    check it with); ``Refused(400)`` when the note or its checkpoint is malformed."""
+    check it with); ``Refused(400)`` when the note, one of its signature lines (a well-formed
+    line of an unknown key is fine) or its checkpoint is malformed: C2SP tlog-witness keeps 403
+    for a note no trusted key signed."""
     try:
-        text, _ = cosignature.split_note(note_text)
+        text, _ = note.split_signed_note(note_text)
         return note.Checkpoint.from_body(text)
     except note.InvalidNote as exc:
         raise Refused(400, str(exc)) from exc
@@ -133,11 +142,12 @@ class StateFile:
 
 @dataclass
 class WitnessService:
-    """The witness: its name and key, the logs it knows (origin -> raw public keys), its state."""
+    """The witness: its name and key, the logs it knows (origin -> their keys: ``LogKey``s, or
+    raw public keys, which bind no name), its state."""
 
     name: str
     private_key: Ed25519PrivateKey
-    logs: Mapping[str, list[bytes]]
+    logs: Mapping[str, Sequence[LogKey | bytes]]
     state: StateFile
     clock: Callable[[], float] = field(default=time.time)
 
@@ -154,8 +164,7 @@ class WitnessService:
         if keys is None:
             raise Refused(404, f"unknown log {origin}")
         try:
-            # Any key name: the key id binds it (other keys' signatures are ignored).
-            checkpoint, _ = keyset.open_checkpoint(submission.note_text, None, keys)
+            checkpoint = open_checkpoint(submission.note_text, keys)
         except note.InvalidNote as exc:
             raise Refused(403, f"not signed by a key of {origin}: {exc}") from exc
         if submission.old_size > checkpoint.tree_size:
@@ -185,6 +194,29 @@ class WitnessService:
             log.info("add-checkpoint refused %s: %s", refused.status, text.strip())
             return _answer(start_response, refused.status, text, content_type=refused.content_type)
         return _answer(start_response, 200, lines)
+
+
+def open_checkpoint(note_text: str, keys: Sequence[LogKey | bytes]) -> note.Checkpoint:
+    """The checkpoint, when one of ``keys`` signed it and no line of theirs fails to verify (as
+    ``keyset.open_checkpoint``, whose one key name becomes one per key here: an origin's keys
+    may be given under several names). Raises ``note.InvalidNote``.
+
+    A named key counts only lines under its name; a bare key any line whose key id it fits. So
+    a relay that appends ``— x <key_id("x", log key)><junk>`` cannot turn a named log key's good
+    checkpoint into a refusal; other lines are ignored, as Go's ``note.Open`` ignores them."""
+    by_name: dict[str | None, list[bytes]] = {}
+    for key in keys:
+        raw, name = (key, None) if isinstance(key, bytes) else key
+        by_name.setdefault(name, []).append(raw)
+    if not by_name:
+        raise note.InvalidNote("no trusted public key to check the note with")
+    text, signed = note_text, False
+    for name, raws in by_name.items():
+        text, signers = note.open_note_signers(note_text, name, raws)
+        signed = signed or bool(signers)
+    if not signed:
+        raise note.InvalidNote(f"{keyset.NO_SIGNATURE} any of the {len(keys)} trusted keys")
+    return note.Checkpoint.from_body(text)
 
 
 def _recorded(state: dict, submission: Submission, checkpoint: note.Checkpoint) -> dict:
@@ -267,14 +299,15 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
-def log_keys(specs: Iterable[str]) -> dict[str, list[bytes]]:
+def log_keys(specs: Iterable[str]) -> dict[str, list[LogKey]]:
     """``--log`` values: a log's Go verifier key (``<name>+<id>+<key>``; its origin is the key
-    name) or ``<origin>=<verifier key or base64 key>``; several keys of one origin add up.
+    name) or ``<origin>=<verifier key or base64 key>``; several keys of one origin add up. A
+    verifier key's name is kept: only signature lines under it are that key's.
     Raises ``note.InvalidKey`` (a ``ValueError``) for a key that is neither."""
-    logs: dict[str, list[bytes]] = {}
+    logs: dict[str, list[LogKey]] = {}
     for spec in specs:
         origin, sep, key = spec.partition("=")
         if not sep:
             origin, key = spec.partition("+")[0], spec
-        logs.setdefault(origin, []).append(keyset.raw_public_key(key)[0])
+        logs.setdefault(origin, []).append(keyset.raw_public_key(key))
     return logs

@@ -144,7 +144,9 @@ def test_log_keys_from_verifier_keys_or_origin_pairs():
     vkey = note.verifier_key(ORIGIN, public)
     legacy = f"{ORIGIN}=" + note.verifier_key("ipx.example", public)
     raw = f"{ORIGIN}=" + base64.b64encode(public).decode()
-    assert log_keys([vkey, legacy, raw]) == {ORIGIN: [public, public, public]}
+    assert log_keys([vkey, legacy, raw]) == {
+        ORIGIN: [(public, ORIGIN), (public, "ipx.example"), (public, None)]
+    }
 
 
 def test_the_state_survives_a_restart(service, tree):
@@ -256,6 +258,81 @@ def test_400_for_a_checkpoint_body_not_written_canonically(service, tree):
     status, _, text = _post(service, _body(0, [], _non_canonical_root(tree, 10)))
     assert status == 400 and "canonical" in text
     assert _post(service, _body(0, [], _checkpoint(tree, 10)))[0] == 200
+
+
+def _served(tmp_path, *logs: str) -> WitnessService:
+    """A witness of the logs ``--log`` values name."""
+    return WitnessService(
+        "witness.example/w1",
+        Ed25519PrivateKey.generate(),
+        log_keys(logs),
+        StateFile(tmp_path / "state.json"),
+        clock=lambda: 1_700_000_000,
+    )
+
+
+def _line(name: str, blob: bytes) -> str:
+    return f"{note.SIGNATURE_PREFIX}{name} {base64.b64encode(blob).decode()}\n"
+
+
+def test_a_verifier_keys_name_is_bound_a_junk_line_under_another_name_is_ignored(tmp_path, tree):
+    """Anyone relaying a submission can append a line whose key id is the log key's under
+    another name: for a log given by its verifier key (its name bound) it is not the log's
+    line and the checkpoint is cosigned; for a bare base64 key (any name) it is, and fails."""
+    public = LOG_KEY.public_key().public_bytes_raw()
+    junk = _checkpoint(tree, 10) + _line("x", note.key_id("x", public) + b"junk")
+    named = _served(tmp_path / "named", note.verifier_key(ORIGIN, public))
+    assert _post(named, _body(0, [], junk))[0] == 200
+    bare = _served(tmp_path / "bare", f"{ORIGIN}={base64.b64encode(public).decode()}")
+    status, _, text = _post(bare, _body(0, [], junk))
+    assert status == 403 and "invalid signature" in text
+    assert _state(bare) == {}
+
+
+def test_a_verifier_key_counts_only_signatures_under_its_name(tmp_path, tree):
+    """The log's key signing under another name is not the verifier key's signature (Go's
+    verifier is a name and a key); a bare key takes it, as before. One origin's keys may be
+    given under several names: each counts its own lines."""
+    public = LOG_KEY.public_key().public_bytes_raw()
+    checkpoint = note.Checkpoint(ORIGIN, 10, tree.root(10))
+    renamed = note.sign_checkpoint(checkpoint, "ipx.example", LOG_KEY)
+    named = _served(tmp_path / "named", note.verifier_key(ORIGIN, public))
+    status, _, text = _post(named, _body(0, [], renamed))
+    assert status == 403 and text.startswith(f"not signed by a key of {ORIGIN}")
+    bare = _served(tmp_path / "bare", f"{ORIGIN}={base64.b64encode(public).decode()}")
+    assert _post(bare, _body(0, [], renamed))[0] == 200
+    both = _served(
+        tmp_path / "both",
+        note.verifier_key(ORIGIN, public),
+        f"{ORIGIN}=" + note.verifier_key("ipx.example", public),
+    )
+    assert _post(both, _body(0, [], renamed))[0] == 200
+    assert _post(both, _body(10, [], _checkpoint(tree, 10)))[0] == 200
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"{note.SIGNATURE_PREFIX}{ORIGIN} not-base64!\n",
+        "- ipx.example/pledge-log " + base64.b64encode(bytes(68)).decode() + "\n",
+        _line(ORIGIN, bytes(4)),
+        f"{note.SIGNATURE_PREFIX}{ORIGIN}\n",
+        _line("a+b", bytes(68)),
+    ],
+    ids=["not-base64", "no-em-dash", "under-5-bytes", "no-signature", "bad-key-name"],
+)
+def test_400_for_a_malformed_signature_line_not_403(service, tree, line):
+    """C2SP tlog-witness: a malformed body is 400, 403 is for a note no trusted key signed; a
+    malformed signature line makes the note malformed (as Go's ``note.Open``), whoever's."""
+    status, _, text = _post(service, _body(0, [], _checkpoint(tree, 10) + line))
+    assert status == 400, text
+    assert _state(service) == {}
+
+
+def test_a_well_formed_line_of_an_unknown_key_is_ignored(service, tree):
+    stranger, name = Ed25519PrivateKey.generate().public_key(), "witness.example/other"
+    line = _line(name, note.key_id(name, stranger) + b"x")
+    assert _post(service, _body(0, [], _checkpoint(tree, 10) + line))[0] == 200
 
 
 def test_409_answers_the_size_it_holds_as_text_x_tlog_size(service, tree):
