@@ -1,6 +1,6 @@
 """The map of encumbrances in the database, kept in step with the log.
 
-``apply`` runs inside ``ipx.ledger.log.append``, under the log's head lock and in the
+``plan_appended`` runs inside ``ipx.ledger.log.append``, under the log's head lock and in the
 transaction that appends the events, so the map changes exactly when the log does, one
 writer at a time, and commits or rolls back with it. What the events do is
 ``ipx.ledger.encumbrances``; the trees are ``ipx.ledger.smt``.
@@ -11,11 +11,13 @@ of non-empty subtrees, about 2.5 rows per asset with a state), ``encumbrance_map
 two roots after each append that changed them, by log size: the map as of tree size N is the
 row of the largest size <= N, which is what a checkpoint of N commits to).
 
-An append that concerns the map costs it two round trips on PostgreSQL: one query reads the
-changed assets' keys and the nodes on and beside their ways with both roots, one statement
-writes the O(depth) nodes changed, the keys learnt and the roots row. On SQLite (in process)
-the same takes four cheap statements (keys, nodes, nodes written, roots row). An append of
-events that cannot change the map reads and writes nothing of it.
+An append that changes a state costs the map one round trip on PostgreSQL: one query reads
+the changed assets' keys and, walking down each key's way to where it ends, the nodes on and
+beside it, with both roots; its writes (the O(depth) nodes changed, the keys learnt, the roots
+row) are common table expressions of the log's own write statement (``PG_WRITE_CTES``). An
+``asset.registered`` only learns a key and reads nothing. On SQLite (in process) the same takes
+a few cheap statements (keys, nodes to ``PREFETCH_DEPTH``, nodes written, keys, roots row). An
+append of events that cannot change the map reads and writes nothing of it.
 """
 
 from __future__ import annotations
@@ -456,8 +458,8 @@ def apply(session: Session, events: list[MapEvent], new_size: int) -> None:
         write(session.connection(), pending)
 
 
-#: How deep a prefetch reads on a key's way (a tree of n random keys is about log2 n deep;
-#: deeper nodes, if any, are read one at a time).
+#: How deep SQLite's prefetch reads on a key's way (a tree of n random keys is about log2 n
+#: deep; deeper nodes, if any, are read one at a time). PostgreSQL walks to the way's end.
 PREFETCH_DEPTH = 40
 
 

@@ -62,12 +62,14 @@ PG_WRITE = f"WITH {_PG_LOG_CTES.strip()}{_PG_HEAD_UPDATE}"
 PG_WRITE_WITH_MAP = f"WITH {_PG_LOG_CTES.strip()},{encumbrance_map.PG_WRITE_CTES}{_PG_HEAD_UPDATE}"
 
 
-# PostgreSQL, in the same round trip as the lock: what this transaction runs from here on (the
-# log's write, the map's read, the outbox rows) runs on generic plans once psycopg has prepared
-# it. These statements take arrays, whose lengths make the planner keep re-planning each call
-# (custom plans); every one of them reads and writes by primary key, so the generic plan is the
-# same plan without the ~0.3 ms of planning per statement. ``set_config(..., true)`` lasts to the
-# end of the transaction only: nothing else the service runs is planned differently.
+# PostgreSQL, in the same round trip as the lock: everything this transaction runs from here
+# on is planned generically (``plan_cache_mode``: prepared statements and unnamed ones alike).
+# That is the unit of work's sequenced steps (the year's counter and the pledge row, by primary
+# key), the log's write and the map's read (the reason: they take arrays, whose lengths made
+# the planner re-plan them on every call, ~0.3 ms each), the outbox rows, the idempotency and
+# form-once claims (by primary key) and the final flush. ``set_config(..., true)`` lasts to the
+# end of the transaction only. A query added under the lock that needs a partial index with a
+# bound value in its predicate would not get it on a generic plan: keep such reads before it.
 _GENERIC_PLANS = func.set_config("plan_cache_mode", "force_generic_plan", True).label("plans")
 
 

@@ -173,9 +173,11 @@ def open_note_signers(
     """The note's text and the raw keys of ``public_keys`` (in their order) that signed it.
 
     Every signature line whose name and key id are those of a given key is checked, and one
-    that does not verify refuses the whole note, whichever other given key signed it well: Go's
-    ``Open`` does the same, so whether a note passes never depends on the order keys are tried
-    in. Lines by other keys are ignored, as ``Open`` ignores unknown verifiers. Raises
+    that does not verify refuses the whole note, whichever other given key signed it well, so
+    whether a note passes never depends on the order keys are tried in (as with Go's ``Open``,
+    which fails on a known verifier's bad signature). Stricter than ``Open`` in one way: Go
+    verifies only the first line of each verifier and drops repeats; here a repeated line must
+    verify too. Lines by other keys are ignored, as ``Open`` ignores unknown verifiers. Raises
     ``InvalidNote``; an empty list of signers is for the caller to refuse.
     """
     raws = list(dict.fromkeys(_raw_public_key(key) for key in public_keys))

@@ -13,9 +13,12 @@ def _read_at_once(path, barrier, results):
 
 
 def test_processes_starting_together_all_read_the_same_whole_key(tmp_path):
-    # fork: each reader starts with this process's imports (40 spawned interpreters importing
-    # SQLAlchemy took nearly all of this test's time); the race between them is the same
-    context = multiprocessing.get_context("fork")
+    # forkserver, with this module preloaded: one fresh, single-threaded interpreter imports it
+    # once and forks each reader from there (40 spawned interpreters each importing SQLAlchemy
+    # took nearly all of this test's time; forking the test process itself would copy its
+    # threads' state). The race between the readers is the same.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     for round_ in range(5):
         path = tmp_path / f"key-{round_}"
         barrier, results = context.Barrier(8), context.Queue()
