@@ -65,7 +65,10 @@ def witness() -> None:
     "logs",
     multiple=True,
     required=True,
-    help="a log it witnesses: the log's verifier key (origin = key name), or ORIGIN=KEY",
+    help=(
+        "a log it witnesses: the log's verifier key (origin = key name; only signatures under"
+        " that name count), or ORIGIN=KEY (KEY a verifier key, or base64 of the raw key)"
+    ),
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8300, show_default=True, type=int, help="0: any free port")
