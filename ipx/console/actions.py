@@ -10,10 +10,11 @@ anything else is an error page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, is_dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, flash, redirect
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
@@ -99,6 +100,25 @@ def attempt(command: object, form: FlaskForm | None = None) -> Outcome:
         raise
     _abandon()  # nothing was done: release the locks before the page is shown again
     return outcome
+
+
+def submit(
+    form: FlaskForm,
+    command_of: Callable[[FlaskForm], object],
+    again: Callable[[list[str]], Any],
+    done: str,
+    then: str,
+):
+    """One action's form: validate it, run the command ``command_of(form)`` builds, and show the
+    page again with the messages (``again(problems)``, answered 422) when either refuses; else
+    say ``done`` and go to ``then``."""
+    if not form.validate_on_submit():
+        return again([])
+    outcome = attempt(command_of(form), form)
+    if not outcome.ok:
+        return again(outcome.problems)
+    flash(done)
+    return redirect(then)
 
 
 def _abandon() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ipx.auth import Role
@@ -78,13 +78,13 @@ def pledge_page(pledge_id: int, given: dict | None = None, problems=(), status: 
 def _act(pledge_id: int, name: str, command_of, done: str):
     """Validate the action's form, run its command, and show the pledge again."""
     form = FORMS[name](prefix=name)
-    if not form.validate_on_submit():
-        return pledge_page(pledge_id, {name: form}, status=422)
-    outcome = actions.attempt(command_of(form), form)
-    if not outcome.ok:
-        return pledge_page(pledge_id, {name: form}, outcome.problems, status=422)
-    flash(done)
-    return redirect(url_for("console.pledge_page", pledge_id=pledge_id))
+    return actions.submit(
+        form,
+        command_of,
+        lambda problems: pledge_page(pledge_id, {name: form}, problems, status=422),
+        done,
+        url_for("console.pledge_page", pledge_id=pledge_id),
+    )
 
 
 @login_required(Role.CLERK)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ipx.auth import Role
@@ -102,13 +102,13 @@ def _answers(found: dict) -> set[str]:
 def _act(request_id: int, name: str, command_of, done: str):
     """Validate the answer's form, run its use case, and show the request again."""
     form = FORMS[name](prefix=name)
-    if not form.validate_on_submit():
-        return transfer_request_page(request_id, {name: form}, status=422)
-    outcome = actions.attempt(command_of(form), form)
-    if not outcome.ok:
-        return transfer_request_page(request_id, {name: form}, outcome.problems, status=422)
-    flash(done)
-    return redirect(url_for("console.transfer_request_page", request_id=request_id))
+    return actions.submit(
+        form,
+        command_of,
+        lambda problems: transfer_request_page(request_id, {name: form}, problems, status=422),
+        done,
+        url_for("console.transfer_request_page", request_id=request_id),
+    )
 
 
 @login_required(Role.BANK, Role.CLERK)
