@@ -2,9 +2,9 @@
 
 Who may see an event is the registry's visibility policy, applied to the event's records: the
 pledgor and pledgee of its pledge or application (and, for a transfer request's steps, the
-asset's holders it was asked for, while they may see it); for an asset's own events, its holders
-and the parties of the pledges that encumber it now. So a bank hears only of pledges where it
-is the pledgee (or pledgor) and of the assets under them; a subscription receives only events
+asset's holders it was asked for); for an asset's own events, its holders and the parties of
+the pledges that encumber it now. So a bank hears only of pledges where it is the pledgee (or
+pledgor) and of the assets under them; a subscription receives only events
 of the types it asked for, written after it was made.
 """
 
@@ -84,29 +84,16 @@ def concerned_parties(session: Session, event: OutboxEvent) -> set[int]:
 
 
 def _asked_for_holders(session: Session, request_id: object) -> set[int]:
-    """The asset's holders the transfer was asked for (the pledgor and its co-holders) who may
-    still see the request when the step is fanned out: those holding the asset now, and the
-    owner who asked (``ipx.registry.visibility.party_filter_for_transfer_requests``). So the
-    transferee is never told of a request made before it held the asset, and a co-holder
-    whose share a consented assignment moved away is not told of what it can no longer read."""
+    """The asset's holders the transfer was asked for (the pledgor and its co-holders), who may
+    all read the request (``ipx.registry.visibility``): the request's own record, so who is told
+    does not hang on when the worker fans the step out, e.g. after a consented assignment moved
+    the asset to its new holders (who are not told of a request made before they held it)."""
     if not isinstance(request_id, int):
         return set()
-    row = session.execute(
-        select(
-            TransferRequest.asset_id,
-            TransferRequest.from_party_ids,
-            TransferRequest.requested_by_party_id,
-        ).where(TransferRequest.id == request_id)
-    ).first()
-    if row is None:
-        return set()
-    holding = set(
-        session.execute(
-            select(AssetHolder.party_id).where(AssetHolder.asset_id == row.asset_id)
-        ).scalars()
-    )
-    asked_for = {int(party) for party in row.from_party_ids or ()}
-    return asked_for & (holding | {row.requested_by_party_id})
+    held = session.execute(
+        select(TransferRequest.from_party_ids).where(TransferRequest.id == request_id)
+    ).scalar_one_or_none()
+    return {int(party) for party in held or ()}
 
 
 def _pledge_parties(session: Session, clause) -> set[int]:

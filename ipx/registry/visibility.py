@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ipx.auth import Principal, Role
 from ipx.errors import NotFound
+from ipx.registry.json_sql import json_array_holds
 from ipx.registry.orm import (
     Asset,
     AssetHolder,
@@ -97,7 +98,9 @@ def _related_parties(session: Session, own_id: int | None, party_id: int) -> boo
 
 def party_filter_for_transfer_requests(principal: Principal):
     """Transfer requests a bank or owner sees: a bank those on pledges where it is the
-    pledgee (the one asked to consent); an owner those on assets it holds, and those it made."""
+    pledgee (the one asked to consent); an owner those on assets it holds, those it made, and
+    those made for an asset it held when they were made (a co-holder whose share a consented
+    assignment moved away still sees, and is told of, what was done with it)."""
     if principal.role is Role.BANK:
         as_pledgee = select(Pledge.id).where(Pledge.pledgee_id == principal.party_id)
         return TransferRequest.pledge_id.in_(as_pledgee)
@@ -105,6 +108,7 @@ def party_filter_for_transfer_requests(principal: Principal):
     return or_(
         TransferRequest.asset_id.in_(held),
         TransferRequest.requested_by_party_id == principal.party_id,
+        json_array_holds(TransferRequest.from_party_ids, principal.party_id),
     )
 
 
@@ -112,14 +116,16 @@ def ensure_sees_transfer_request(
     principal: Principal, request: TransferRequest, *, pledgee_id: int, holder_ids: list[int]
 ) -> None:
     """``party_filter_for_transfer_requests`` for one request, given its pledge's pledgee and
-    its asset's holders now."""
+    its asset's holders now (the holders it was asked for are its own)."""
     if principal.sees_all():
         return
     if principal.role is Role.BANK:
         sees = principal.party_id == pledgee_id
     else:
-        sees = principal.party_id in holder_ids or (
-            principal.party_id == request.requested_by_party_id
+        sees = (
+            principal.party_id in holder_ids
+            or principal.party_id == request.requested_by_party_id
+            or principal.party_id in request.from_party_ids
         )
     if not sees:
         raise NotFound(f"No transfer request with id {request.id}.")
