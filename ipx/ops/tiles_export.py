@@ -20,8 +20,10 @@ from ipx.atomic_files import replace_file
 from ipx.ledger import tiles
 from ipx.ledger.checkpoints import SignedCheckpoint
 
-#: Tiles and the checkpoint are public: any web server or CDN reading ``DIR`` serves them.
+#: Tiles and the checkpoint are public: any web server or CDN reading ``DIR`` serves them, and
+#: so the directories it walks to them (set whatever the umask: 077 would hide the tree).
 PUBLIC = 0o644
+PUBLIC_DIRECTORY = 0o755
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,9 @@ class Exported:
 
 def export_tiles(session: Session, checkpoint: SignedCheckpoint, directory: Path) -> Exported:
     """Write the tiles of ``checkpoint``'s tree and then its note under ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
+    if not directory.exists():
+        directory.mkdir(parents=True)
+        directory.chmod(PUBLIC_DIRECTORY)
     written = kept = 0
     wanted = tiles.tiles_of(checkpoint.tree_size)
     for tile in wanted:
@@ -44,11 +48,23 @@ def export_tiles(session: Session, checkpoint: SignedCheckpoint, directory: Path
         if tiles.is_immutable(tile) and path.is_file():
             kept += 1
             continue
+        _public_directories(path.parent, directory)
         _write_atomically(path, tiles.read_tile(session, tile))
         written += 1
     _write_atomically(directory / "checkpoint", checkpoint.note.encode("utf-8"))
     removed = _remove_stale_partials(directory, {directory / t.path() for t in wanted})
     return Exported(checkpoint.tree_size, written + 1, kept, removed)
+
+
+def _public_directories(directory: Path, root: Path) -> None:
+    """Create ``directory`` and its missing parents below ``root``, each ``PUBLIC_DIRECTORY``."""
+    missing = []
+    while directory != root and not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        path.mkdir(exist_ok=True)
+        path.chmod(PUBLIC_DIRECTORY)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -111,3 +111,5 @@ def test_exported_tiles_are_world_readable_whatever_the_umask(app, client, regis
     assert out / "checkpoint" in files and len(files) >= 3
     assert not [p for p in files if p.name.startswith(".")]
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o644"}
+    directories = [out, *(p for p in out.rglob("*") if p.is_dir())]
+    assert {oct(p.stat().st_mode & 0o777) for p in directories} == {"0o755"}
