@@ -29,7 +29,6 @@ import base64
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -45,7 +44,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from ipx.atomic_files import replace_file
+from ipx.atomic_files import replace_file, write_new_file
 from ipx.errors import LedgerInconsistent
 from ipx.instance_keys import ensure_signing_key, instance_key_files, load_signing_key
 from ipx.ledger import keyring, note, store
@@ -240,6 +239,7 @@ def _backup_postgresql(engine: Engine, out: Path) -> dict:
         state = _state(connection)
         pg_tools.dump(engine, snapshot, out)  # the snapshot lives while this transaction does
     os.chmod(out, 0o600)
+    _sync_file(out)
     return state
 
 
@@ -259,6 +259,7 @@ def _backup_sqlite(engine: Engine, out: Path) -> dict:
     finally:
         target.close()
         source.close()
+    _sync_file(out)
     copy = create_engine(f"sqlite:///{out}")
     try:
         with copy.connect() as connection:
@@ -272,12 +273,20 @@ def _copy_keys(config: Mapping[str, Any], directory: Path) -> dict[str, str]:
     for role, path in instance_key_files(config).items():
         if not path.exists():
             continue
-        target = directory / KEY_FILES[role]
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle, path.open("rb") as source:
-            shutil.copyfileobj(source, handle)
+        # Whole, synced, owner-only and never over a file already there: a key copy lost
+        # or torn by a crash would leave a backup whose log no key can sign on from.
+        write_new_file(directory / KEY_FILES[role], path.read_bytes())
         copied[role] = KEY_FILES[role]
     return copied
+
+
+def _sync_file(path: Path) -> None:
+    """The database copy on disk before the manifest, written last, says the backup is whole."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _digest(path: Path) -> dict:

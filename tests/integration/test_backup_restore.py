@@ -295,6 +295,33 @@ def test_every_file_of_a_backup_is_owner_only_the_manifest_included(
     }
 
 
+def test_every_file_of_a_backup_is_on_disk_before_its_manifest(
+    app, registry, ipx_cli, tmp_path, monkeypatch
+):
+    """The manifest, written last, says the backup is whole: the database copy and the key
+    copies are synced before it is (a crash must not leave a manifest over a torn copy)."""
+    registry.party()
+    backup_dir = tmp_path / "backup"
+    synced: list[str] = []
+    fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")).name)
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    result = ipx_cli(source_env(app), "backup", str(backup_dir))
+    assert result.exit_code == 0, result.output
+    monkeypatch.undo()
+    files = {p.name for p in backup_dir.iterdir() if p.is_file()} - {"manifest.json"}
+    manifest_at = next(
+        i
+        for i, name in enumerate(synced)
+        if name.startswith(".manifest") or name == "manifest.json"
+    )
+    assert files <= set(synced[:manifest_at]), (files, synced)
+
+
 # --- a missing instance key -----------------------------------------------------------------------
 
 
