@@ -36,6 +36,14 @@ def argon2_memory_kib() -> int:
     return int(_env("ARGON2_MEMORY_KIB", "65536"))
 
 
+def preload_model() -> bool:
+    """``IPX_PRELOAD_MODEL`` (default on): each ``ipx serve`` worker loads the valuation model
+    before it takes requests, so no valuation waits for it. ``0`` loads it on the first
+    valuation instead: a deployment that only keeps the registry saves each worker about 2 s of
+    start and the model's memory (the test suite sets it for the servers it starts)."""
+    return _env("PRELOAD_MODEL", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def prometheus_multiproc_dir() -> str | None:
     """prometheus-client's multiprocess directory (``PROMETHEUS_MULTIPROC_DIR``, which
     ``ipx serve`` sets for its workers; the library reads it too): None in a single process."""

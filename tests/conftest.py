@@ -29,6 +29,10 @@ REQUIRE_PG = os.environ.get("IPX_REQUIRE_POSTGRES") == "1"
 # Console logins hash with Argon2id; 64 MiB per check makes a suite of logins take minutes.
 # Set before anything hashes (server subprocesses inherit it). Production keeps the default.
 os.environ.setdefault("IPX_ARGON2_MEMORY_KIB", "1024")
+# The servers the suite starts (``ipx serve`` subprocesses) load the valuation model on their
+# first valuation, not each worker at its start (about 2 s of CPU a worker; the server tests
+# register, kill and restart, and rarely value). Preloading itself is tested in process.
+os.environ.setdefault("IPX_PRELOAD_MODEL", "0")
 
 
 def _share_url_builders() -> None:

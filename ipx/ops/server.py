@@ -18,7 +18,7 @@ from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
-from ipx.config import log_level, metrics_dir
+from ipx.config import log_level, metrics_dir, preload_model
 from ipx.web.jsonlog import logging_config
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -41,8 +41,9 @@ class _Server(BaseApplication):
     def load(self):
         from ipx import create_app
 
-        # Each worker loads the valuation model before it takes requests.
-        return create_app({"PRELOAD_MODEL": True, **self.app_config})
+        # Each worker loads the valuation model before it takes requests (IPX_PRELOAD_MODEL=0:
+        # on its first valuation).
+        return create_app({"PRELOAD_MODEL": preload_model(), **self.app_config})
 
 
 def prepare_metrics_dir(configured: str | None) -> tuple[Path, bool]:

@@ -113,3 +113,17 @@ def test_concurrent_first_valuations_load_the_model_once(monkeypatch):
         t.join()
     assert len(calls) == 1 and len(got) == 8 and len({id(v) for v in got}) == 1
     assert all(serving.is_loaded(a) for a in apps)
+
+
+def test_ipx_serve_preloads_the_model_unless_told_not_to(monkeypatch):
+    """``IPX_PRELOAD_MODEL`` decides whether ``ipx serve``'s workers load the model at start."""
+    from ipx.ops.server import _Server
+
+    server = _Server.__new__(_Server)  # the worker's app factory only, no gunicorn config
+    server.app_config = {"DATABASE_URL": "sqlite://"}
+    for setting, preloads in (("1", True), ("0", False), ("false", False), (None, True)):
+        if setting is None:
+            monkeypatch.delenv("IPX_PRELOAD_MODEL", raising=False)
+        else:
+            monkeypatch.setenv("IPX_PRELOAD_MODEL", setting)
+        assert server.load().config["PRELOAD_MODEL"] is preloads, setting
