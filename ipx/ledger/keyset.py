@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ipx.ledger import note
 
@@ -43,11 +43,27 @@ def open_checkpoint(
     the verdict never depends on the keys' order); when no trusted key signed it, one saying so.
     """
     keys = [public_keys] if isinstance(public_keys, bytes) else list(public_keys)
-    if not keys:
-        raise note.InvalidNote("no trusted public key to check the note with")
     if len(keys) == 1:
         return note.parse_and_verify_note(note_text, key_name, keys[0]), keys[0]
-    text, signers = note.open_note_signers(note_text, key_name, keys)
+    return open_checkpoint_by_keys(note_text, [(key, key_name) for key in keys])
+
+
+def open_checkpoint_by_keys(
+    note_text: str | bytes, keys: Sequence[tuple[bytes, str | None]]
+) -> tuple[note.Checkpoint, bytes]:
+    """``open_checkpoint`` with a name for each key: ``(raw key, the name it binds)``, None for
+    a key given without one (any line whose key id it fits). A key counts only lines under its
+    own name, so the witness's ``--log`` keys, which may come under several names for one log,
+    are each checked as their verifier key says. Returns the first key that signed."""
+    by_name: dict[str | None, list[bytes]] = {}
+    for raw, name in keys:
+        by_name.setdefault(name, []).append(raw)
+    if not by_name:
+        raise note.InvalidNote("no trusted public key to check the note with")
+    text, signers = "", []
+    for name, raws in by_name.items():
+        text, signed = note.open_note_signers(note_text, name, raws)
+        signers += signed
     if not signers:
         raise note.InvalidNote(f"{NO_SIGNATURE} any of the {len(keys)} trusted keys")
     return note.Checkpoint.from_body(text), signers[0]

@@ -13,8 +13,8 @@ another root (a fork), 422 when the proof does not verify; else it records the n
 (``ipx.ledger.cosignature``).
 
 The checkpoint, its signatures and the log's keys are read as the offline verifier reads them
-(``note.split_signed_note``, ``note.Checkpoint.from_body``, ``note.open_note_signers`` as
-``keyset.open_checkpoint`` calls it, ``keyset.raw_public_key``): no second parser to drift from
+(``note.split_signed_note``, ``note.Checkpoint.from_body``, ``keyset.open_checkpoint_by_keys``,
+``keyset.raw_public_key``): no second parser to drift from
 the one receipts are checked with. A log key given as a Go verifier key binds its name, as the
 verifier's ``--public-key`` does: a line under another name is not the log's, whatever its key
 id. Standard library, ``cryptography`` and the ledger's pure modules only: a WSGI application
@@ -163,8 +163,9 @@ class WitnessService:
         keys = self.logs.get(origin)
         if keys is None:
             raise Refused(404, f"unknown log {origin}")
+        named = [(key, None) if isinstance(key, bytes) else key for key in keys]
         try:
-            checkpoint = open_checkpoint(submission.note_text, keys)
+            checkpoint, _ = keyset.open_checkpoint_by_keys(submission.note_text, named)
         except note.InvalidNote as exc:
             raise Refused(403, f"not signed by a key of {origin}: {exc}") from exc
         if submission.old_size > checkpoint.tree_size:
@@ -194,29 +195,6 @@ class WitnessService:
             log.info("add-checkpoint refused %s: %s", refused.status, text.strip())
             return _answer(start_response, refused.status, text, content_type=refused.content_type)
         return _answer(start_response, 200, lines)
-
-
-def open_checkpoint(note_text: str, keys: Sequence[LogKey | bytes]) -> note.Checkpoint:
-    """The checkpoint, when one of ``keys`` signed it and no line of theirs fails to verify (as
-    ``keyset.open_checkpoint``, whose one key name becomes one per key here: an origin's keys
-    may be given under several names). Raises ``note.InvalidNote``.
-
-    A named key counts only lines under its name; a bare key any line whose key id it fits. So
-    a relay that appends ``— x <key_id("x", log key)><junk>`` cannot turn a named log key's good
-    checkpoint into a refusal; other lines are ignored, as Go's ``note.Open`` ignores them."""
-    by_name: dict[str | None, list[bytes]] = {}
-    for key in keys:
-        raw, name = (key, None) if isinstance(key, bytes) else key
-        by_name.setdefault(name, []).append(raw)
-    if not by_name:
-        raise note.InvalidNote("no trusted public key to check the note with")
-    text, signed = note_text, False
-    for name, raws in by_name.items():
-        text, signers = note.open_note_signers(note_text, name, raws)
-        signed = signed or bool(signers)
-    if not signed:
-        raise note.InvalidNote(f"{keyset.NO_SIGNATURE} any of the {len(keys)} trusted keys")
-    return note.Checkpoint.from_body(text)
 
 
 def _recorded(state: dict, submission: Submission, checkpoint: note.Checkpoint) -> dict:
