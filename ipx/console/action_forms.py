@@ -95,11 +95,16 @@ class FreezeForm(FlaskForm):
     submit = SubmitField(_l("Record the freeze"))
 
 
-class TransferForm(FlaskForm):
+class _WhatTransfer(FlaskForm):
+    """What a transfer is: its kind and the receiving parties (recorded, or asked for)."""
+
     kind = SelectField(_l("Kind of transfer"), choices=choices_of(TRANSFER_KIND))
     to_party_ids = IdsField(
         _l("To (party ids, separated by commas)"), validators=[DataRequired(REQUIRED)]
     )
+
+
+class TransferForm(_WhatTransfer):
     pledgee_consent = BooleanField(_l("The pledgee consented (a pledged asset only)"))
     proceeds = SelectField(
         _l("Proceeds of a pledged asset go to"), choices=choices_of(PROCEEDS), default=""
@@ -110,14 +115,10 @@ class TransferForm(FlaskForm):
     submit = SubmitField(_l("Record the transfer"))
 
 
-class TransferRequestForm(FlaskForm):
+class TransferRequestForm(_WhatTransfer):
     """The ask to transfer a pledged asset (its holder, or a clerk on the holder's behalf):
-    ``TransferForm``'s kind and receiving parties; the pledgee answers the rest."""
+    the transfer's kind and receiving parties; the pledgee answers the rest."""
 
-    kind = SelectField(_l("Kind of transfer"), choices=choices_of(TRANSFER_KIND))
-    to_party_ids = IdsField(
-        _l("To (party ids, separated by commas)"), validators=[DataRequired(REQUIRED)]
-    )
     submit = SubmitField(_l("Ask to transfer"))
 
 
