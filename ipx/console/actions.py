@@ -107,18 +107,18 @@ def submit(
     command_of: Callable[[FlaskForm], object],
     again: Callable[[list[str]], Any],
     done: str,
-    then: str,
+    then: str | Callable[[Any], str],
 ):
     """One action's form: validate it, run the command ``command_of(form)`` builds, and show the
     page again with the messages (``again(problems)``, answered 422) when either refuses; else
-    say ``done`` and go to ``then``."""
+    say ``done`` and go to ``then`` (or to ``then(result)``, a page of what the command made)."""
     if not form.validate_on_submit():
         return again([])
     outcome = attempt(command_of(form), form)
     if not outcome.ok:
         return again(outcome.problems)
     flash(done)
-    return redirect(then)
+    return redirect(then if isinstance(then, str) else then(outcome.result))
 
 
 def _abandon() -> None:

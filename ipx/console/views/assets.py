@@ -117,53 +117,60 @@ def _may_ask(page: dict) -> bool:
 def ask_transfer(asset_id: int):
     """Ask for a pledged asset's transfer or licence; the pledgee is told and answers on the
     request's page."""
-    form = TransferRequestForm(prefix="ask")
-    if not form.validate_on_submit():
-        return asset_page(asset_id, {"ask": form}, status=422)
-    command = RequestTransfer(asset_id, form.kind.data, form.to_party_ids.ids or [])
-    outcome = actions.attempt(command, form)
-    if not outcome.ok:
-        return asset_page(asset_id, {"ask": form}, outcome.problems, status=422)
-    flash(_("The transfer is asked for: it awaits the pledgee's consent."))
-    return redirect(url_for("console.transfer_request_page", request_id=outcome.result["id"]))
+    return _act(
+        asset_id,
+        "ask",
+        TransferRequestForm,
+        lambda form: RequestTransfer(asset_id, form.kind.data, form.to_party_ids.ids or []),
+        _("The transfer is asked for: it awaits the pledgee's consent."),
+        lambda made: url_for("console.transfer_request_page", request_id=made["id"]),
+    )
 
 
 @login_required(Role.CLERK)
 @once
 def transfer(asset_id: int):
     """Record an assignment or a licence (a pledged asset: with the pledgee's consent)."""
-    form = TransferForm(prefix="transfer")
-    if not form.validate_on_submit():
-        return asset_page(asset_id, {"transfer": form}, status=422)
-    command = RecordTransfer(
+    return _act(
         asset_id,
-        form.kind.data,
-        form.to_party_ids.ids or [],
-        pledgee_consent=bool(form.pledgee_consent.data),
-        proceeds=form.proceeds.data or None,
-        proceeds_amount=form.proceeds_amount.data,
+        "transfer",
+        TransferForm,
+        lambda form: RecordTransfer(
+            asset_id,
+            form.kind.data,
+            form.to_party_ids.ids or [],
+            pledgee_consent=bool(form.pledgee_consent.data),
+            proceeds=form.proceeds.data or None,
+            proceeds_amount=form.proceeds_amount.data,
+        ),
+        _("The transfer is recorded."),
     )
-    outcome = actions.attempt(command, form)
-    if not outcome.ok:
-        return asset_page(asset_id, {"transfer": form}, outcome.problems, status=422)
-    flash(_("The transfer is recorded."))
-    return redirect(url_for("console.asset_page", asset_id=asset_id))
 
 
 @login_required(Role.CLERK)
 @once
 def freeze(asset_id: int):
     """Record a court's preservation order on the asset."""
-    form = FreezeForm(prefix="freeze")
-    if not form.validate_on_submit():
-        return asset_page(asset_id, {"freeze": form}, status=422)
-    outcome = actions.attempt(
-        FreezeAsset(asset_id, form.court.data.strip(), form.order_number.data.strip()), form
+    return _act(
+        asset_id,
+        "freeze",
+        FreezeForm,
+        lambda form: FreezeAsset(asset_id, form.court.data.strip(), form.order_number.data.strip()),
+        _("The court freeze is recorded."),
     )
-    if not outcome.ok:
-        return asset_page(asset_id, {"freeze": form}, outcome.problems, status=422)
-    flash(_("The court freeze is recorded."))
-    return redirect(url_for("console.asset_page", asset_id=asset_id))
+
+
+def _act(asset_id: int, name: str, form_class, command_of, done: str, then=None):
+    """One of the page's forms sent: its command run, the page shown again with the form's
+    messages, or (done) the asset's page, or ``then(result)``."""
+    form = form_class(prefix=name)
+    return actions.submit(
+        form,
+        command_of,
+        lambda problems: asset_page(asset_id, {name: form}, problems, status=422),
+        done,
+        then or url_for("console.asset_page", asset_id=asset_id),
+    )
 
 
 @login_required(Role.CLERK)
