@@ -38,9 +38,7 @@ class Exported:
 
 def export_tiles(session: Session, checkpoint: SignedCheckpoint, directory: Path) -> Exported:
     """Write the tiles of ``checkpoint``'s tree and then its note under ``directory``."""
-    if not directory.exists():
-        directory.mkdir(parents=True)
-        directory.chmod(PUBLIC_DIRECTORY)
+    _public_directories(directory)
     written = kept = 0
     wanted = tiles.tiles_of(checkpoint.tree_size)
     for tile in wanted:
@@ -48,7 +46,7 @@ def export_tiles(session: Session, checkpoint: SignedCheckpoint, directory: Path
         if tiles.is_immutable(tile) and path.is_file():
             kept += 1
             continue
-        _public_directories(path.parent, directory)
+        _public_directories(path.parent)
         _write_atomically(path, tiles.read_tile(session, tile))
         written += 1
     _write_atomically(directory / "checkpoint", checkpoint.note.encode("utf-8"))
@@ -56,10 +54,11 @@ def export_tiles(session: Session, checkpoint: SignedCheckpoint, directory: Path
     return Exported(checkpoint.tree_size, written + 1, kept, removed)
 
 
-def _public_directories(directory: Path, root: Path) -> None:
-    """Create ``directory`` and its missing parents below ``root``, each ``PUBLIC_DIRECTORY``."""
+def _public_directories(directory: Path) -> None:
+    """Create ``directory`` and its missing parents, each ``PUBLIC_DIRECTORY`` (one that exists
+    is left as the operator made it)."""
     missing = []
-    while directory != root and not directory.exists():
+    while not directory.exists():
         missing.append(directory)
         directory = directory.parent
     for path in reversed(missing):
