@@ -240,6 +240,10 @@ def fetch_keys(connection: Connection, asset_ids: Iterable[int]) -> dict[int, by
     return {int(asset_id): bytes(key) for asset_id, key in rows}
 
 
+#: ``DatabaseStore.read``'s answer for a path it has not read (None there means read, empty).
+_UNREAD = object()
+
+
 class DatabaseStore:
     """One tree's nodes read from the session (prefetched by ``fetch``, else one at a time)
     with the changes kept in memory until ``DatabaseReplay.pending_write`` hands them on."""
@@ -269,11 +273,11 @@ class DatabaseStore:
         """Note where ``key``'s way ends in what was read: at an empty subtree or a leaf,
         under which nothing is stored. An update that splits that leaf from ``key``, or from
         another key of the same append, reads paths below it, known empty without asking."""
-        depth, node = 0, self.read.get(smt.path_of(key, 0), smt.EMPTY)
+        depth, node = 0, self.read.get(smt.path_of(key, 0), _UNREAD)
         while isinstance(node, smt.Node) and node.key is None:
             depth += 1
-            node = self.read.get(smt.path_of(key, depth), smt.EMPTY)
-        if node != smt.EMPTY:  # (EMPTY: a path not read, so nothing is known below it)
+            node = self.read.get(smt.path_of(key, depth), _UNREAD)
+        if node is not _UNREAD:  # a path not read: nothing is known below it
             self.ends.add(smt.path_of(key, depth))
 
     def _below_an_end(self, path: bytes) -> bool:
