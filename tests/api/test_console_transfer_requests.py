@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from ipx.console import reads
-from tests.console_helpers import csrf_token, form_fields, logged_in, page_text
+from tests.console_helpers import csrf_token, form_fields, logged_in, page_text, submit_form
 from tests.registry_helpers import event_types, row_counts
 
 ASSETS, REQUESTS = "/console/assets", "/console/transfer-requests"
@@ -45,16 +45,10 @@ def user(app, role: str, party: int | None = None):
     return logged_in(app.test_client(), app, role, party)
 
 
-def post(client, page_path: str, path: str, data: dict):
-    """Open the page and send its form posting to ``path`` (its CSRF and one-time tokens)."""
-    page = page_text(client.get(page_path))
-    return client.post(path, data={**form_fields(page, path), **data})
-
-
 def ask(client, asset_id: int, to: int, kind: str = "assignment") -> str:
     """Ask on the asset's page; the request's page it leads to."""
     path = f"{ASSETS}/{asset_id}"
-    answer = post(
+    answer = submit_form(
         client, path, f"{path}/transfer-requests", {"ask-kind": kind, "ask-to_party_ids": str(to)}
     )
     assert answer.status_code == 302, page_text(answer)
@@ -91,7 +85,7 @@ def test_the_owner_asks_the_bank_consents_and_the_transfer_is_recorded(app, regi
     shown = english(owner, asset_path)
     assert f'href="{request}"' in shown and ASK_FORM not in shown
     assert forms_shown(english(bank, request)) == {"consent", "decline"}
-    answer = post(
+    answer = submit_form(
         bank,
         request,
         f"{request}/consent",
@@ -119,13 +113,15 @@ def test_a_decline_needs_its_reason_and_a_bad_one_changes_nothing(app, registry,
     stale = form_fields(page_text(bank.get(request)), f"{request}/consent")
     before = row_counts(app)
     for reason in ("", "   "):
-        refused = post(bank, f"{request}?lang=en", f"{request}/decline", {"decline-reason": reason})
+        refused = submit_form(
+            bank, f"{request}?lang=en", f"{request}/decline", {"decline-reason": reason}
+        )
         assert refused.status_code == 422
         page = page_text(refused)
         assert re.search(r'id="decline-reason-error">This field is required\.<', page)
         assert "Some of the input is not valid" in page
     assert row_counts(app) == before
-    answer = post(
+    answer = submit_form(
         bank, request, f"{request}/decline", {"decline-reason": "贷款尚未清偿，不同意转让"}
     )
     assert answer.status_code == 302, page_text(answer)
@@ -145,7 +141,7 @@ def test_a_decline_needs_its_reason_and_a_bad_one_changes_nothing(app, registry,
 def test_the_asker_withdraws_and_may_ask_again(app, registry, cast):
     owner = user(app, "owner", cast.owner)
     request = ask(owner, cast.asset["id"], cast.buyer, kind="licence")
-    answer = post(owner, request, f"{request}/withdraw", {"withdraw-reason": "交易取消"})
+    answer = submit_form(owner, request, f"{request}/withdraw", {"withdraw-reason": "交易取消"})
     assert answer.status_code == 302, page_text(answer)
     assert event_types(app)[-1] == "transfer.withdrawn"
     page = english(owner, request)
@@ -203,9 +199,11 @@ def test_a_clerk_asks_for_the_holder_and_records_the_banks_written_consent(app, 
     request = ask(clerk, cast.asset["id"], cast.buyer)
     page = english(clerk, request)
     assert "Registry clerk" in page and forms_shown(page) == set(FORMS)
-    refused = post(clerk, f"{request}?lang=en", f"{request}/consent", {"consent-proceeds": ""})
+    refused = submit_form(
+        clerk, f"{request}?lang=en", f"{request}/consent", {"consent-proceeds": ""}
+    )
     assert refused.status_code == 422 and 'id="consent-proceeds-error"' in page_text(refused)
-    answer = post(clerk, request, f"{request}/consent", {"consent-proceeds": "escrow"})
+    answer = submit_form(clerk, request, f"{request}/consent", {"consent-proceeds": "escrow"})
     assert answer.status_code == 302, page_text(answer)
     assert holders(registry, cast.asset["id"]) == [cast.buyer]
     assert event_types(app)[-2:] == ["asset.assignment", "transfer.consented"]
@@ -231,7 +229,9 @@ def test_no_ask_is_offered_for_a_free_asset_and_one_sent_anyway_changes_nothing(
     assert answer.status_code == 422
     assert "The asset is not pledged: record the transfer directly." in page_text(answer)
     # Bad input comes back next to its field.
-    answer = post(owner, f"{pledged}?lang=en", f"{pledged}/transfer-requests", {"ask-kind": "x"})
+    answer = submit_form(
+        owner, f"{pledged}?lang=en", f"{pledged}/transfer-requests", {"ask-kind": "x"}
+    )
     assert answer.status_code == 422 and 'id="ask-to_party_ids-error"' in page_text(answer)
     assert row_counts(app) == before
 
@@ -245,7 +245,7 @@ def test_each_role_lists_the_requests_it_may_see_by_state_and_by_page(
     first_request, second_request = (
         ask(owner, asset["id"], cast.buyer) for asset in (cast.asset, second)
     )
-    post(owner, second_request, f"{second_request}/withdraw", {})
+    submit_form(owner, second_request, f"{second_request}/withdraw", {})
     other_bank = user(app, "bank", registry.party("建设银行广州分行"))
     for who in (owner, user(app, "bank", cast.bank), user(app, "clerk"), user(app, "auditor")):
         page = english(who, REQUESTS)

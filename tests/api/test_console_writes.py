@@ -8,16 +8,11 @@ from datetime import date, timedelta
 
 from ipx.registry.numbers import make_patent_number
 from tests.api.test_console_registry_forms import submit
-from tests.console_helpers import csrf_token, form_fields, logged_in, page_text
+from tests.console_helpers import csrf_token, form_fields, logged_in, page_text, submit_form
 from tests.registry_helpers import credit_code, event_types, row_counts
 
 TODAY = date.today()
 FILED = TODAY - timedelta(days=3 * 365)
-
-
-def post(client, page_path: str, path: str, data: dict):
-    page = page_text(client.get(page_path))
-    return client.post(path, data={**form_fields(page, path), **data})
 
 
 def console_flow(app, client, serial: int) -> None:
@@ -38,14 +33,16 @@ def console_flow(app, client, serial: int) -> None:
     asset_id = int(answer.headers["Location"].rsplit("/", 1)[1])
     answer = submit(clerk, "/console/applications/new", _application(owner, bank, asset_id))
     application = answer.headers["Location"]
-    answer = post(clerk, application, f"{application}/register", {})
+    answer = submit_form(clerk, application, f"{application}/register", {})
     pledge = answer.headers["Location"]
     assert (
-        post(clerk, pledge, f"{pledge}/change", {"change-secured_amount": "4000000.00"}).status_code
+        submit_form(
+            clerk, pledge, f"{pledge}/change", {"change-secured_amount": "4000000.00"}
+        ).status_code
         == 302
     )
     asset = f"/console/assets/{asset_id}"
-    answer = post(
+    answer = submit_form(
         clerk,
         asset,
         f"{asset}/freezes",
@@ -53,8 +50,11 @@ def console_flow(app, client, serial: int) -> None:
     )
     assert answer.status_code == 302, page_text(answer)
     freeze_id = re.search(r"/freezes/(\d+)/lift", page_text(clerk.get(asset))).group(1)
-    assert post(clerk, asset, f"{asset}/freezes/{freeze_id}/lift", {}).status_code == 302
-    assert post(clerk, pledge, f"{pledge}/cancel", {"cancel-reason": "repaid"}).status_code == 302
+    assert submit_form(clerk, asset, f"{asset}/freezes/{freeze_id}/lift", {}).status_code == 302
+    assert (
+        submit_form(clerk, pledge, f"{pledge}/cancel", {"cancel-reason": "repaid"}).status_code
+        == 302
+    )
 
 
 def api_flow(client, clerk, serial: int) -> None:
@@ -159,12 +159,14 @@ def test_a_clerk_revokes_a_registration_and_bad_changes_change_nothing(app, clie
     clerk = logged_in(client, app, "clerk")
     path = f"/console/pledges/{pledge['id']}"
     before = row_counts(app)
-    answer = post(clerk, path + "?lang=en", f"{path}/change", {"change-debt_end": "2000-01-01"})
+    answer = submit_form(
+        clerk, path + "?lang=en", f"{path}/change", {"change-debt_end": "2000-01-01"}
+    )
     assert answer.status_code == 422
     assert "The debt must end after it starts." in page_text(answer)
-    assert post(clerk, path, f"{path}/revoke", {"revoke-reason": ""}).status_code == 422
+    assert submit_form(clerk, path, f"{path}/revoke", {"revoke-reason": ""}).status_code == 422
     assert row_counts(app) == before
-    answer = post(clerk, path, f"{path}/revoke", {"revoke-reason": "以欺骗手段取得登记"})
+    answer = submit_form(clerk, path, f"{path}/revoke", {"revoke-reason": "以欺骗手段取得登记"})
     assert answer.status_code == 302
     page = page_text(clerk.get(path + "?lang=en"))
     assert "Revoked" in page and "Revoke the registration" not in page
@@ -208,14 +210,16 @@ def test_a_clerk_records_a_consented_assignment_of_a_pledged_asset(app, client, 
     path = f"/console/assets/{asset['id']}"
     form = {"transfer-kind": "assignment", "transfer-to_party_ids": str(buyer)}
     before = row_counts(app)
-    refused = post(clerk, path + "?lang=en", f"{path}/transfers", form)
+    refused = submit_form(clerk, path + "?lang=en", f"{path}/transfers", form)
     assert refused.status_code == 422
     assert "a transfer or licence needs the pledgee" in page_text(refused)
-    no_proceeds = post(clerk, path, f"{path}/transfers", {**form, "transfer-pledgee_consent": "y"})
+    no_proceeds = submit_form(
+        clerk, path, f"{path}/transfers", {**form, "transfer-pledgee_consent": "y"}
+    )
     assert no_proceeds.status_code == 422
     assert "Say where the proceeds of the pledged asset go." in page_text(no_proceeds)
     assert row_counts(app) == before
-    answer = post(
+    answer = submit_form(
         clerk,
         path,
         f"{path}/transfers",
@@ -234,7 +238,7 @@ def test_lifting_a_freeze_through_another_assets_page_is_404_and_lifts_nothing(
     clerk = logged_in(client, app, "clerk")
     path = f"/console/assets/{frozen['id']}"
     order = {"freeze-court": "上海市浦东新区人民法院", "freeze-order_number": "(2026)沪0115执保9号"}
-    assert post(clerk, path, f"{path}/freezes", order).status_code == 302
+    assert submit_form(clerk, path, f"{path}/freezes", order).status_code == 302
     freeze_id = re.search(r"/freezes/(\d+)/lift", page_text(clerk.get(path))).group(1)
     before = row_counts(app)
     elsewhere = f"/console/assets/{other['id']}/freezes/{freeze_id}/lift"
@@ -243,5 +247,5 @@ def test_lifting_a_freeze_through_another_assets_page_is_404_and_lifts_nothing(
     assert answer.status_code == 404
     assert row_counts(app) == before
     assert f"/freezes/{freeze_id}/lift" in page_text(clerk.get(path))  # still in force
-    assert post(clerk, path, f"{path}/freezes/{freeze_id}/lift", {}).status_code == 302
+    assert submit_form(clerk, path, f"{path}/freezes/{freeze_id}/lift", {}).status_code == 302
     assert event_types(app)[-1] == "asset.freeze_lifted"
