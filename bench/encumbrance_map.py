@@ -4,7 +4,7 @@
                                     [--backends sqlite pg]
 
 Per backend and size, in a scratch database whose map is GENERATED (``size`` assets, each with
-a registered pledge, bulk-loaded as the nodes ``ipx.ledger.smt`` would store):
+a registered pledge, bulk-loaded as the pages ``ipx.ledger.smt_pages`` would store):
 - the map update per event: ``encumbrance_map.apply`` of one ``pledge.registered`` (then its
   ``pledge.cancelled``) in a committed transaction, on its own (its read and a write statement
   of its own), median and p95, target under 1 ms;
@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 import ipx.models  # noqa: E402, F401
 from ipx.db import begin_write, create_db_engine  # noqa: E402
-from ipx.ledger import encumbrance_map, encumbrances, log, smt  # noqa: E402
+from ipx.ledger import encumbrance_map, encumbrances, log, smt, smt_pages  # noqa: E402
 from ipx.ledger.disclosure import derive_blinding_key  # noqa: E402
 from ipx.ledger.encumbrances import PUBLIC, MapEvent, key_of, map_root  # noqa: E402
 from ipx.ledger.events import Event  # noqa: E402
@@ -102,17 +102,14 @@ def load(engine, size: int, first_id: int = 1) -> bytes:
     nodes = bulk_nodes(items)  # type: ignore[arg-type]
     if size <= 2000:
         assert nodes == smt.build(items).nodes  # type: ignore[arg-type]
-    rows = [
-        (0, path, node.hash, node.key, None if node.value is None else node.value.decode())
-        for path, node in nodes.items()
-    ]
+    rows = [(0, page, data) for page, data in smt_pages.paginate(nodes.items()).items()]
     assets = [(first_id + i - 1, key_of(number(i))) for i in range(1, size + 1)]
     root = smt.root(_Dict(nodes))
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             raw = conn.connection.driver_connection
             with raw.cursor() as cursor:
-                copy = "COPY encumbrance_map_nodes (tree, path, hash, leaf_key, value) FROM STDIN"
+                copy = "COPY encumbrance_map_pages (tree, path, nodes) FROM STDIN"
                 with cursor.copy(copy) as writer:
                     for row in rows:
                         writer.write_row(row)
@@ -121,9 +118,7 @@ def load(engine, size: int, first_id: int = 1) -> bytes:
                         w.write_row(asset)
         else:
             conn.exec_driver_sql(
-                "INSERT INTO encumbrance_map_nodes (tree, path, hash, leaf_key, value) "
-                "VALUES (?, ?, ?, ?, ?)",
-                rows,
+                "INSERT INTO encumbrance_map_pages (tree, path, nodes) VALUES (?, ?, ?)", rows
             )
             conn.exec_driver_sql(
                 "INSERT INTO encumbrance_map_assets (asset_id, key) VALUES (?, ?)", assets
@@ -281,7 +276,7 @@ def run_backend(label: str, url: str, sizes: list[int], samples: int) -> None:
         upgrade(engine)
         for size in sizes:
             with engine.begin() as conn:
-                for table in ("encumbrance_map_nodes", "encumbrance_map_assets"):
+                for table in ("encumbrance_map_pages", "encumbrance_map_assets"):
                     conn.execute(text(f"DELETE FROM {table}"))
                 conn.execute(text("DELETE FROM encumbrance_map_roots"))
             ledger_reset(engine)

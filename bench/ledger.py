@@ -362,7 +362,7 @@ def certificate_rows(size: int, samples: int) -> None:
     engine = _app_engine(app)
     bulk_load(engine, merkle.MemoryTree(), 1024)  # a log for the checkpoint to sign
     with engine.begin() as conn:
-        for table in ("encumbrance_map_nodes", "encumbrance_map_assets", "encumbrance_map_roots"):
+        for table in ("encumbrance_map_pages", "encumbrance_map_assets", "encumbrance_map_roots"):
             conn.execute(text(f"DELETE FROM {table}"))
     encumbrance_map.load(engine, size)
     served = tiles.Served(app)

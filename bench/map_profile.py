@@ -85,7 +85,7 @@ def main() -> None:
     registry = Registry(app.test_client(), _header(app, "clerk"))
     owner, bank = registry.party("华东材料科技股份有限公司"), registry.party("工商银行上海分行")
     with engine.begin() as conn:
-        for table in ("encumbrance_map_nodes", "encumbrance_map_assets", "encumbrance_map_roots"):
+        for table in ("encumbrance_map_pages", "encumbrance_map_assets", "encumbrance_map_roots"):
             conn.execute(text(f"DELETE FROM {table}"))
     map_bench.load(engine, args.size, first_id=FIRST_GENERATED_ID)
     statements = Statements(engine)

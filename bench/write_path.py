@@ -121,7 +121,7 @@ def replace_map(backend: Backend, size: int) -> None:
     try:
         with engine.begin() as conn:
             for table in (
-                "encumbrance_map_nodes",
+                "encumbrance_map_pages",
                 "encumbrance_map_assets",
                 "encumbrance_map_roots",
             ):

@@ -5,19 +5,21 @@ transaction that appends the events, so the map changes exactly when the log doe
 writer at a time, and commits or rolls back with it. What the events do is
 ``ipx.ledger.encumbrances``; the trees are ``ipx.ledger.smt``.
 
-Tables: ``encumbrance_map_nodes`` (the two trees' nodes by ``(tree, path)``: only the nodes
-of non-empty subtrees, about 2.5 rows per asset with a state), ``encumbrance_map_assets``
+Tables: ``encumbrance_map_pages`` (the two trees' nodes in pages of four levels by ``(tree,
+page path)``, ``ipx.ledger.smt_pages``: about one page per three assets with a state, so an
+update reads and writes about depth / 4 rows), ``encumbrance_map_assets``
 (asset id -> key, learnt from ``asset.registered`` events) and ``encumbrance_map_roots`` (the
 two roots after each append that changed them, by log size: the map as of tree size N is the
 row of the largest size <= N, which is what a checkpoint of N commits to).
 
 An append that changes a state costs the map one round trip on PostgreSQL: one query reads
-the changed assets' keys and, walking down each key's way to where it ends, the nodes on and
-beside it, with both roots; its writes (the O(depth) nodes changed, the keys learnt, the roots
-row) are common table expressions of the log's own write statement (``PG_WRITE_CTES``). An
-``asset.registered`` only learns a key and reads nothing. On SQLite (in process) the same takes
-a few cheap statements (keys, nodes to ``PREFETCH_DEPTH``, nodes written, keys, roots row). An
-append of events that cannot change the map reads and writes nothing of it.
+the changed assets' keys and, walking down each key's way to where it ends, the pages on it
+(a node's sibling is in its page), with both root pages; its writes (the O(depth / 4) pages
+changed, the keys learnt, the roots row) are common table expressions of the log's own write
+statement (``PG_WRITE_CTES``). An ``asset.registered`` only learns a key and reads nothing. On
+SQLite (in process) the same takes a few cheap statements (keys, pages to ``PREFETCH_DEPTH``,
+pages written, keys, roots row). An append of events that cannot change the map reads and
+writes nothing of it.
 """
 
 from __future__ import annotations
@@ -27,12 +29,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, LargeBinary, SmallInteger, Text, select
+from sqlalchemy import BigInteger, Connection, LargeBinary, SmallInteger, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ipx.db import Base
-from ipx.ledger import smt
+from ipx.ledger import smt, smt_pages
 from ipx.ledger.disclosure import open_entry
 from ipx.ledger.encumbrances import (
     MAP_EVENT_TYPES,
@@ -49,16 +51,15 @@ from ipx.ledger.store import HEAD_ID
 from ipx.ledger.tables import LedgerEntry, LedgerHead
 
 
-class MapNode(Base):
-    """A node of one of the two trees (``tree`` 0 public, 1 restricted; ``smt`` paths)."""
+class MapPage(Base):
+    """A page of one of the two trees (``tree`` 0 public, 1 restricted): its path and its
+    nodes' bytes (``ipx.ledger.smt_pages``)."""
 
-    __tablename__ = "encumbrance_map_nodes"
+    __tablename__ = "encumbrance_map_pages"
 
     tree: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     path: Mapped[bytes] = mapped_column(LargeBinary(34), primary_key=True)
-    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    leaf_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
-    value: Mapped[str | None] = mapped_column(Text)
+    nodes: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class MapAsset(Base):
@@ -82,12 +83,12 @@ class MapRoots(Base):
 
 # Plain SQL on the session's connection (``_execute``): at one event per append SQLAlchemy's
 # compilation and execution machinery costs more than running the statements. Every statement
-# reads or writes by a primary key: ``(tree, path)`` of a node, ``asset_id`` of a key.
-_PG_SELECT_NODES = """
-SELECT n.tree, n.path, n.hash, n.leaf_key, n.value
-FROM unnest(%(trees)s::smallint[], %(paths)s::bytea[]) AS w(tree, path)
+# reads or writes by a primary key: ``(tree, path)`` of a page, ``asset_id`` of a key.
+_PG_SELECT_PAGES = """
+SELECT w.tree, w.path, n.nodes
+FROM unnest(%(trees)s::smallint[], %(paths)b::bytea[]) AS w(tree, path)
 CROSS JOIN LATERAL (
-    SELECT * FROM encumbrance_map_nodes x WHERE x.tree = w.tree AND x.path = w.path LIMIT 1
+    SELECT nodes FROM encumbrance_map_pages x WHERE x.tree = w.tree AND x.path = w.path LIMIT 1
 ) AS n
 """
 # (The LIMIT keeps the lateral subquery a primary-key lookup per wanted path: as a plain join,
@@ -98,40 +99,37 @@ _PG_SELECT_KEYS = (
 )
 # PostgreSQL: an append's map writes as common table expressions of the log's own write
 # statement (``ipx.ledger.log.PG_WRITE_WITH_MAP``), so they cost no round trip of their own:
-# nodes removed, nodes written, keys learnt, the roots row (when ``map_changed``).
+# pages removed, pages written, keys learnt, the roots row (when ``map_changed``).
 PG_WRITE_CTES = """
 map_gone AS (
-    DELETE FROM encumbrance_map_nodes WHERE ctid = ANY(ARRAY(
+    DELETE FROM encumbrance_map_pages WHERE ctid = ANY(ARRAY(
         SELECT n.ctid
-        FROM unnest(%(map_gone_trees)s::smallint[], %(map_gone_paths)s::bytea[]) AS w(tree, path)
+        FROM unnest(%(map_gone_trees)s::smallint[], %(map_gone_paths)b::bytea[]) AS w(tree, path)
         CROSS JOIN LATERAL (
-            SELECT ctid FROM encumbrance_map_nodes x
+            SELECT ctid FROM encumbrance_map_pages x
             WHERE x.tree = w.tree AND x.path = w.path LIMIT 1
         ) AS n
     ))
 ), map_put AS (
-    INSERT INTO encumbrance_map_nodes (tree, path, hash, leaf_key, value)
-    SELECT * FROM unnest(%(map_trees)s::smallint[], %(map_paths)s::bytea[],
-                         %(map_hashes)s::bytea[], %(map_leaf_keys)s::bytea[],
-                         %(map_values)s::text[])
-    ON CONFLICT (tree, path) DO UPDATE SET
-        hash = excluded.hash, leaf_key = excluded.leaf_key, value = excluded.value
+    INSERT INTO encumbrance_map_pages (tree, path, nodes)
+    SELECT * FROM unnest(%(map_trees)s::smallint[], %(map_paths)b::bytea[],
+                         %(map_pages)b::bytea[])
+    ON CONFLICT (tree, path) DO UPDATE SET nodes = excluded.nodes
 ), map_keys AS (
     INSERT INTO encumbrance_map_assets (asset_id, key)
-    SELECT * FROM unnest(%(map_asset_ids)s::bigint[], %(map_keys)s::bytea[])
+    SELECT * FROM unnest(%(map_asset_ids)s::bigint[], %(map_keys)b::bytea[])
 ), map_roots AS (
     INSERT INTO encumbrance_map_roots (tree_size, public_root, restricted_root)
-    SELECT %(map_size)s, %(map_public)s, %(map_restricted)s WHERE %(map_changed)s
+    SELECT %(map_size)s, %(map_public)b, %(map_restricted)b WHERE %(map_changed)s
 )"""
 # The same writes on their own (``write``: ``apply`` outside an append). Data-modifying common
 # table expressions run once, to completion, whether or not the main query reads them.
 _PG_WRITE = f"WITH {PG_WRITE_CTES.strip()}\nSELECT 1"
 _SQLITE_UPSERT = (
-    "INSERT INTO encumbrance_map_nodes (tree, path, hash, leaf_key, value) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT (tree, path) DO UPDATE SET "
-    "hash = excluded.hash, leaf_key = excluded.leaf_key, value = excluded.value"
+    "INSERT INTO encumbrance_map_pages (tree, path, nodes) VALUES (?, ?, ?) "
+    "ON CONFLICT (tree, path) DO UPDATE SET nodes = excluded.nodes"
 )
-_SQLITE_DELETE = "DELETE FROM encumbrance_map_nodes WHERE tree = ? AND path = ?"
+_SQLITE_DELETE = "DELETE FROM encumbrance_map_pages WHERE tree = ? AND path = ?"
 _SQLITE_KEYS = "INSERT INTO encumbrance_map_assets (asset_id, key) VALUES (?, ?)"
 _SQLITE_ROOTS = (
     "INSERT INTO encumbrance_map_roots (tree_size, public_root, restricted_root) VALUES (?, ?, ?)"
@@ -139,10 +137,10 @@ _SQLITE_ROOTS = (
 
 
 @functools.lru_cache(maxsize=256)
-def _sqlite_select_nodes(counts: tuple[int, ...]) -> str:
-    """The query of ``counts[tree]`` paths in each tree, built once per shape."""
+def _sqlite_select_pages(counts: tuple[int, ...]) -> str:
+    """The query of ``counts[tree]`` page paths in each tree, built once per shape."""
     return " UNION ALL ".join(
-        "SELECT tree, path, hash, leaf_key, value FROM encumbrance_map_nodes "
+        "SELECT tree, path, nodes FROM encumbrance_map_pages "
         f"WHERE tree = {tree} AND path IN ({', '.join('?' * count)})"
         for tree, count in enumerate(counts)
         if count
@@ -164,21 +162,22 @@ def _execute(
 ) -> list[Any]:
     """Run driver-level SQL in the connection's transaction; return its rows (if any).
 
-    PostgreSQL: ``exec_driver_sql`` (a round trip costs far more than SQLAlchemy does).
-    SQLite, in process, where SQLAlchemy's execution costs several times what the statement
-    does: the DBAPI cursor directly, with its errors raised as SQLAlchemy's (``DBAPIError``
-    subclasses, which the web error handlers map to problem responses)."""
-    if _is_postgresql(connection):
-        result = connection.exec_driver_sql(statement, parameters)
-        return list(result) if result.returns_rows else []
+    On the DBAPI cursor directly (SQLAlchemy's execution machinery costs more than these
+    statements do, in process on SQLite and next to a round trip on PostgreSQL), with its
+    errors raised as SQLAlchemy's (``DBAPIError`` subclasses, which the web error handlers map
+    to problem responses). On PostgreSQL the rows come back in binary, and the statements take
+    their arrays of bytes in binary (``%(...)b``): pages and hashes, which as text would be sent
+    and returned hex-escaped."""
     dbapi = connection.dialect.loaded_dbapi
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if many:
             cursor.executemany(statement, parameters)
+        elif _is_postgresql(connection):
+            cursor.execute(statement, parameters, binary=True)  # type: ignore[call-arg]
         else:
             cursor.execute(statement, parameters)
-        return list(cursor.fetchall())
+        return [] if cursor.description is None else list(cursor.fetchall())
     except dbapi.Error as exc:
         raise DBAPIError.instance(
             statement, parameters, exc, dbapi.Error, dialect=connection.dialect
@@ -187,45 +186,29 @@ def _execute(
         cursor.close()
 
 
-def fetch_nodes(stores: list[DatabaseStore], paths: Iterable[bytes]) -> None:
-    """Read ``paths`` of each of the stores' trees in one query."""
-    paths = list(dict.fromkeys(paths))
-    fetch_pairs(
-        stores[0].connection,
-        {store.tree: store for store in stores},
-        [(store.tree, path) for store in stores for path in paths],
-    )
-
-
-def fetch_pairs(
+def fetch_pages(
     connection: Connection, stores: dict[int, DatabaseStore], wanted: Iterable[tuple[int, bytes]]
 ) -> None:
-    """Read the ``(tree, path)`` nodes the stores have not read yet, in one query."""
+    """Read the ``(tree, page path)`` pages the stores have not read yet, in one query."""
     by_tree: dict[int, list[bytes]] = {}
-    for tree, path in dict.fromkeys(wanted):
-        if path not in stores[tree].read:
-            by_tree.setdefault(tree, []).append(path)
+    for tree, page in dict.fromkeys(wanted):
+        if page not in stores[tree].stored:
+            by_tree.setdefault(tree, []).append(page)
     if not by_tree:
         return
     if _is_postgresql(connection):
-        trees = [tree for tree, paths in by_tree.items() for _ in paths]
-        flat = [path for paths in by_tree.values() for path in paths]
-        rows = _execute(connection, _PG_SELECT_NODES, {"trees": trees, "paths": flat})
+        trees = [tree for tree, pages in by_tree.items() for _ in pages]
+        flat = [page for pages in by_tree.values() for page in pages]
+        rows = _execute(connection, _PG_SELECT_PAGES, {"trees": trees, "paths": flat})
     else:
         counts = tuple(len(by_tree.get(tree, ())) for tree in range(max(by_tree) + 1))
-        ordered = tuple(path for tree in sorted(by_tree) for path in by_tree[tree])
-        rows = _execute(connection, _sqlite_select_nodes(counts), ordered)
-    found: dict[tuple[int, bytes], smt.Node] = {}
-    for tree, path, hashed, key, value in rows:
-        found[(int(tree), bytes(path))] = smt.Node(
-            bytes(hashed),
-            None if key is None else bytes(key),
-            None if value is None else value.encode("utf-8"),
-        )
-    for tree, paths in by_tree.items():
-        read = stores[tree].read
-        for path in paths:
-            read[path] = found.get((tree, path))
+        ordered = tuple(page for tree in sorted(by_tree) for page in by_tree[tree])
+        rows = _execute(connection, _sqlite_select_pages(counts), ordered)
+    found = {(int(tree), bytes(page)): bytes(data) for tree, page, data in rows}
+    for tree, pages in by_tree.items():
+        stored = stores[tree].stored
+        for page in pages:
+            stored[page] = found.get((tree, page))
 
 
 def fetch_keys(connection: Connection, asset_ids: Iterable[int]) -> dict[int, bytes]:
@@ -240,72 +223,66 @@ def fetch_keys(connection: Connection, asset_ids: Iterable[int]) -> dict[int, by
     return {int(asset_id): bytes(key) for asset_id, key in rows}
 
 
-#: ``DatabaseStore.read``'s answer for a path it has not read (None there means read, empty).
-_UNREAD = object()
-
-
 class DatabaseStore:
-    """One tree's nodes read from the session (prefetched by ``fetch``, else one at a time)
-    with the changes kept in memory until ``DatabaseReplay.pending_write`` hands them on."""
+    """One tree's nodes, in pages read from the session (prefetched by the caller, else one at
+    a time), with the changes kept in memory until ``DatabaseReplay.pending_write`` hands the
+    changed pages on."""
 
     def __init__(self, session: Session, tree: int, connection: Connection | None = None) -> None:
         self.session, self.tree = session, tree
         self.connection = session.connection() if connection is None else connection
-        self.read: dict[bytes, smt.Node | None] = {}
-        self.changed: dict[bytes, smt.Node | None] = {}
-        #: Paths where a way ended in what was read (``end_of_way``): nothing stored below.
-        self.ends: set[bytes] = set()
+        #: Each page read, as stored: its bytes, or None where the database holds no page.
+        self.stored: dict[bytes, bytes | None] = {}
+        #: The pages in use, with this append's changes.
+        self.pages: dict[bytes, smt_pages.Page] = {}
+        self.changed: set[bytes] = set()
 
-    def fetch(self, paths: Iterable[bytes]) -> None:
-        fetch_nodes([self], [p for p in paths if p not in self.changed])
+    def fetch(self, pages: Iterable[bytes]) -> None:
+        fetch_pages(self.connection, {self.tree: self}, [(self.tree, page) for page in pages])
 
-    def get(self, path: bytes) -> smt.Node | None:
-        if path in self.changed:
-            return self.changed[path]
-        if path not in self.read:
-            if self._below_an_end(path):
-                self.read[path] = None
-            else:
-                self.fetch([path])
-        return self.read[path]
+    def _page(self, page: bytes) -> smt_pages.Page:
+        found = self.pages.get(page)
+        if found is None:
+            if page not in self.stored:
+                if self._below_a_missing_page(page):
+                    self.stored[page] = None
+                else:
+                    self.fetch([page])
+            found = self.pages[page] = smt_pages.Page(self.stored[page])
+        return found
 
-    def end_of_way(self, key: bytes) -> None:
-        """Note where ``key``'s way ends in what was read: at an empty subtree or a leaf,
-        under which nothing is stored. An update that splits that leaf from ``key``, or from
-        another key of the same append, reads paths below it, known empty without asking."""
-        depth, node = 0, self.read.get(smt.path_of(key, 0), _UNREAD)
-        while isinstance(node, smt.Node) and node.key is None:
-            depth += 1
-            node = self.read.get(smt.path_of(key, depth), _UNREAD)
-        if node is not _UNREAD:  # a path not read: nothing is known below it
-            self.ends.add(smt.path_of(key, depth))
-
-    def _below_an_end(self, path: bytes) -> bool:
-        if not self.ends:
-            return False
-        bits = path[2:].ljust(smt.KEY_SIZE, b"\0")
+    def _below_a_missing_page(self, page: bytes) -> bool:
+        """Whether a page above ``page`` on its way is known not to be stored: then neither is
+        ``page`` (``ipx.ledger.smt_pages``: the first page missing on a way ends it)."""
+        stored = self.stored
         return any(
-            smt.path_of(bits, depth) in self.ends for depth in range(int.from_bytes(path[:2]))
+            parent in stored and stored[parent] is None for parent in smt_pages.parent_pages(page)
         )
 
+    def get(self, path: bytes) -> smt.Node | None:
+        page, slot = smt_pages.locate(path)
+        return self._page(page).get(slot)
+
     def set(self, path: bytes, node: smt.Node | None) -> None:
-        self.changed[path] = node
+        page, slot = smt_pages.locate(path)
+        self._page(page).set(slot, node)
+        self.changed.add(page)
 
-    def pending(self) -> tuple[list[bytes], list[tuple[bytes, smt.Node]]]:
-        """The paths to delete and the nodes to write."""
+    def take_pending(self) -> tuple[list[bytes], list[tuple[bytes, bytes]]]:
+        """The page paths to delete and the pages to write (path, bytes); from here on the
+        store counts them as written."""
         deletes, upserts = [], []
-        for path, node in self.changed.items():
-            if node is None:
-                if self.read.get(path, smt.EMPTY) is not None:  # stored, or not known absent
-                    deletes.append(path)
+        for page in self.changed:
+            data = self.pages[page].encode()
+            if data == self.stored[page]:
+                continue
+            if data is None:
+                deletes.append(page)
             else:
-                upserts.append((path, node))
+                upserts.append((page, data))
+            self.stored[page] = data
+        self.changed = set()
         return deletes, upserts
-
-    def settle(self) -> None:
-        """The pending changes were written."""
-        self.read.update(self.changed)
-        self.changed = {}
 
 
 class DatabaseReplay(Replay):
@@ -348,16 +325,14 @@ class DatabaseReplay(Replay):
         return stores
 
     def pending_write(self, new_size: int | None = None) -> MapWrite:
-        """The changed nodes and the keys learnt, and with ``new_size`` the roots row of the
+        """The changed pages and the keys learnt, and with ``new_size`` the roots row of the
         log with that many entries, as one write; the stores count them as written."""
-        stores = self.database_stores()
         gone: list[tuple[int, bytes]] = []
-        put: list[tuple[int, bytes, bytes, bytes | None, str | None]] = []
-        for tree, store in stores.items():
-            deletes, upserts = store.pending()
-            gone += [(tree, path) for path in deletes]
-            put += [(tree, path, node.hash, node.key, _text(node.value)) for path, node in upserts]
-            store.settle()
+        put: list[tuple[int, bytes, bytes]] = []
+        for tree, store in self.database_stores().items():
+            deletes, upserts = store.take_pending()
+            gone += [(tree, page) for page in deletes]
+            put += [(tree, page, data) for page, data in upserts]
         roots = self.roots() if new_size is not None else None
         pending = MapWrite(gone, put, self.new_keys, new_size, roots)
         self.new_keys = {}
@@ -366,12 +341,12 @@ class DatabaseReplay(Replay):
 
 @dataclass(frozen=True)
 class MapWrite:
-    """What an append writes to the map: node paths removed ``(tree, path)``, nodes written
-    ``(tree, path, hash, leaf key, value)``, asset keys learnt, and the roots row of the log's
-    new size (``size`` None: the roots did not change, no row)."""
+    """What an append writes to the map: pages removed ``(tree, path)``, pages written
+    ``(tree, path, bytes)``, asset keys learnt, and the roots row of the log's new size
+    (``size`` None: the roots did not change, no row)."""
 
     gone: list[tuple[int, bytes]]
-    put: list[tuple[int, bytes, bytes, bytes | None, str | None]]
+    put: list[tuple[int, bytes, bytes]]
     keys: dict[int, bytes]
     size: int | None
     roots: tuple[bytes, bytes] | None
@@ -384,9 +359,7 @@ class MapWrite:
             "map_gone_paths": [path for _, path in self.gone],
             "map_trees": [row[0] for row in self.put],
             "map_paths": [row[1] for row in self.put],
-            "map_hashes": [row[2] for row in self.put],
-            "map_leaf_keys": [row[3] for row in self.put],
-            "map_values": [row[4] for row in self.put],
+            "map_pages": [row[2] for row in self.put],
             "map_asset_ids": list(self.keys),
             "map_keys": list(self.keys.values()),
             "map_size": self.size or 0,
@@ -412,10 +385,6 @@ def write(connection: Connection, pending: MapWrite) -> None:
         _execute(connection, _SQLITE_ROOTS, (pending.size, *pending.roots))
 
 
-def _text(value: bytes | None) -> str | None:
-    return None if value is None else value.decode("utf-8")
-
-
 def plan_appended(
     session: Session, events: list, records: list[str], new_size: int
 ) -> MapWrite | None:
@@ -439,8 +408,8 @@ def plan_appended(
 def plan(session: Session, events: list[MapEvent], new_size: int) -> MapWrite | None:
     """The map's write for ``events``; the log has ``new_size`` entries with them.
 
-    One query on PostgreSQL (the keys of the assets the events change, the nodes on and
-    beside those keys' ways in the trees they change, both roots), two on SQLite. An
+    One query on PostgreSQL (the keys of the assets the events change, the pages on those
+    keys' ways in the trees they change, both root pages), two on SQLite. An
     ``asset.registered`` only learns its key and reads nothing."""
     planned = [(event, *changes(event)) for event in events if event.type in MAP_EVENT_TYPES]
     if not any(registered or updates for _, registered, updates in planned):
@@ -463,13 +432,13 @@ def apply(session: Session, events: list[MapEvent], new_size: int) -> None:
 
 
 #: How deep SQLite's prefetch reads on a key's way (a tree of n random keys is about log2 n
-#: deep; deeper nodes, if any, are read one at a time). PostgreSQL walks to the way's end.
+#: deep; deeper pages, if any, are read one at a time). PostgreSQL walks to the way's end.
 PREFETCH_DEPTH = 40
 
 
 def _prefetch(replay: DatabaseReplay, planned: list[tuple[MapEvent, list, list]]) -> None:
-    """Read the stored keys of the assets the events change and the nodes their updates will
-    walk, with both roots for the roots row: in one query on PostgreSQL, two on SQLite."""
+    """Read the stored keys of the assets the events change and the pages their updates will
+    walk, with both root pages for the roots row: in one query on PostgreSQL, two on SQLite."""
     registered: dict[int, bytes] = {}  # keys the events register, as of each event
     by_id: list[tuple[int, int]] = []  # (tree, asset id) whose key is stored
     by_key: list[tuple[int, bytes]] = []  # (tree, key) registered by an earlier event
@@ -483,16 +452,26 @@ def _prefetch(replay: DatabaseReplay, planned: list[tuple[MapEvent, list, list]]
     if not by_id and not by_key:
         return
     lookups = list(dict.fromkeys(asset_id for _, asset_id in by_id))
+    stores = replay.database_stores()
     if _is_postgresql(replay.connection):
-        _prefetch_postgresql(replay, lookups, by_id, by_key)
+        found = _walk_postgresql(replay.connection, stores, lookups, by_id, by_key)
+        replay.keys.update(found)
+        replay.unknown.update(set(lookups) - found.keys())
         return
     stored = replay.look_up(lookups)  # what ``asset_key`` would read, read at once
-    root = smt.path_of(smt.EMPTY, 0)
-    wanted = [(PUBLIC, root), (RESTRICTED, root)]
     keys = by_key + [(tree, stored[a]) for tree, a in by_id if a in stored]
+    _fetch_ways(replay.connection, stores, keys)
+
+
+def _fetch_ways(
+    connection: Connection, stores: dict[int, DatabaseStore], keys: list[tuple[int, bytes]]
+) -> None:
+    """Read the pages on each ``(tree, key)``'s way to ``PREFETCH_DEPTH``, and both root pages,
+    in one query."""
+    wanted = [(tree, smt_pages.ROOT_PAGE) for tree in stores]
     for tree, key in dict.fromkeys(keys):
-        wanted += [(tree, path) for path in smt.paths_for(key, PREFETCH_DEPTH)]
-    fetch_pairs(replay.connection, replay.database_stores(), wanted)
+        wanted += [(tree, page) for page in smt_pages.page_paths(key, PREFETCH_DEPTH)]
+    fetch_pages(connection, stores, wanted)
 
 
 def _pg_path(key: str, depth: str) -> str:
@@ -504,21 +483,17 @@ def _pg_path(key: str, depth: str) -> str:
     )
 
 
-def _pg_flip(key: str, index: str) -> str:
-    """SQL for ``smt.flip(key, index)``."""
-    byte = f"({index}) / 8"
-    return f"set_byte({key}, {byte}, get_byte({key}, {byte}) # (128 >> mod({index}, 8)))"
-
-
-_PG_NODE = "SELECT * FROM encumbrance_map_nodes x WHERE x.tree = {tree} AND x.path = {path} LIMIT 1"
-_PG_ROOT = _PG_NODE.format(tree="w.tree", path="decode('0000', 'hex')")
+_PG_PAGE = (
+    "SELECT nodes FROM encumbrance_map_pages x WHERE x.tree = {tree} AND x.path = {path} LIMIT 1"
+)
+_ROOT_PATH = "decode('0000', 'hex')"
 
 # The keys of ``ids`` and, in the same round trip, what an update of each (tree, key) wanted
-# reads: the nodes on its way down from the root (a recursive walk that stops where the way
-# ends, at an empty subtree or a leaf: about log2 n steps in a tree of n keys) and the sibling
-# beside each step, with both roots for the roots row. Every node row names the path read,
-# found or not (hash NULL), so the stores record exactly what the database holds there.
-_PG_PREFETCH = f"""
+# reads: the pages on its way down from the root page (a recursive walk that stops at the
+# first page missing, which ends the way: about depth / 4 steps), with both root pages for the
+# roots row. Every page row names the path read, found or not (nodes NULL), so the stores
+# record exactly what the database holds there.
+_PG_WALK = f"""
 WITH RECURSIVE stored AS (
     SELECT asset_id, key FROM encumbrance_map_assets WHERE asset_id = ANY(%(ids)s::bigint[])
 ), wanted AS (
@@ -526,37 +501,37 @@ WITH RECURSIVE stored AS (
     FROM unnest(%(id_trees)s::smallint[], %(tree_ids)s::bigint[]) AS w(tree, asset_id)
     JOIN stored s ON s.asset_id = w.asset_id
     UNION
-    SELECT * FROM unnest(%(key_trees)s::smallint[], %(keys)s::bytea[])
-), walk AS (  -- (tree, key, depth, the path there and its node) while the node is interior
-    SELECT w.tree, w.key, 0 AS d, n.path, n.hash, n.leaf_key, n.value
-    FROM wanted w CROSS JOIN LATERAL ({_PG_ROOT}) AS n
+    SELECT * FROM unnest(%(key_trees)s::smallint[], %(keys)b::bytea[])
+), walk AS (  -- (tree, key, depth, the page path there, its bytes) while the page is stored
+    SELECT w.tree, w.key, 0 AS d, {_ROOT_PATH} AS path, n.nodes
+    FROM wanted w
+    LEFT JOIN LATERAL ({_PG_PAGE.format(tree="w.tree", path=_ROOT_PATH)}) AS n ON true
     UNION ALL
-    SELECT w.tree, w.key, w.d + 1, p.path, n.hash, n.leaf_key, n.value
+    SELECT w.tree, w.key, w.d + {smt_pages.STRIDE}, p.path, n.nodes
     FROM walk w
-    CROSS JOIN LATERAL (SELECT {_pg_path("w.key", "w.d + 1")} AS path) AS p
-    LEFT JOIN LATERAL ({_PG_NODE.format(tree="w.tree", path="p.path")}) AS n ON true
-    WHERE w.hash IS NOT NULL AND w.leaf_key IS NULL AND w.d < {smt.DEPTH}
-), beside AS (  -- the sibling of each interior node's child on the way
-    SELECT w.tree, {_pg_path(_pg_flip("w.key", "w.d"), "w.d + 1")} AS path
-    FROM walk w WHERE w.hash IS NOT NULL AND w.leaf_key IS NULL
-    UNION
-    SELECT tree, decode('0000', 'hex') FROM (VALUES (0), (1)) AS r(tree)
+    CROSS JOIN LATERAL (SELECT {_pg_path("w.key", f"w.d + {smt_pages.STRIDE}")} AS path) AS p
+    LEFT JOIN LATERAL ({_PG_PAGE.format(tree="w.tree", path="p.path")}) AS n ON true
+    WHERE w.nodes IS NOT NULL AND w.d + {smt_pages.STRIDE} < {smt.DEPTH}
 )
-SELECT asset_id, NULL::smallint, NULL::bytea, key, NULL::bytea, NULL::text FROM stored
+SELECT asset_id, NULL::smallint, key, NULL::bytea FROM stored
 UNION ALL
-SELECT NULL, tree, path, hash, leaf_key, value FROM walk
+SELECT NULL, tree, path, nodes FROM walk
 UNION ALL
-SELECT NULL, b.tree, b.path, n.hash, n.leaf_key, n.value
-FROM beside b LEFT JOIN LATERAL ({_PG_NODE.format(tree="b.tree", path="b.path")}) AS n ON true
+SELECT NULL, r.tree, {_ROOT_PATH}, n.nodes
+FROM (VALUES (0), (1)) AS r(tree)
+LEFT JOIN LATERAL ({_PG_PAGE.format(tree="r.tree", path=_ROOT_PATH)}) AS n ON true
+WHERE r.tree NOT IN (SELECT tree FROM wanted)
 """
 
 
-def _prefetch_postgresql(
-    replay: DatabaseReplay,
+def _walk_postgresql(
+    connection: Connection,
+    stores: dict[int, DatabaseStore],
     lookups: list[int],
     by_id: list[tuple[int, int]],
     by_key: list[tuple[int, bytes]],
-) -> None:
+) -> dict[int, bytes]:
+    """Run ``_PG_WALK`` into the stores; return the stored keys of ``lookups`` it found."""
     params = {
         "ids": lookups,
         "id_trees": [tree for tree, _ in by_id],
@@ -565,26 +540,12 @@ def _prefetch_postgresql(
         "keys": [key for _, key in by_key],
     }
     found: dict[int, bytes] = {}
-    stores = replay.database_stores()
-    for asset_id, tree, path, hashed, leaf_key, value in _execute(
-        replay.connection, _PG_PREFETCH, params
-    ):
-        if path is None:
-            found[int(asset_id)] = bytes(hashed)
-        elif (path := bytes(path)) not in stores[tree].read:
-            stores[tree].read[path] = (
-                None
-                if hashed is None
-                else smt.Node(
-                    bytes(hashed),
-                    None if leaf_key is None else bytes(leaf_key),
-                    None if value is None else value.encode("utf-8"),
-                )
-            )
-    replay.keys.update(found)
-    replay.unknown.update(set(lookups) - found.keys())
-    for tree, key in by_key + [(tree, found[a]) for tree, a in by_id if a in found]:
-        stores[tree].end_of_way(key)
+    for asset_id, tree, path, data in _execute(connection, _PG_WALK, params):
+        if tree is None:
+            found[int(asset_id)] = bytes(path)
+        elif tree in stores:  # (a root page of a tree the caller does not read: skipped)
+            stores[tree].stored.setdefault(bytes(path), None if data is None else bytes(data))
+    return found
 
 
 def roots_at(session: Session, tree_size: int) -> tuple[bytes, bytes]:
@@ -615,7 +576,10 @@ def prove(session: Session, number: str) -> tuple[dict, smt.Proof]:
     """The public state of ``number`` now and its proof in the public tree."""
     key = key_of(number)
     store = DatabaseStore(session, PUBLIC)
-    store.fetch(smt.paths_for(key, 40))
+    if _is_postgresql(store.connection):
+        _walk_postgresql(store.connection, {PUBLIC: store}, [], [], [(PUBLIC, key)])
+    else:
+        _fetch_ways(store.connection, {PUBLIC: store}, [(PUBLIC, key)])
     value = smt.get(store, key)
     return decode(PUBLIC, value), smt.prove(store, key)
 
@@ -646,16 +610,15 @@ def rebuild(session: Session) -> tuple[bytes, bytes]:
     migration 0013), replacing what is stored; return the two roots."""
     size = session.execute(select(LedgerHead.size).where(LedgerHead.id == HEAD_ID)).scalar() or 0
     replay = replay_log(session, size)
-    for table in (MapNode, MapAsset, MapRoots):
+    for table in (MapPage, MapAsset, MapRoots):
         session.execute(table.__table__.delete())
     rows = [
-        {"tree": tree, "path": path, "hash": node.hash, "leaf_key": node.key}
-        | {"value": None if node.value is None else node.value.decode("utf-8")}
+        {"tree": tree, "path": page, "nodes": data}
         for tree, store in enumerate(replay.stores)
-        for path, node in _nodes_of(store)
+        for page, data in smt_pages.paginate(_nodes_of(store)).items()
     ]
     if rows:
-        session.execute(MapNode.__table__.insert(), rows)
+        session.execute(MapPage.__table__.insert(), rows)
     if replay.keys:
         session.execute(
             MapAsset.__table__.insert(),

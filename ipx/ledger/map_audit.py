@@ -2,9 +2,9 @@
 
 The map is derived data (``ipx.ledger.encumbrance_map``): the log's entries and their sealed
 records are the truth. The audit rebuilds both trees in memory from them and reports every
-stored root (``encumbrance_map_roots``), node and asset key that is not what the replay makes,
-and every signed checkpoint whose map line commits to another root than the replay's at its
-size. Checkpoints signed before the map (no line) are not reported.
+stored root (``encumbrance_map_roots``), page of nodes and asset key that is not what the
+replay makes, and every signed checkpoint whose map line commits to another root than the
+replay's at its size. Checkpoints signed before the map (no line) are not reported.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ipx.ledger import encumbrances, smt
+from ipx.ledger import encumbrances, smt, smt_pages
 from ipx.ledger.certificates import committed_map_root
-from ipx.ledger.encumbrance_map import MapAsset, MapNode, MapRoots, stored_event
+from ipx.ledger.encumbrance_map import MapAsset, MapPage, MapRoots, stored_event
 from ipx.ledger.encumbrances import Replay, map_root
 from ipx.ledger.tables import LedgerCheckpoint, LedgerEntry
 
@@ -85,23 +85,18 @@ def _compare_nodes(session: Session, replay: Replay, report: Report) -> int:
     problems = 0
     for tree, store in enumerate(replay.stores):
         assert isinstance(store, smt.MemoryStore)
+        replayed = smt_pages.paginate(store.nodes.items())
         stored = {
-            bytes(path): smt.Node(
-                bytes(hashed),
-                None if key is None else bytes(key),
-                None if value is None else value.encode("utf-8"),
-            )
-            for path, hashed, key, value in session.execute(
-                select(MapNode.path, MapNode.hash, MapNode.leaf_key, MapNode.value).where(
-                    MapNode.tree == tree
-                )
+            bytes(page): bytes(data)
+            for page, data in session.execute(
+                select(MapPage.path, MapPage.nodes).where(MapPage.tree == tree)
             )
         }
-        if stored != store.nodes:
+        if stored != replayed:
             name = "public" if tree == encumbrances.PUBLIC else "restricted"
-            differing = len(set(stored.items()) ^ set(store.nodes.items()))
+            differing = len(set(stored.items()) ^ set(replayed.items()))
             report.add(
-                None, f"map of encumbrances: {differing} {name} tree nodes differ from the replay"
+                None, f"map of encumbrances: {differing} {name} tree pages differ from the replay"
             )
             problems += 1
     return problems

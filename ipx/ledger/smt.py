@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 KEY_SIZE = 32
 DEPTH = 8 * KEY_SIZE
@@ -61,8 +62,11 @@ def bit(key: bytes, index: int) -> int:
     return (key[index >> 3] >> (7 - (index & 7))) & 1
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def path_of(key: bytes, depth: int) -> bytes:
-    """The path of the node at ``depth`` on ``key``'s way down (see the module docstring)."""
+    """The path of the node at ``depth`` on ``key``'s way down (see the module docstring).
+
+    Cached: an update asks for each path on its way several times."""
     size, rest = divmod(depth, 8)
     prefix = bytearray(key[: size + (1 if rest else 0)])
     if rest:
@@ -77,6 +81,7 @@ def flip(key: bytes, index: int) -> bytes:
     return bytes(changed)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def sibling_path(key: bytes, depth: int) -> bytes:
     """The path of the sibling, at ``depth + 1``, of ``key``'s child of the node at ``depth``."""
     return path_of(flip(key, depth), depth + 1)
@@ -90,9 +95,10 @@ def common_prefix(a: bytes, b: bytes) -> int:
     return DEPTH
 
 
-@dataclass(frozen=True)
-class Node:
-    """A stored node: an interior node (``key`` None) or a leaf with its key and value."""
+class Node(NamedTuple):
+    """A stored node: an interior node (``key`` None) or a leaf with its key and value.
+
+    (A named tuple, not a dataclass: a store builds one for every node it reads.)"""
 
     hash: bytes
     key: bytes | None = None
@@ -220,7 +226,7 @@ class Proof:
     siblings: tuple[bytes, ...]
     leaf: tuple[bytes, bytes] | None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         """``{"siblings": [base64, or null for EMPTY], "leaf": {"key": hex, "value_hash":
         base64} | null}``."""
         leaf = None

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from ipx.db_ext import database
-from ipx.ledger import verify
+from ipx.ledger import smt_pages, verify
 from ipx.ledger.verify import VerificationError
 from tests.registry_helpers import assert_problem, audit
 
@@ -180,10 +180,17 @@ def test_the_audit_reports_a_damaged_map(app, client, scene):
     with database(app).engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SET LOCAL session_replication_role = replica"))
-        connection.execute(
-            text("UPDATE encumbrance_map_nodes SET value = :v WHERE leaf_key IS NOT NULL"),
-            {"v": '{"pledges":[]}'},
-        )
+        pages = connection.execute(text("SELECT tree, path, nodes FROM encumbrance_map_pages"))
+        for tree, path, data in list(pages):
+            nodes = smt_pages.decode(bytes(data))
+            emptied = {
+                slot: node if node.key is None else node._replace(value=b'{"pledges":[]}')
+                for slot, node in nodes.items()
+            }
+            connection.execute(
+                text("UPDATE encumbrance_map_pages SET nodes = :n WHERE tree = :t AND path = :p"),
+                {"n": smt_pages.encode(emptied), "t": tree, "p": bytes(path)},
+            )
     report = audit(app)
     assert not report.ok
     assert any("map of encumbrances" in problem.message for problem in report.problems)

@@ -2,12 +2,12 @@
 
 Seeded random runs of registrations, pledges, cancellations, freezes, lifts and invalidation
 flags over 60 assets, appended in batches of one to three events through
-``ipx.ledger.log.append``: after every append the stored nodes, keys and roots are exactly what
-the replay of the stored log makes (its entries applied as they are appended, and at the end the
-whole log replayed from scratch, ``encumbrance_map.replay_log``). On PostgreSQL each append
-also runs exactly the statements the module promises: the head lock, one read of the map when
-its events change it (the walk down each key's way, which must leave nothing to read one node
-at a time), and one write statement for the log and the map together.
+``ipx.ledger.log.append``: after every append the stored pages of nodes, keys and roots are
+exactly what the replay of the stored log makes (its entries applied as they are appended, and
+at the end the whole log replayed from scratch, ``encumbrance_map.replay_log``). On PostgreSQL
+each append also runs exactly the statements the module promises: the head lock, one read of
+the map when its events change it (the walk down each key's way, which must leave nothing to
+read one page at a time), and one write statement for the log and the map together.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from sqlalchemy import event, select
 
 from ipx.db import begin_write
 from ipx.db_ext import database
-from ipx.ledger import encumbrance_map, log
+from ipx.ledger import encumbrance_map, log, smt_pages
 from ipx.ledger.disclosure import derive_blinding_key
-from ipx.ledger.encumbrance_map import MapAsset, MapNode
+from ipx.ledger.encumbrance_map import MapAsset, MapPage
 from ipx.ledger.encumbrances import Replay
 from ipx.ledger.events import Event
 from ipx.ledger.store import log_size
@@ -78,17 +78,17 @@ def _runs(seed: int) -> list[list[Event]]:
 
 
 def _stored(session) -> tuple[dict, dict]:
-    nodes = {
-        (n.tree, bytes(n.path)): (bytes(n.hash), n.leaf_key and bytes(n.leaf_key), n.value)
-        for n in session.execute(select(MapNode)).scalars()
+    pages = {
+        (page.tree, bytes(page.path)): bytes(page.nodes)
+        for page in session.execute(select(MapPage)).scalars()
     }
     keys = {a: bytes(k) for a, k in session.execute(select(MapAsset.asset_id, MapAsset.key))}
-    return nodes, keys
+    return pages, keys
 
 
 def _replay_new_entries(session, replay: Replay, since: int) -> tuple[dict, tuple[bytes, bytes]]:
     """Apply the log's entries from ``since`` on (their stored leaves and sealed records) to
-    ``replay``; return its nodes as stored rows and its roots."""
+    ``replay``; return its nodes as stored pages and its roots."""
     rows = session.execute(
         select(LedgerEntry.leaf, LedgerEntry.details)
         .where(LedgerEntry.seq >= since)
@@ -98,12 +98,12 @@ def _replay_new_entries(session, replay: Replay, since: int) -> tuple[dict, tupl
         event = encumbrance_map.stored_event(leaf, details)
         if event is not None:
             replay.apply(event)
-    nodes = {
-        (tree, path): (node.hash, node.key, node.value and node.value.decode())
+    pages = {
+        (tree, page): data
         for tree, store in enumerate(replay.stores)
-        for path, node in store.nodes.items()  # type: ignore[attr-defined]
+        for page, data in smt_pages.paginate(store.nodes.items()).items()  # type: ignore[attr-defined]
     }
-    return nodes, replay.roots()
+    return pages, replay.roots()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -115,12 +115,19 @@ def test_every_append_leaves_the_stored_map_equal_to_the_replayed_log(app, seed,
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", seen)
-    one_at_a_time: list[int] = []  # a node the append's read did not bring: read on its own
-    fetch_pairs = encumbrance_map.fetch_pairs
+    run = encumbrance_map._execute  # the map's own statements run on the driver's cursor
+
+    def run_seen(connection, statement, *args, **kwargs):
+        statements.append(statement)
+        return run(connection, statement, *args, **kwargs)
+
+    monkeypatch.setattr(encumbrance_map, "_execute", run_seen)
+    one_at_a_time: list[int] = []  # a page the append's read did not bring: read on its own
+    fetch_pages = encumbrance_map.fetch_pages
     monkeypatch.setattr(
         encumbrance_map,
-        "fetch_pairs",
-        lambda *a, **k: one_at_a_time.append(1) or fetch_pairs(*a, **k),
+        "fetch_pages",
+        lambda *a, **k: one_at_a_time.append(1) or fetch_pages(*a, **k),
     )
     postgresql = engine.dialect.name == "postgresql"
     replay, size = Replay(), 0  # the stored log's entries applied as they are appended
@@ -140,8 +147,8 @@ def test_every_append_leaves_the_stored_map_equal_to_the_replayed_log(app, seed,
                 ], batch
                 assert not one_at_a_time, batch
             with database(app).sessions() as session:
-                nodes, roots = _replay_new_entries(session, replay, size)
-                assert _stored(session) == (nodes, replay.keys)
+                pages, roots = _replay_new_entries(session, replay, size)
+                assert _stored(session) == (pages, replay.keys)
                 size = log_size(session)
                 assert encumbrance_map.roots_at(session, size) == roots
         with database(app).sessions() as session:  # and the whole log, replayed from scratch

@@ -1,5 +1,6 @@
-"""Migration 0013 builds the map of a log that predates it, and ``rebuild`` reproduces the map
-the write path keeps: both from the stored entries alone."""
+"""Migrations 0013 and 0017 build the map of a log that predates it, 0017 moves stored nodes
+into pages (and back) without changing them, and ``rebuild`` reproduces the map the write
+path keeps: all from the stored entries alone."""
 
 from __future__ import annotations
 
@@ -8,20 +9,20 @@ from pathlib import Path
 
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 import ipx
 from ipx.db_ext import database
 from ipx.ledger import encumbrance_map
-from ipx.ledger.encumbrance_map import MapAsset, MapNode
+from ipx.ledger.encumbrance_map import MapAsset, MapPage, MapRoots
 from ipx.ledger.store import log_size
 from tests.registry_helpers import audit
 
 
-def _migration_0013():
-    path = Path(ipx.__file__).parent / "migrations" / "versions" / "0013_encumbrance_map.py"
-    spec = importlib.util.spec_from_file_location("migration_0013", path)
+def _migration(name: str):
+    path = Path(ipx.__file__).parent / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -48,14 +49,17 @@ def _scene(registry) -> None:
 
 
 def _stored(session: Session) -> tuple[set, set, tuple[bytes, bytes]]:
-    nodes = {
-        (tree, bytes(path), bytes(hashed), key and bytes(key), value)
-        for tree, path, hashed, key, value in session.execute(
-            select(MapNode.tree, MapNode.path, MapNode.hash, MapNode.leaf_key, MapNode.value)
-        )
+    pages = {
+        (tree, bytes(path), bytes(data))
+        for tree, path, data in session.execute(select(MapPage.tree, MapPage.path, MapPage.nodes))
     }
     assets = {(a, bytes(k)) for a, k in session.execute(select(MapAsset.asset_id, MapAsset.key))}
-    return nodes, assets, encumbrance_map.roots_at(session, log_size(session))
+    roots = {(r.tree_size, r.public_root, r.restricted_root) for r in _roots(session)}
+    return pages, assets, encumbrance_map.roots_at(session, log_size(session)), roots
+
+
+def _roots(session: Session):
+    return session.execute(select(MapRoots)).scalars().all()
 
 
 def test_rebuilding_from_the_log_gives_the_map_the_write_path_kept(app, registry):
@@ -65,18 +69,39 @@ def test_rebuilding_from_the_log_gives_the_map_the_write_path_kept(app, registry
         assert kept[2][0] != kept[2][1]  # both trees hold something
         encumbrance_map.rebuild(session)
         session.commit()
-        assert _stored(session) == kept
+        assert _stored(session)[:3] == kept[:3]  # (one roots row now: the map as of now)
     assert audit(app).ok
 
 
-def test_migration_0013_builds_the_map_of_an_existing_log(app, registry):
+def test_migrations_build_the_map_of_a_log_that_predates_it(app, registry):
     _scene(registry)
     engine = database(app).engine
     with database(app).sessions() as session:
         kept = _stored(session)
-    migration = _migration_0013()
-    _run(engine, migration.downgrade)  # back to before the map (its tables dropped) ...
-    _run(engine, migration.upgrade)  # ... and 0013 again: it replays the log into them
+    pages, map_tables = _migration("0017_encumbrance_map_pages"), _migration("0013_encumbrance_map")
+    _run(engine, pages.downgrade)  # back to before the map (its tables dropped) ...
+    _run(engine, map_tables.downgrade)
+    _run(engine, map_tables.upgrade)  # ... 0013 again: the map's tables, empty ...
+    with database(app).sessions() as session:
+        assert session.execute(select(MapAsset)).first() is None
+    _run(engine, pages.upgrade)  # ... and 0017, which replays the log into them
+    with database(app).sessions() as session:
+        assert _stored(session)[:3] == kept[:3]  # (one roots row now: the map as of now)
+    assert audit(app).ok
+
+
+def test_migration_0017_moves_the_nodes_into_pages_and_back_unchanged(app, registry):
+    _scene(registry)
+    engine = database(app).engine
+    with database(app).sessions() as session:
+        kept = _stored(session)
+        assert kept[0] and len(kept[3]) > 1  # pages, and roots rows of several sizes
+    pages = _migration("0017_encumbrance_map_pages")
+    _run(engine, pages.downgrade)
+    with engine.connect() as connection:  # one row per node again, the trees' nodes all there
+        nodes = connection.execute(text("SELECT count(*) FROM encumbrance_map_nodes")).scalar()
+    assert nodes > len(kept[0])
+    _run(engine, pages.upgrade)  # converts them, keys and roots rows untouched
     with database(app).sessions() as session:
         assert _stored(session) == kept
     assert audit(app).ok

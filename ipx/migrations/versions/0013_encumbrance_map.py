@@ -3,8 +3,10 @@
 ``encumbrance_map_nodes`` holds the nodes of the two sparse Merkle trees (public notice and
 restricted state) by ``(tree, path)``, ``encumbrance_map_assets`` the map key of each asset
 the log registered, ``encumbrance_map_roots`` the roots after each append that changed them
-(``ipx.ledger.encumbrance_map``). The map is derived data: this migration builds it by
-replaying the log already stored, and ``ipx verify`` compares it with a fresh replay.
+(``ipx.ledger.encumbrance_map``). The map is derived data, rebuilt by replaying the log
+already stored, and ``ipx verify`` compares it with a fresh replay. This migration built it
+until 0017 moved the nodes into pages; now 0017 builds the map of a log that predates it (the
+code that writes the map writes pages, which do not exist yet here).
 
 Revision ID: 0013
 Revises: 0012
@@ -12,7 +14,6 @@ Revises: 0012
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 revision = "0013"
 down_revision = "0012"
@@ -43,9 +44,6 @@ def upgrade() -> None:
         sa.Column("restricted_root", sa.LargeBinary(length=32), nullable=False),
         sa.PrimaryKeyConstraint("tree_size", name=op.f("pk_encumbrance_map_roots")),
     )
-    from ipx.ledger.encumbrance_map import rebuild
-
-    rebuild(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:
