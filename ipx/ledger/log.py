@@ -40,22 +40,24 @@ _UPDATE_HEAD = (
 )
 # PostgreSQL: the whole write in one statement and one round trip, the same text every time
 # (so psycopg prepares it once), whatever the number of entries, nodes and refs; with the
-# map's writes (``encumbrance_map.PG_WRITE_CTES``) when the append changes the map.
+# map's writes (``encumbrance_map.PG_WRITE_CTES``) when the append changes the map. Hashes
+# and pages go in binary (``%(...)b``): as text, each array of bytes is hex-escaped and quoted
+# element by element, which cost more than the statement's work.
 _PG_LOG_CTES = """
 entries AS (
     INSERT INTO ledger_entries (seq, time, type, leaf, leaf_hash, details)
     SELECT e.seq, %(time)s, e.type, e.leaf, e.leaf_hash, e.details
     FROM unnest(%(seqs)s::bigint[], %(types)s::text[], %(leaves)s::text[],
-                %(hashes)s::bytea[], %(details)s::text[]) AS e(seq, type, leaf, leaf_hash, details)
+                %(hashes)b::bytea[], %(details)s::text[]) AS e(seq, type, leaf, leaf_hash, details)
 ), nodes AS (
     INSERT INTO ledger_nodes (level, position, hash)
-    SELECT * FROM unnest(%(levels)s::smallint[], %(positions)s::bigint[], %(nodes)s::bytea[])
+    SELECT * FROM unnest(%(levels)s::smallint[], %(positions)s::bigint[], %(nodes)b::bytea[])
 ), refs AS (
     INSERT INTO ledger_refs (seq, kind, ref_id)
     SELECT * FROM unnest(%(ref_seqs)s::bigint[], %(ref_kinds)s::text[], %(ref_ids)s::bigint[])
 )"""
 _PG_HEAD_UPDATE = f"""
-UPDATE ledger_head SET size = %(size)s, last_time = %(time)s, frontier = %(frontier)s
+UPDATE ledger_head SET size = %(size)s, last_time = %(time)s, frontier = %(frontier)b
 WHERE id = {HEAD_ID}
 """
 PG_WRITE = f"WITH {_PG_LOG_CTES.strip()}{_PG_HEAD_UPDATE}"
