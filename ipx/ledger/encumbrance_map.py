@@ -261,7 +261,8 @@ class DatabaseStore:
 
     def get(self, path: bytes) -> smt.Node | None:
         page, slot = smt_pages.locate(path)
-        return self._page(page).get(slot)
+        found = self.pages.get(page)  # (``_page``'s first step, inline: this runs ~70 times
+        return (found or self._page(page)).get(slot)  # an update)
 
     def set(self, path: bytes, node: smt.Node | None) -> None:
         page, slot = smt_pages.locate(path)

@@ -34,6 +34,7 @@ STRIDE = 4
 SLOTS = (1 << (STRIDE + 1)) - 1
 ROOT_PAGE = smt.path_of(bytes(smt.KEY_SIZE), 0)
 _HEADER = 8
+_UNBUILT = object()
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -97,8 +98,9 @@ class Page:
 
     def get(self, slot: int) -> smt.Node | None:
         """The node in ``slot`` (None: empty)."""
-        if slot in self._nodes:
-            return self._nodes[slot]
+        node = self._nodes.get(slot, _UNBUILT)
+        if node is not _UNBUILT:
+            return node  # type: ignore[return-value]
         node = None
         if self._present >> slot & 1:
             at = _HEADER + 32 * (self._present & ((1 << slot) - 1)).bit_count()
