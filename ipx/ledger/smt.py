@@ -22,7 +22,8 @@ leaves has exactly one such tree, so its root commits to the set.
 
 Nodes are stored by **path**: two bytes of depth, then the key's first ``depth`` bits packed
 (the rest of the last byte zero). ``update`` and ``prove`` work on any ``Store`` (a dict for the
-property tests, the database through ``ipx.ledger.encumbrance_map``).
+property tests, the database through ``ipx.ledger.encumbrance_map``, which keeps the nodes in
+pages of four levels: ``ipx.ledger.smt_pages``).
 """
 
 from __future__ import annotations
@@ -133,25 +134,6 @@ def root(store: Store) -> bytes:
     """The root hash (``EMPTY`` for the empty tree)."""
     node = store.get(path_of(b"\0" * KEY_SIZE, 0))
     return EMPTY if node is None else node.hash
-
-
-def paths_for(key: bytes, depth: int = 64) -> list[bytes]:
-    """The paths an operation on ``key`` reads down to ``depth``: on its way and beside it
-    (what a database store fetches in one query before ``update`` or ``prove``)."""
-    # ``path_of(key, d)`` for d = 0..depth, then ``sibling_path(key, d)`` for d < depth,
-    # computed on the key as one integer (this runs on every update of the database's map).
-    depth = min(depth, DEPTH)
-    whole = int.from_bytes(key, "big")
-    paths = []
-    for d in range(depth + 1):
-        size = (d + 7) >> 3
-        top = (whole >> (DEPTH - d)) << (8 * size - d)  # the first d bits, then zeros
-        paths.append(d.to_bytes(2, "big") + top.to_bytes(size, "big"))
-    for d in range(depth):
-        size = (d + 8) >> 3
-        top = ((whole >> (DEPTH - d - 1)) ^ 1) << (8 * size - d - 1)  # bit d flipped
-        paths.append((d + 1).to_bytes(2, "big") + top.to_bytes(size, "big"))
-    return paths
 
 
 def _descend(store: Store, key: bytes) -> tuple[int, Node | None]:
