@@ -189,13 +189,14 @@ def update(store: Store, key: bytes, value: bytes | None) -> None:
 
 
 def _rehash(store: Store, key: bytes, deepest: int) -> None:
-    """Recompute the interior nodes on ``key``'s way from ``deepest`` up to the root."""
+    """Recompute the interior nodes on ``key``'s way from ``deepest`` up to the root (each
+    from the one just computed below it and its sibling: one read a level)."""
+    below = store.get(path_of(key, deepest + 1)) if deepest >= 0 else None
+    hashed = EMPTY if below is None else below.hash
     for level in range(deepest, -1, -1):
-        mine = store.get(path_of(key, level + 1))
         other = store.get(sibling_path(key, level))
-        a = EMPTY if mine is None else mine.hash
-        b = EMPTY if other is None else other.hash
-        hashed = node_hash(a, b) if bit(key, level) == 0 else node_hash(b, a)
+        beside = EMPTY if other is None else other.hash
+        hashed = node_hash(hashed, beside) if bit(key, level) == 0 else node_hash(beside, hashed)
         store.set(path_of(key, level), Node(hashed))
 
 
