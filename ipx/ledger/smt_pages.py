@@ -103,8 +103,7 @@ class Page:
             return node  # type: ignore[return-value]
         node = None
         if self._present >> slot & 1:
-            at = _HEADER + 32 * (self._present & ((1 << slot) - 1)).bit_count()
-            hashed, tail = self._data[at : at + 32], self._tails.get(slot)
+            hashed, tail = self._hash_at(slot), self._tails.get(slot)
             if tail is None:
                 node = smt.Node(hashed)
             else:
@@ -116,6 +115,11 @@ class Page:
                 node = smt.Node(hashed, key, value)
         self._nodes[slot] = node
         return node
+
+    def _hash_at(self, slot: int) -> bytes:
+        """The stored hash of a slot present in the bytes read (they come in slot order)."""
+        at = _HEADER + 32 * (self._present & ((1 << slot) - 1)).bit_count()
+        return self._data[at : at + 32]
 
     def set(self, slot: int, node: smt.Node | None) -> None:
         """Put ``node`` in ``slot`` (None empties it)."""
@@ -131,31 +135,17 @@ class Page:
         """The page's bytes with the changes (None: the page is empty, so not stored)."""
         if not self._changed:
             return self._data if self._present else None
-        data, nodes, present = self._data, self._nodes, self._present
-        for slot, node in nodes.items():
-            present = present | 1 << slot if node is not None else present & ~(1 << slot)
-        if not present:
-            return None
-        leaves, hashes, tails = 0, [], []
+        entries = []
         for slot in range(SLOTS):
-            if not present >> slot & 1:
-                continue
-            if slot in nodes:  # built or changed: from its node
-                node = nodes[slot]
-                assert node is not None
-                hashes.append(node.hash)
-                if node.key is not None:
-                    assert node.value is not None
-                    leaves |= 1 << slot
-                    tails += [node.key, len(node.value).to_bytes(4, "big"), node.value]
-                continue
-            at = _HEADER + 32 * (self._present & ((1 << slot) - 1)).bit_count()
-            hashes.append(data[at : at + 32])  # as read: its bytes as they are
-            if slot in self._tails:
-                start, length = self._tails[slot]
-                leaves |= 1 << slot
-                tails.append(data[start : start + 36 + length])
-        return b"".join([present.to_bytes(4, "big"), leaves.to_bytes(4, "big"), *hashes, *tails])
+            if slot in self._nodes:  # built or changed: from its node
+                node = self._nodes[slot]
+                if node is not None:
+                    entries.append((slot, node.hash, _tail(node)))
+            elif self._present >> slot & 1:  # as read: its bytes as they are
+                tail = self._tails.get(slot)
+                kept = None if tail is None else self._data[tail[0] : tail[0] + 36 + tail[1]]
+                entries.append((slot, self._hash_at(slot), kept))
+        return _assemble(entries) if entries else None
 
 
 def decode(data: bytes) -> dict[int, smt.Node]:
@@ -165,16 +155,27 @@ def decode(data: bytes) -> dict[int, smt.Node]:
 
 def encode(nodes: Mapping[int, smt.Node]) -> bytes:
     """The bytes of a page holding ``nodes`` by slot (see the module docstring)."""
+    return _assemble([(slot, node.hash, _tail(node)) for slot, node in sorted(nodes.items())])
+
+
+def _tail(node: smt.Node) -> bytes | None:
+    """A leaf's key, value length and value as a page stores them (None: an interior node)."""
+    if node.key is None:
+        return None
+    assert node.value is not None
+    return node.key + len(node.value).to_bytes(4, "big") + node.value
+
+
+def _assemble(entries: list[tuple[int, bytes, bytes | None]]) -> bytes:
+    """A page's bytes from its ``(slot, hash, leaf tail or None)`` in slot order."""
     present = leaves = 0
     hashes, tails = [], []
-    for slot in sorted(nodes):
-        node = nodes[slot]
+    for slot, hashed, tail in entries:
         present |= 1 << slot
-        hashes.append(node.hash)
-        if node.key is not None:
-            assert node.value is not None
+        hashes.append(hashed)
+        if tail is not None:
             leaves |= 1 << slot
-            tails += [node.key, len(node.value).to_bytes(4, "big"), node.value]
+            tails.append(tail)
     return b"".join([present.to_bytes(4, "big"), leaves.to_bytes(4, "big"), *hashes, *tails])
 
 
