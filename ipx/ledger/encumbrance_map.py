@@ -309,7 +309,10 @@ class DatabaseReplay(Replay):
 
     def look_up(self, asset_ids: list[int]) -> dict[int, bytes]:
         """Read the stored keys of ``asset_ids`` (in one query); return those found."""
-        found = fetch_keys(self.connection, asset_ids)
+        return self.found_keys(asset_ids, fetch_keys(self.connection, asset_ids))
+
+    def found_keys(self, asset_ids: list[int], found: dict[int, bytes]) -> dict[int, bytes]:
+        """Record what a read of ``asset_ids``' keys found (the others are not in the map)."""
         self.keys.update(found)
         self.unknown.update(set(asset_ids) - found.keys())
         return found
@@ -456,8 +459,7 @@ def _prefetch(replay: DatabaseReplay, planned: list[tuple[MapEvent, list, list]]
     stores = replay.database_stores()
     if _is_postgresql(replay.connection):
         found = _walk_postgresql(replay.connection, stores, lookups, by_id, by_key)
-        replay.keys.update(found)
-        replay.unknown.update(set(lookups) - found.keys())
+        replay.found_keys(lookups, found)
         return
     stored = replay.look_up(lookups)  # what ``asset_key`` would read, read at once
     keys = by_key + [(tree, stored[a]) for tree, a in by_id if a in stored]
