@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -286,6 +287,10 @@ class IpxApi(Api):
     def init_app(self, app, *, spec_kwargs=None) -> None:
         self._registered: list[tuple] = []  # (blueprint, name, parameters)
         self._documented = 0  # how many of them are in self.spec
+        # flask-smorest's components only the document needs, registered when this app builds
+        # it (``document_dict``), in flask-smorest's order: most apps never do (a command's, or
+        # one whose document this process has built already), and it was a fifth of create_app.
+        self._deferred: list[Callable[[], None]] = []
         super().init_app(app, spec_kwargs=spec_kwargs)
         # A handler for the status itself: Flask prefers it to the one for every HTTPException.
         app.register_error_handler(405, _method_not_allowed)
@@ -313,6 +318,8 @@ class IpxApi(Api):
     def document_dict(self) -> dict:
         """The document as a dict, its blueprints' operations added to ``self.spec`` first
         (each once)."""
+        while self._deferred:
+            self._deferred.pop(0)()
         for blp, name, parameters in self._registered[self._documented :]:
             blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
             self.spec.tag({"name": name, "description": blp.description})
@@ -329,6 +336,15 @@ class IpxApi(Api):
         return problem_response(problem_from_http_exception(error))
 
     def _register_responses(self) -> None:
+        self._deferred.append(self._document_responses)
+
+    def _register_etag_headers(self) -> None:
+        self._deferred.append(super()._register_etag_headers)
+
+    def _register_pagination_header(self) -> None:
+        self._deferred.append(super()._register_pagination_header)
+
+    def _document_responses(self) -> None:
         # flask-smorest documents errors as application/json in its own shape; the service
         # answers problem+json (``ipx.web.errors``).
         for status in HTTPStatus:
