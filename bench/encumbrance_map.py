@@ -105,7 +105,9 @@ def load(engine, size: int, first_id: int = 1) -> bytes:
         assert nodes == smt.build(items).nodes  # type: ignore[arg-type]
     rows = [(0, page, data) for page, data in smt_pages.paginate(nodes.items()).items()]
     assets = [(first_id + i - 1, key_of(number(i))) for i in range(1, size + 1)]
-    root = smt.root(_Dict(nodes))
+    tree = smt.MemoryStore()
+    tree.nodes = nodes
+    root = smt.root(tree)
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             raw = conn.connection.driver_connection
@@ -129,17 +131,6 @@ def load(engine, size: int, first_id: int = 1) -> bytes:
             {"p": root, "r": smt.EMPTY},
         )
     return root
-
-
-class _Dict:
-    def __init__(self, nodes: dict[bytes, smt.Node]) -> None:
-        self.nodes = nodes
-
-    def get(self, path: bytes) -> smt.Node | None:
-        return self.nodes.get(path)
-
-    def set(self, path: bytes, node: smt.Node | None) -> None:
-        raise NotImplementedError
 
 
 # --- measurements -------------------------------------------------------------------------------

@@ -236,38 +236,29 @@ class DatabaseStore:
         #: The pages in use, with this append's changes.
         self.pages: dict[bytes, smt_pages.Page] = {}
         self.changed: set[bytes] = set()
+        self.ways: dict[bytes, smt_pages.PageWay] = {}
 
     def fetch(self, pages: Iterable[bytes]) -> None:
         fetch_pages(self.connection, {self.tree: self}, [(self.tree, page) for page in pages])
 
-    def _page(self, page: bytes) -> smt_pages.Page:
-        found = self.pages.get(page)
+    def way(self, key: bytes) -> smt.Way:
+        found = self.ways.get(key)
         if found is None:
-            if page not in self.stored:
-                if self._below_a_missing_page(page):
-                    self.stored[page] = None
-                else:
-                    self.fetch([page])
-            found = self.pages[page] = smt_pages.Page(self.stored[page])
+            found = self.ways[key] = smt_pages.PageWay(key, self._open, self.changed)
         return found
 
-    def _below_a_missing_page(self, page: bytes) -> bool:
-        """Whether a page above ``page`` on its way is known not to be stored: then neither is
-        ``page`` (``ipx.ledger.smt_pages``: the first page missing on a way ends it)."""
-        stored = self.stored
-        return any(
-            parent in stored and stored[parent] is None for parent in smt_pages.parent_pages(page)
-        )
-
-    def get(self, path: bytes) -> smt.Node | None:
-        page, slot = smt_pages.locate(path)
-        found = self.pages.get(page)  # (``_page``'s first step, inline: this runs ~70 times
-        return (found or self._page(page)).get(slot)  # an update)
-
-    def set(self, path: bytes, node: smt.Node | None) -> None:
-        page, slot = smt_pages.locate(path)
-        self._page(page).set(slot, node)
-        self.changed.add(page)
+    def _open(self, path: bytes, below_a_missing_page: bool) -> smt_pages.Page:
+        """The page at ``path``, read if need be (not when a page above it on its way is not
+        stored: then neither is it)."""
+        found = self.pages.get(path)
+        if found is None:
+            if path not in self.stored:
+                if below_a_missing_page:
+                    self.stored[path] = None
+                else:
+                    self.fetch([path])
+            found = self.pages[path] = smt_pages.Page(self.stored[path])
+        return found
 
     def take_pending(self) -> tuple[list[bytes], list[tuple[bytes, bytes]]]:
         """The page paths to delete and the pages to write (path, bytes); from here on the
@@ -282,7 +273,7 @@ class DatabaseStore:
             else:
                 upserts.append((page, data))
             self.stored[page] = data
-        self.changed = set()
+        self.changed.clear()  # (the ways add to this set)
         return deletes, upserts
 
 

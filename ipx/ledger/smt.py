@@ -21,9 +21,11 @@ rewrites about that many nodes and a proof holds about that many sibling hashes.
 leaves has exactly one such tree, so its root commits to the set.
 
 Nodes are stored by **path**: two bytes of depth, then the key's first ``depth`` bits packed
-(the rest of the last byte zero). ``update`` and ``prove`` work on any ``Store`` (a dict for the
-property tests, the database through ``ipx.ledger.encumbrance_map``, which keeps the nodes in
-pages of four levels: ``ipx.ledger.smt_pages``).
+(the rest of the last byte zero). ``update`` and ``prove`` work on one key's ``Way`` down any
+``Store``: the node at each depth on it and its sibling. ``MemoryStore`` keeps nodes by path in
+a dict (the property tests, the replay of the log); the database keeps them in pages of four
+levels (``ipx.ledger.smt_pages``), whose ways find a node by arithmetic on the key
+(``ipx.ledger.encumbrance_map``).
 """
 
 from __future__ import annotations
@@ -106,24 +108,68 @@ class Node(NamedTuple):
     value: bytes | None = None
 
 
+class Way(Protocol):
+    """One key's way down a tree: the node at each depth on it (depth 0 is the root) and the
+    node beside it, its sibling (depth >= 1), to read and to write (None: empty)."""
+
+    def end(self) -> tuple[int, Node | None]:
+        """The depth at which the way ends, and what is there (None, or a leaf)."""
+        ...
+
+    def node(self, depth: int) -> Node | None: ...
+
+    def beside(self, depth: int) -> Node | None: ...
+
+    def put(self, depth: int, node: Node | None) -> None: ...
+
+    def put_beside(self, depth: int, node: Node | None) -> None: ...
+
+
 class Store(Protocol):
-    """Where nodes live: ``get`` a path's node (None: empty), ``set`` one (None deletes)."""
+    """Where nodes live: ``way`` gives a key's way down, which reads and writes them."""
 
-    def get(self, path: bytes) -> Node | None: ...
-
-    def set(self, path: bytes, node: Node | None) -> None: ...
+    def way(self, key: bytes) -> Way: ...
 
 
 class MemoryStore:
-    """A store in a dict (tests, and replaying the log in ``ipx verify``)."""
+    """A store in a dict of nodes by path (tests, and replaying the log in ``ipx verify``)."""
 
     def __init__(self) -> None:
         self.nodes: dict[bytes, Node] = {}
 
-    def get(self, path: bytes) -> Node | None:
-        return self.nodes.get(path)
+    def way(self, key: bytes) -> Way:
+        return PathWay(self.nodes, key)
 
-    def set(self, path: bytes, node: Node | None) -> None:
+
+class PathWay:
+    """A key's way over nodes by path (``path_of``, ``sibling_path``)."""
+
+    __slots__ = ("nodes", "key")
+
+    def __init__(self, nodes: dict[bytes, Node], key: bytes) -> None:
+        self.nodes, self.key = nodes, key
+
+    def end(self) -> tuple[int, Node | None]:
+        depth = 0
+        while True:
+            node = self.node(depth)
+            if node is None or node.key is not None:
+                return depth, node
+            depth += 1
+
+    def node(self, depth: int) -> Node | None:
+        return self.nodes.get(path_of(self.key, depth))
+
+    def beside(self, depth: int) -> Node | None:
+        return self.nodes.get(sibling_path(self.key, depth - 1))
+
+    def put(self, depth: int, node: Node | None) -> None:
+        self._put(path_of(self.key, depth), node)
+
+    def put_beside(self, depth: int, node: Node | None) -> None:
+        self._put(sibling_path(self.key, depth - 1), node)
+
+    def _put(self, path: bytes, node: Node | None) -> None:
         if node is None:
             self.nodes.pop(path, None)
         else:
@@ -132,23 +178,13 @@ class MemoryStore:
 
 def root(store: Store) -> bytes:
     """The root hash (``EMPTY`` for the empty tree)."""
-    node = store.get(path_of(b"\0" * KEY_SIZE, 0))
+    node = store.way(bytes(KEY_SIZE)).node(0)
     return EMPTY if node is None else node.hash
-
-
-def _descend(store: Store, key: bytes) -> tuple[int, Node | None]:
-    """The depth at which ``key``'s way down ends, and what is there (None, or a leaf)."""
-    depth = 0
-    while True:
-        node = store.get(path_of(key, depth))
-        if node is None or node.key is not None:
-            return depth, node
-        depth += 1
 
 
 def get(store: Store, key: bytes) -> bytes | None:
     """The value stored under ``key``, or None."""
-    _, node = _descend(store, key)
+    _, node = store.way(key).end()
     return node.value if node is not None and node.key == key else None
 
 
@@ -156,48 +192,49 @@ def update(store: Store, key: bytes, value: bytes | None) -> None:
     """Set ``key``'s value (None removes it), rewriting the O(depth) nodes above it."""
     if len(key) != KEY_SIZE:
         raise ValueError("a key is 32 bytes")
-    depth, found = _descend(store, key)
+    way = store.way(key)
+    depth, found = way.end()
     if value is not None:
         leaf = Node(leaf_hash(key, value_hash(value)), key, value)
         if found is None or found.key == key:
-            store.set(path_of(key, depth), leaf)
-            _rehash(store, key, depth - 1)
+            way.put(depth, leaf)
+            _rehash(way, key, depth - 1)
             return
         assert found.key is not None
         split = common_prefix(key, found.key)  # the deepest new interior node
-        store.set(path_of(found.key, split + 1), found)
-        store.set(path_of(key, split + 1), leaf)
-        _rehash(store, key, split)
+        way.put_beside(split + 1, found)  # (the other key's way parts from ours there)
+        way.put(split + 1, leaf)
+        _rehash(way, key, split)
         return
     if found is None or found.key != key:
         return  # nothing to remove
-    store.set(path_of(key, depth), None)
+    way.put(depth, None)
     moving: Node | None = None  # a lone leaf rising to replace its parent
     level = depth - 1
     while level >= 0:
-        beside = store.get(sibling_path(key, level))
+        beside = way.beside(level + 1)
         if moving is None and beside is not None and beside.key is not None:
-            store.set(sibling_path(key, level), None)
+            way.put_beside(level + 1, None)
             moving = beside
         elif moving is not None and beside is None:
-            store.set(path_of(key, level + 1), None)
+            way.put(level + 1, None)
         else:
             break
-        store.set(path_of(key, level), moving)
+        way.put(level, moving)
         level -= 1
-    _rehash(store, key, level)
+    _rehash(way, key, level)
 
 
-def _rehash(store: Store, key: bytes, deepest: int) -> None:
+def _rehash(way: Way, key: bytes, deepest: int) -> None:
     """Recompute the interior nodes on ``key``'s way from ``deepest`` up to the root (each
     from the one just computed below it and its sibling: one read a level)."""
-    below = store.get(path_of(key, deepest + 1)) if deepest >= 0 else None
+    below = way.node(deepest + 1) if deepest >= 0 else None
     hashed = EMPTY if below is None else below.hash
     for level in range(deepest, -1, -1):
-        other = store.get(sibling_path(key, level))
+        other = way.beside(level + 1)
         beside = EMPTY if other is None else other.hash
         hashed = node_hash(hashed, beside) if bit(key, level) == 0 else node_hash(beside, hashed)
-        store.set(path_of(key, level), Node(hashed))
+        way.put(level, Node(hashed))
 
 
 @dataclass(frozen=True)
@@ -258,10 +295,11 @@ def unb64(text: object) -> bytes:
 
 def prove(store: Store, key: bytes) -> Proof:
     """The proof of ``key``'s value, or of its absence."""
-    depth, found = _descend(store, key)
+    way = store.way(key)
+    depth, found = way.end()
     siblings = []
     for level in range(depth):
-        node = store.get(sibling_path(key, level))
+        node = way.beside(level + 1)
         siblings.append(EMPTY if node is None else node.hash)
     leaf = None
     if found is not None:

@@ -26,7 +26,7 @@ only). Every set of nodes has exactly one encoding, so pages compare as bytes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from ipx.ledger import smt
 
@@ -34,7 +34,6 @@ STRIDE = 4
 SLOTS = (1 << (STRIDE + 1)) - 1
 ROOT_PAGE = smt.path_of(bytes(smt.KEY_SIZE), 0)
 _HEADER = 8
-_UNBUILT = object()
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -65,14 +64,18 @@ def parent_pages(page: bytes) -> list[bytes]:
 
 
 class Page:
-    """One page's nodes, built from its bytes only as they are asked for (an update uses a few
-    slots of each page on its way), with the changes kept until ``encode``.
+    """One page's nodes, as its bytes hold them: the two bitmaps, the hashes of the slots
+    present and the leaves' tails, each list in slot order (a slot's place in it is the number
+    of bits set below its own), changed in place by ``set``; so ``encode`` joins them.
 
     Raises ``ValueError`` when ``data`` is not a page's bytes (the whole layout is checked)."""
 
-    __slots__ = ("_data", "_present", "_tails", "_nodes", "_changed")
+    __slots__ = ("_present", "_leaves", "_hashes", "_tails", "_data", "_changed", "stored")
 
     def __init__(self, data: bytes | None = None) -> None:
+        #: Whether the page was read from bytes (False: it was not stored, so neither is any
+        #: page below it on a way).
+        self.stored = data is not None
         data = data if data is not None else bytes(_HEADER)
         if len(data) < _HEADER:
             raise ValueError("a map page is at least 8 bytes")
@@ -81,50 +84,57 @@ class Page:
         if present >> SLOTS or leaves & ~present:
             raise ValueError("a map page's bitmaps are malformed")
         at = _HEADER + 32 * present.bit_count()
-        tails: dict[int, tuple[int, int]] = {}  # leaf slot -> (where its key starts, value length)
-        while leaves:  # the leaves' keys and values, in slot order (lowest bit first)
-            lowest = leaves & -leaves
-            leaves ^= lowest
+        if at > len(data):
+            raise ValueError("a map page's hashes are truncated")
+        tails = []  # each leaf's key, value length and value, in slot order
+        for _ in range(leaves.bit_count()):
             length = int.from_bytes(data[at + 32 : at + 36], "big")
             if at + 36 + length > len(data):
                 raise ValueError("a map page's leaf is truncated")
-            tails[lowest.bit_length() - 1] = (at, length)
+            tails.append(data[at : at + 36 + length])
             at += 36 + length
         if at != len(data):
             raise ValueError("a map page's length does not match its bitmaps")
-        self._data, self._present, self._tails = data, present, tails
-        self._nodes: dict[int, smt.Node | None] = {}  # slots built or changed
-        self._changed = False
+        self._present, self._leaves, self._data, self._changed = present, leaves, data, False
+        self._hashes = [
+            data[i : i + 32] for i in range(_HEADER, _HEADER + 32 * present.bit_count(), 32)
+        ]
+        self._tails = tails
 
     def get(self, slot: int) -> smt.Node | None:
         """The node in ``slot`` (None: empty)."""
-        node = self._nodes.get(slot, _UNBUILT)
-        if node is not _UNBUILT:
-            return node  # type: ignore[return-value]
-        node = None
-        if self._present >> slot & 1:
-            hashed, tail = self._hash_at(slot), self._tails.get(slot)
-            if tail is None:
-                node = smt.Node(hashed)
-            else:
-                start, length = tail
-                key, value = (
-                    self._data[start : start + 32],
-                    self._data[start + 36 : start + 36 + length],
-                )
-                node = smt.Node(hashed, key, value)
-        self._nodes[slot] = node
-        return node
+        bit = 1 << slot
+        if not self._present & bit:
+            return None
+        hashed = self._hashes[(self._present & (bit - 1)).bit_count()]
+        if not self._leaves & bit:
+            return smt.Node(hashed)
+        tail = self._tails[(self._leaves & (bit - 1)).bit_count()]
+        return smt.Node(hashed, tail[:32], tail[36:])
 
-    def _hash_at(self, slot: int) -> bytes:
-        """The stored hash of a slot present in the bytes read (they come in slot order)."""
-        at = _HEADER + 32 * (self._present & ((1 << slot) - 1)).bit_count()
-        return self._data[at : at + 32]
+    def is_interior(self, slot: int) -> bool:
+        """Whether ``slot`` holds an interior node (not empty, not a leaf)."""
+        return bool((self._present & ~self._leaves) >> slot & 1)
 
     def set(self, slot: int, node: smt.Node | None) -> None:
         """Put ``node`` in ``slot`` (None empties it)."""
-        self._nodes[slot] = node
+        bit, below = 1 << slot, (1 << slot) - 1
         self._changed = True
+        at = (self._present & below).bit_count()
+        if self._present & bit:  # out with what is there
+            del self._hashes[at]
+            if self._leaves & bit:
+                del self._tails[(self._leaves & below).bit_count()]
+            self._present &= ~bit
+            self._leaves &= ~bit
+        if node is None:
+            return
+        self._hashes.insert(at, node.hash)
+        self._present |= bit
+        tail = _tail(node)
+        if tail is not None:
+            self._tails.insert((self._leaves & below).bit_count(), tail)
+            self._leaves |= bit
 
     def nodes(self) -> dict[int, smt.Node]:
         """Every node of the page by slot, with the changes."""
@@ -133,19 +143,84 @@ class Page:
 
     def encode(self) -> bytes | None:
         """The page's bytes with the changes (None: the page is empty, so not stored)."""
+        if not self._present:
+            return None
         if not self._changed:
-            return self._data if self._present else None
-        entries = []
-        for slot in range(SLOTS):
-            if slot in self._nodes:  # built or changed: from its node
-                node = self._nodes[slot]
-                if node is not None:
-                    entries.append((slot, node.hash, _tail(node)))
-            elif self._present >> slot & 1:  # as read: its bytes as they are
-                tail = self._tails.get(slot)
-                kept = None if tail is None else self._data[tail[0] : tail[0] + 36 + tail[1]]
-                entries.append((slot, self._hash_at(slot), kept))
-        return _assemble(entries) if entries else None
+            return self._data
+        header = self._present.to_bytes(4, "big") + self._leaves.to_bytes(4, "big")
+        return b"".join([header, *self._hashes, *self._tails])
+
+
+class PageWay:
+    """``smt.Way`` over pages: a node on the way or beside it is found by arithmetic on the
+    key (its page is the ``(depth - 1) // STRIDE``-th on the way, its slot the key's next bits),
+    and each page on the way is opened once, from the root page down.
+
+    ``open_page(path, below_a_missing_page)`` gives the page at ``path``; the flag says that a
+    page above it on the way was not stored, so that neither is this one (the first missing
+    page ends a way). ``changed`` collects the paths of the pages written."""
+
+    __slots__ = ("_key", "_bits", "_pages", "_paths", "_open", "_changed", "_end")
+
+    def __init__(
+        self, key: bytes, open_page: Callable[[bytes, bool], Page], changed: set[bytes]
+    ) -> None:
+        self._key, self._bits = key, int.from_bytes(key, "big")
+        self._pages: list[Page | None] = [None] * (smt.DEPTH // STRIDE + 1)
+        self._paths: list[bytes | None] = [None] * (smt.DEPTH // STRIDE + 1)
+        self._open, self._changed = open_page, changed
+        self._end: tuple[int, smt.Node | None] | None = None  # until a node on it is put
+
+    def end(self) -> tuple[int, smt.Node | None]:
+        if self._end is None:
+            depth = 0
+            while True:
+                index, slot = self._slot(depth, 0)
+                page = self._page(index)
+                if not page.is_interior(slot):
+                    self._end = depth, page.get(slot)
+                    break
+                depth += 1
+        return self._end
+
+    def _page(self, index: int) -> Page:
+        page = self._pages[index]
+        if page is None:
+            missing_above = index > 0 and not self._page(index - 1).stored
+            path = self._paths[index] = smt.path_of(self._key, STRIDE * index)
+            page = self._pages[index] = self._open(path, missing_above)
+        return page
+
+    def _slot(self, depth: int, beside: int) -> tuple[int, int]:
+        """The page index and slot of the node at ``depth`` on the way (``beside`` 1: of its
+        sibling)."""
+        if depth == 0:
+            return 0, 0
+        index = (depth - 1) // STRIDE
+        row = depth - STRIDE * index
+        bits = (self._bits >> (smt.DEPTH - depth)) & ((1 << row) - 1)
+        return index, (1 << row) - 1 + (bits ^ beside)
+
+    def node(self, depth: int) -> smt.Node | None:
+        index, slot = self._slot(depth, 0)
+        return self._page(index).get(slot)
+
+    def beside(self, depth: int) -> smt.Node | None:
+        index, slot = self._slot(depth, 1)
+        return self._page(index).get(slot)
+
+    def put(self, depth: int, node: smt.Node | None) -> None:
+        self._put(*self._slot(depth, 0), node)
+
+    def put_beside(self, depth: int, node: smt.Node | None) -> None:
+        self._put(*self._slot(depth, 1), node)
+
+    def _put(self, index: int, slot: int, node: smt.Node | None) -> None:
+        self._end = None
+        self._page(index).set(slot, node)
+        path = self._paths[index]
+        assert path is not None
+        self._changed.add(path)
 
 
 def decode(data: bytes) -> dict[int, smt.Node]:
