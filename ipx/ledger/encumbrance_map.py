@@ -235,7 +235,7 @@ class DatabaseStore:
         self.stored: dict[bytes, bytes | None] = {}
         #: The pages in use, with this append's changes.
         self.pages: dict[bytes, smt_pages.Page] = {}
-        self.changed: set[bytes] = set()
+        self.written = smt_pages.Written()
         self.ways: dict[bytes, smt_pages.PageWay] = {}
 
     def fetch(self, pages: Iterable[bytes]) -> None:
@@ -244,7 +244,7 @@ class DatabaseStore:
     def way(self, key: bytes) -> smt.Way:
         found = self.ways.get(key)
         if found is None:
-            found = self.ways[key] = smt_pages.PageWay(key, self._open, self.changed)
+            found = self.ways[key] = smt_pages.PageWay(key, self._open, self.written)
         return found
 
     def _open(self, path: bytes, below_a_missing_page: bool) -> smt_pages.Page:
@@ -264,7 +264,7 @@ class DatabaseStore:
         """The page paths to delete and the pages to write (path, bytes); from here on the
         store counts them as written."""
         deletes, upserts = [], []
-        for page in self.changed:
+        for page in self.written.pages:
             data = self.pages[page].encode()
             if data == self.stored[page]:
                 continue
@@ -273,7 +273,7 @@ class DatabaseStore:
             else:
                 upserts.append((page, data))
             self.stored[page] = data
-        self.changed.clear()  # (the ways add to this set)
+        self.written.pages.clear()
         return deletes, upserts
 
 

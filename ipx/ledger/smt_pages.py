@@ -151,6 +151,17 @@ class Page:
         return b"".join([header, *self._hashes, *self._tails])
 
 
+class Written:
+    """What the ways of one store have written: the paths of the pages changed, and how many
+    nodes they have put."""
+
+    __slots__ = ("pages", "puts")
+
+    def __init__(self) -> None:
+        self.pages: set[bytes] = set()
+        self.puts = 0
+
+
 class PageWay:
     """``smt.Way`` over pages: a node on the way or beside it is found by arithmetic on the
     key (its page is the ``(depth - 1) // STRIDE``-th on the way, its slot the key's next bits),
@@ -158,21 +169,23 @@ class PageWay:
 
     ``open_page(path, below_a_missing_page)`` gives the page at ``path``; the flag says that a
     page above it on the way was not stored, so that neither is this one (the first missing
-    page ends a way). ``changed`` collects the paths of the pages written."""
+    page ends a way). The ways of one store share its ``Written``; where a way ends is
+    remembered only while no way of the store has put a node since (another key's update may
+    push this key's leaf down, or lift it)."""
 
-    __slots__ = ("_key", "_bits", "_pages", "_paths", "_open", "_changed", "_end")
+    __slots__ = ("_key", "_bits", "_pages", "_paths", "_open", "_written", "_end", "_seen")
 
-    def __init__(
-        self, key: bytes, open_page: Callable[[bytes, bool], Page], changed: set[bytes]
-    ) -> None:
+    def __init__(self, key: bytes, open_page: Callable[[bytes, bool], Page], written: Written):
         self._key, self._bits = key, int.from_bytes(key, "big")
         self._pages: list[Page | None] = [None] * (smt.DEPTH // STRIDE + 1)
         self._paths: list[bytes | None] = [None] * (smt.DEPTH // STRIDE + 1)
-        self._open, self._changed = open_page, changed
-        self._end: tuple[int, smt.Node | None] | None = None  # until a node on it is put
+        self._open, self._written = open_page, written
+        self._end: tuple[int, smt.Node | None] | None = None
+        self._seen = -1  # ``written.puts`` when ``_end`` was found
 
     def end(self) -> tuple[int, smt.Node | None]:
-        if self._end is None:
+        if self._end is None or self._seen != self._written.puts:
+            self._seen = self._written.puts
             depth = 0
             while True:
                 index, slot = self._slot(depth, 0)
@@ -216,11 +229,11 @@ class PageWay:
         self._put(*self._slot(depth, 1), node)
 
     def _put(self, index: int, slot: int, node: smt.Node | None) -> None:
-        self._end = None
         self._page(index).set(slot, node)
         path = self._paths[index]
         assert path is not None
-        self._changed.add(path)
+        self._written.pages.add(path)
+        self._written.puts += 1
 
 
 def decode(data: bytes) -> dict[int, smt.Node]:

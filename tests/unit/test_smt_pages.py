@@ -91,6 +91,28 @@ def test_pages_written_update_by_update_are_the_nodes_of_the_tree_in_pages(ops):
             assert (page in table) == (_keys_under(present, page) >= needed)
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(OPS, min_size=1, max_size=4))
+def test_several_updates_in_one_store_as_one_append_writes_them(appends):
+    """One store per append, several keys updated in it, each read then written as
+    ``Replay.apply`` does: a key's way must see what the other keys' updates did on it (a leaf
+    pushed down, a parent removed) before the append's pages are written."""
+    tree, table = smt.MemoryStore(), {}
+    for ops in appends:
+        store = TablePages(table)
+        for key, value in ops:
+            assert smt.get(store, key) == smt.get(tree, key)
+            smt.update(tree, key, value)
+            smt.update(store, key, value)
+            assert smt.root(store) == smt.root(tree)
+            assert smt.get(store, key) == value
+        deletes, upserts = store.take_pending()
+        for page in deletes:
+            del table[page]
+        table.update(upserts)
+        assert table == smt_pages.paginate(tree.nodes.items())
+
+
 @settings(max_examples=60, deadline=None)
 @given(OPS, KEYS)
 def test_a_proof_read_from_pages_is_the_proof_of_the_tree(ops, asked):
