@@ -8,22 +8,27 @@ against the rebuilt tree, successive checkpoints are proven consistent from the 
 and the registry's current records are compared with the latest ``state:`` digest the log
 holds for each. The registry's states come in as an iterator, so the ledger does not import
 the registry (``ipx.ops.audit`` wires the two together).
+
+The audit reads each thing once, in as few statements as a small log allows: the head, the
+entries, the stored nodes of every level, the checkpoints and the stored map of encumbrances
+are one read each (in chunks of ``audit_entries.STREAM_ROWS`` rows when long), and the map's
+replay is fed the entries the check of entries reads; each consistency proof adds one.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Row, Select, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
-from ipx.ledger import keyset, map_audit, merkle, note, store
-from ipx.ledger.audit_entries import check_entries
+from ipx.ledger import audit_entries, keyset, map_audit, merkle, note, store
+from ipx.ledger.audit_entries import check_entries, read_in_chunks
 from ipx.ledger.tables import LedgerCheckpoint, LedgerHead, LedgerNode
 
-STREAM_ROWS = 10_000
 H = merkle.HASH_SIZE
 
 
@@ -85,32 +90,106 @@ def audit_log(
     the report says so).
     """
     report = AuditReport()
-    leaves, latest_states, bad_leaves = check_entries(session, report, blinding_key)
-    tree = _check_tree(session, leaves, bad_leaves, report)
-    _check_frontier(session, tree, report)
-    _check_checkpoints(session, tree, public_key, key_name, origin, report)
-    map_audit.check_map(session, report)  # the map of encumbrances, replayed from the log
+    connection = session.connection()
+    size, frontier = _read_head(connection)
+    map_check = map_audit.MapCheck()  # the map of encumbrances, replayed from the log
+    leaves, latest_states, bad_leaves = check_entries(
+        session, report, blinding_key, head_size=size, each_entry=map_check.feed
+    )
+    tree = _check_tree(connection, leaves, bad_leaves, report)
+    _check_frontier(frontier, tree, report)
+    checkpoints = connection.execute(_CHECKPOINTS).all()
+    _check_checkpoints(session, checkpoints, tree, public_key, key_name, origin, report)
+    map_check.finish(session, report, [(row.tree_size, row.note) for row in checkpoints])
     if registry_states is not None:
         _check_registry(registry_states, latest_states, state_kinds, report)
     return report
 
 
-def _check_tree(session: Session, leaves: bytearray, bad: set[int], report: AuditReport) -> _Levels:
+_HEAD = select(LedgerHead.size, LedgerHead.frontier).where(LedgerHead.id == store.HEAD_ID)
+_CHECKPOINTS = select(
+    LedgerCheckpoint.tree_size, LedgerCheckpoint.root_hash, LedgerCheckpoint.note
+).order_by(LedgerCheckpoint.tree_size)
+
+
+def _read_head(connection: Connection) -> tuple[int, bytes | None]:
+    """The head's size (0 when none is stored) and its frontier (None: not stored yet)."""
+    row = connection.execute(_HEAD).first()
+    if row is None:
+        return 0, None
+    return row.size or 0, row.frontier
+
+
+def _node_rows(connection: Connection) -> Iterable[Row]:
+    """Every stored node above the leaves (level >= 1), by level and position."""
+    rows = audit_entries.STREAM_ROWS
+    first, after = _node_statements(rows)
+
+    def resume(row: Row) -> dict[str, int]:
+        return {"level": row.level, "position": row.position}
+
+    return read_in_chunks(connection, first, after, resume, rows)
+
+
+@functools.lru_cache(maxsize=8)
+def _node_statements(rows: int) -> tuple[Select, Select]:
+    """The first chunk of nodes, and the next after ``(level, position)``: the rest of that
+    level, then the levels above (two ranges of the primary key: SQLite would scan for a
+    row-value comparison, from the start of the level on)."""
+    level, position = LedgerNode.level, LedgerNode.position
+    nodes = select(level, position, LedgerNode.hash)
+    same_level = (
+        nodes.where(level == bindparam("level"), position > bindparam("position"))
+        .order_by(position)
+        .limit(rows)
+        .subquery()
+    )
+    above = nodes.where(level > bindparam("level")).order_by(level, position).limit(rows)
+    both = union_all(select(same_level), select(above.subquery())).subquery()
+    after = select(both.c.level, both.c.position, both.c.hash)
+    first = nodes.where(level >= 1).order_by(level, position).limit(rows)
+    return first, after.order_by(both.c.level, both.c.position).limit(rows)
+
+
+def _check_tree(
+    connection: Connection, leaves: bytearray, bad: set[int], report: AuditReport
+) -> _Levels:
     """Rebuild the tree and compare each stored node; a node over an already reported bad
-    node or leaf differs as a consequence and is not reported again."""
-    levels, level, stored_total = [leaves], 1, 0
+    node or leaf differs as a consequence and is not reported again.
+
+    The stored nodes of every level come in one read, by level: each level is compared when
+    the next begins (a level's bad nodes decide what is reported over them), and stored nodes
+    above the top of the tree are counted."""
+    levels = [leaves]
     while len(levels[-1]) // H > 1:
         below = levels[-1]
         built = bytearray()
         for i in range(0, len(below) // (2 * H) * 2 * H, 2 * H):
             built += merkle.node_hash(below[i : i + H], below[i + H : i + 2 * H])
-        seen, bad = _compare_level(session, level, built, bad, report)
-        stored_total += seen
         levels.append(built)
-        level += 1
-    extra = session.execute(
-        select(func.count()).select_from(LedgerNode).where(LedgerNode.level >= level)
-    ).scalar_one()
+    top = len(levels)  # stored levels 1 .. top - 1 are compared; any above are extra
+    stored_total, extra = 0, 0
+    level, check = 0, None
+    for row in _node_rows(connection):
+        if row.level >= top:
+            extra += 1
+            continue
+        while level < row.level:  # the levels up to this row's: finish each, start the next
+            if check is not None:
+                seen, bad = check.finish()
+                stored_total += seen
+            level += 1
+            check = _LevelCheck(level, levels[level], bad, report)
+        assert check is not None
+        check.add(row.position, row.hash)
+    while level < top - 1 or check is not None:  # the levels no stored node reached
+        if check is not None:
+            seen, bad = check.finish()
+            stored_total += seen
+            check = None
+        if level < top - 1:
+            level += 1
+            check = _LevelCheck(level, levels[level], bad, report)
     if extra:
         report.add(None, f"{extra} stored nodes lie above the top of the tree")
     report.checked.append(
@@ -120,12 +199,9 @@ def _check_tree(session: Session, leaves: bytearray, bad: set[int], report: Audi
     return _Levels(levels)
 
 
-def _check_frontier(session: Session, tree: _Levels, report: AuditReport) -> None:
+def _check_frontier(stored: bytes | None, tree: _Levels, report: AuditReport) -> None:
     """The head's frontier (what the next append builds on) must be the rebuilt tree's."""
     size = len(tree.levels[0]) // H
-    stored = session.execute(
-        select(LedgerHead.frontier).where(LedgerHead.id == store.HEAD_ID)
-    ).scalar_one_or_none()
     if stored is None:
         report.checked.append("head: no frontier stored yet (the next append stores it)")
         return
@@ -135,47 +211,56 @@ def _check_frontier(session: Session, tree: _Levels, report: AuditReport) -> Non
     report.checked.append("head: frontier matches the rebuilt tree")
 
 
-def _compare_level(
-    session: Session, level: int, built: bytearray, bad_below: set[int], report: AuditReport
-) -> tuple[int, set[int]]:
-    width, seen, bad = len(built) // H, 0, set()
-    stmt = (
-        select(LedgerNode.position, LedgerNode.hash)
-        .where(LedgerNode.level == level)
-        .order_by(LedgerNode.position)
-    )
-    for position, value in session.execute(stmt.execution_options(yield_per=STREAM_ROWS)):
+class _LevelCheck:
+    """The stored nodes of one level, fed in position order, against the rebuilt level."""
+
+    def __init__(
+        self, level: int, built: bytearray, bad_below: set[int], report: AuditReport
+    ) -> None:
+        self.level, self.built, self.bad_below, self.report = level, built, bad_below, report
+        self.width, self.seen, self.bad = len(built) // H, 0, set[int]()
+
+    def add(self, position: int, value: bytes) -> None:
+        level, report, seen = self.level, self.report, self.seen
         first_entry = position << level
         if position > seen:
             report.add(seen << level, f"node (level {level}, position {seen}) is missing")
-        if position >= width:
+        if position >= self.width:
             report.add(first_entry, f"node (level {level}, position {position}) is not in the tree")
-        elif bytes(value) != built[position * H : (position + 1) * H]:
-            bad.add(position)
-            if not {2 * position, 2 * position + 1} & bad_below:
+        elif bytes(value) != self.built[position * H : (position + 1) * H]:
+            self.bad.add(position)
+            if not {2 * position, 2 * position + 1} & self.bad_below:
                 report.add(
                     first_entry,
                     f"node (level {level}, position {position}) over entries "
                     f"{first_entry}..{((position + 1) << level) - 1} differs",
                 )
-        seen = position + 1
-    if seen < width:
-        report.add(seen << level, f"node (level {level}, position {seen}) is missing")
-    return seen, bad
+        self.seen = position + 1
+
+    def finish(self) -> tuple[int, set[int]]:
+        """The positions read up to (the last one's + 1) and the bad ones; a node missing at
+        the end of the level is reported."""
+        if self.seen < self.width:
+            self.report.add(
+                self.seen << self.level,
+                f"node (level {self.level}, position {self.seen}) is missing",
+            )
+        return self.seen, self.bad
 
 
 def _check_checkpoints(
     session: Session,
+    checkpoints: Iterable[Row],
     tree: _Levels,
     public_key: bytes | Collection[bytes],
     key_name: str | None,
     origin: str | None,
     report: AuditReport,
 ) -> None:
+    """Each stored checkpoint (``_CHECKPOINTS``' rows, by tree size) against the tree."""
     size = len(tree.levels[0]) // H
     previous, count = None, 0
-    rows = session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size))
-    for row in rows.scalars():
+    for row in checkpoints:
         count += 1
         try:  # by any of the trusted keys: the current one and those rotated out
             signed, _ = keyset.open_checkpoint(row.note, key_name, public_key)

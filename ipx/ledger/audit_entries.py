@@ -7,13 +7,18 @@ the leaf's seal of the record and, with the blinding key, every keyed digest, so
 record shown to clerks, auditors and parties is the one the public leaf commits to), its type
 against the stored type, and a format-2 leaf showing a non-public event in clear is reported.
 A format-1 leaf after a format-2 one is a downgrade, never written by the log: reported.
+
+The entries are read in chunks of ``STREAM_ROWS`` by their primary key (``read_in_chunks``):
+a log of tens of entries in one statement and one fetch, a long one in bounded memory.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from ipx.ledger import disclosure, merkle, store
@@ -44,14 +49,38 @@ class _Order:
         self.formats: set[int] = set()
 
 
-def check_entries(
-    session: Session, report: AuditReport, blinding_key: bytes | None
-) -> tuple[bytearray, dict, set[int]]:
-    """Check every entry in order; return the recomputed leaf hashes (packed), the latest
-    ``state:`` digest per record with the entry that logged it, and the positions found bad."""
-    hashes, bad = bytearray(), set()
-    states: dict[str, tuple[str, int]] = {}
-    expected, order = 0, _Order()
+def read_in_chunks(
+    connection: Connection,
+    first: Select,
+    after: Select,
+    resume: Callable[[Row], dict[str, Any]],
+    rows: int,
+) -> Iterator[Row]:
+    """The rows of ``first`` (ordered by a unique key and limited to ``rows``), then of
+    ``after`` (the same from past the key ``resume`` names in the last row read), chunk by
+    chunk until one comes back short.
+
+    Each chunk is one plain statement fetched whole: no server-side cursor (which on PostgreSQL
+    costs round trips of its own to declare, fetch from and close, for a handful of rows), and
+    no more than ``rows`` rows in memory at once. The key is unique, so no row is read twice or
+    skipped."""
+    chunk = connection.execute(first).all()
+    while True:
+        yield from chunk
+        if len(chunk) < rows:
+            return
+        chunk = connection.execute(after, resume(chunk[-1])).all()
+
+
+def entry_rows(connection: Connection) -> Iterator[Row]:
+    """Every stored entry in seq order: seq, time, type, leaf, leaf_hash, details."""
+    rows = STREAM_ROWS
+    first, after = _entry_statements(rows)
+    return read_in_chunks(connection, first, after, lambda row: {"after": row.seq}, rows)
+
+
+@functools.lru_cache(maxsize=8)
+def _entry_statements(rows: int) -> tuple[Select, Select]:
     stmt = select(
         LedgerEntry.seq,
         LedgerEntry.time,
@@ -60,7 +89,29 @@ def check_entries(
         LedgerEntry.leaf_hash,
         LedgerEntry.details,
     ).order_by(LedgerEntry.seq)
-    for row in session.execute(stmt.execution_options(yield_per=STREAM_ROWS)):
+    return stmt.limit(rows), stmt.where(LedgerEntry.seq > bindparam("after")).limit(rows)
+
+
+def check_entries(
+    session: Session,
+    report: AuditReport,
+    blinding_key: bytes | None,
+    *,
+    head_size: int | None = None,
+    each_entry: Callable[[int, str, str | None], object] | None = None,
+) -> tuple[bytearray, dict, set[int]]:
+    """Check every entry in order; return the recomputed leaf hashes (packed), the latest
+    ``state:`` digest per record with the entry that logged it, and the positions found bad.
+
+    ``head_size`` is the log head's size when the caller has read it (else it is read here);
+    ``each_entry(seq, leaf, details)`` sees every stored entry as it is read, so another check
+    of the entries (the map's replay) needs no read of its own."""
+    hashes, bad = bytearray(), set()
+    states: dict[str, tuple[str, int]] = {}
+    expected, order = 0, _Order()
+    for row in entry_rows(session.connection()):
+        if each_entry is not None:
+            each_entry(row.seq, row.leaf, row.details)
         problems_before = len(report.problems)
         if row.seq != expected:
             report.add(expected, f"entry {expected} is missing (the next stored is {row.seq})")
@@ -73,7 +124,7 @@ def check_entries(
             (key, (digest, row.seq)) for key, digest in digests.items() if key.startswith("state:")
         )
     count = len(hashes) // H
-    head = store.log_size(session)
+    head = store.log_size(session) if head_size is None else head_size
     if head != count:
         report.add(min(head, count), f"the log head says {head} entries but {count} exist")
     keyed = "with" if blinding_key is not None else "without (no blinding key given)"
