@@ -11,7 +11,8 @@ the registry (``ipx.ops.audit`` wires the two together).
 
 The audit reads each thing once, in as few statements as a small log allows: the head, the
 entries, the stored nodes of every level, the checkpoints and the stored map of encumbrances
-are one read each (in chunks of ``audit_entries.STREAM_ROWS`` rows when long), and the map's
+are one read each (the entries and the nodes in chunks of ``audit_entries.STREAM_ROWS`` rows
+when long; the checkpoints and the map, both trees at once, fetched whole), and the map's
 replay is fed the entries the check of entries reads; each consistency proof adds one.
 """
 
