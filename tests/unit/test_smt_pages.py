@@ -92,20 +92,23 @@ def test_pages_written_update_by_update_are_the_nodes_of_the_tree_in_pages(ops):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(OPS, min_size=1, max_size=4))
-def test_several_updates_in_one_store_as_one_append_writes_them(appends):
-    """One store per append, several keys updated in it, each read then written as
-    ``Replay.apply`` does: a key's way must see what the other keys' updates did on it (a leaf
-    pushed down, a parent removed) before the append's pages are written."""
+@given(st.lists(OPS, min_size=1, max_size=4), KEYS, st.booleans())
+def test_several_updates_in_one_store_as_one_append_writes_them(appends, other, reuse):
+    """One store per append (or, ``reuse``, one for them all, its pages taken after each),
+    several keys updated in it, each read then written as ``Replay.apply`` does: a key's way
+    must see what the other keys' updates did on it (a leaf pushed down, a parent removed)
+    before the append's pages are written, and so must another key's read and proof."""
     tree, table = smt.MemoryStore(), {}
+    store = TablePages(table)
     for ops in appends:
-        store = TablePages(table)
+        store = store if reuse else TablePages(table)
         for key, value in ops:
             assert smt.get(store, key) == smt.get(tree, key)
             smt.update(tree, key, value)
             smt.update(store, key, value)
             assert smt.root(store) == smt.root(tree)
             assert smt.get(store, key) == value
+            assert smt.prove(store, other) == smt.prove(tree, other)
         deletes, upserts = store.take_pending()
         for page in deletes:
             del table[page]
