@@ -149,8 +149,8 @@ def plain_json(body: dict, status: int = 200):
             return value.isoformat()
         raise TypeError(f"{type(value).__name__} is not JSON")
 
-    return current_app.response_class(
-        json.dumps(body, default=iso, ensure_ascii=False),
+    return current_app.response_class(  # compact, with a final newline, as Flask's answers
+        json.dumps(body, default=iso, ensure_ascii=False, separators=(",", ":")) + "\n",
         status=status,
         mimetype="application/json",
     )
