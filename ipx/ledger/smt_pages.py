@@ -56,13 +56,6 @@ def page_paths(key: bytes, depth: int) -> list[bytes]:
     return [smt.path_of(key, top) for top in range(0, min(depth, smt.DEPTH) + 1, STRIDE)]
 
 
-def parent_pages(page: bytes) -> list[bytes]:
-    """The pages above ``page`` on its way, nearest first (none for the root page)."""
-    depth = int.from_bytes(page[:2], "big")
-    bits = page[2:].ljust(smt.KEY_SIZE, b"\0")
-    return [smt.path_of(bits, top) for top in range(depth - STRIDE, -1, -STRIDE)]
-
-
 class Page:
     """One page's nodes, as its bytes hold them: the two bitmaps, the hashes of the slots
     present and the leaves' tails, each list in slot order (a slot's place in it is the number
