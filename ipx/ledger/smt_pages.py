@@ -236,7 +236,10 @@ def decode(data: bytes) -> dict[int, smt.Node]:
 
 def encode(nodes: Mapping[int, smt.Node]) -> bytes:
     """The bytes of a page holding ``nodes`` by slot (see the module docstring)."""
-    return _assemble([(slot, node.hash, _tail(node)) for slot, node in sorted(nodes.items())])
+    page = Page()
+    for slot, node in sorted(nodes.items()):
+        page.set(slot, node)
+    return page.encode() or bytes(_HEADER)
 
 
 def _tail(node: smt.Node) -> bytes | None:
@@ -245,19 +248,6 @@ def _tail(node: smt.Node) -> bytes | None:
         return None
     assert node.value is not None
     return node.key + len(node.value).to_bytes(4, "big") + node.value
-
-
-def _assemble(entries: list[tuple[int, bytes, bytes | None]]) -> bytes:
-    """A page's bytes from its ``(slot, hash, leaf tail or None)`` in slot order."""
-    present = leaves = 0
-    hashes, tails = [], []
-    for slot, hashed, tail in entries:
-        present |= 1 << slot
-        hashes.append(hashed)
-        if tail is not None:
-            leaves |= 1 << slot
-            tails.append(tail)
-    return b"".join([present.to_bytes(4, "big"), leaves.to_bytes(4, "big"), *hashes, *tails])
 
 
 def paginate(nodes: Iterable[tuple[bytes, smt.Node]]) -> dict[bytes, bytes]:
