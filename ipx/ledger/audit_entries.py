@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from ipx.ledger import disclosure, merkle, store
+from ipx.ledger import disclosure, merkle
 from ipx.ledger.canonical import parse_canonical_json
 from ipx.ledger.events import format_time
 from ipx.ledger.tables import LedgerEntry
@@ -97,13 +97,13 @@ def check_entries(
     report: AuditReport,
     blinding_key: bytes | None,
     *,
-    head_size: int | None = None,
+    head_size: int,
     each_entry: Callable[[int, str, str | None], object] | None = None,
 ) -> tuple[bytearray, dict, set[int]]:
     """Check every entry in order; return the recomputed leaf hashes (packed), the latest
     ``state:`` digest per record with the entry that logged it, and the positions found bad.
 
-    ``head_size`` is the log head's size when the caller has read it (else it is read here);
+    ``head_size`` is the log head's size as the caller read it;
     ``each_entry(seq, leaf, details)`` sees every stored entry as it is read, so another check
     of the entries (the map's replay) needs no read of its own."""
     hashes, bad = bytearray(), set()
@@ -124,9 +124,10 @@ def check_entries(
             (key, (digest, row.seq)) for key, digest in digests.items() if key.startswith("state:")
         )
     count = len(hashes) // H
-    head = store.log_size(session) if head_size is None else head_size
-    if head != count:
-        report.add(min(head, count), f"the log head says {head} entries but {count} exist")
+    if head_size != count:
+        report.add(
+            min(head_size, count), f"the log head says {head_size} entries but {count} exist"
+        )
     keyed = "with" if blinding_key is not None else "without (no blinding key given)"
     report.checked.append(
         f"entries: {count} read; seq contiguous, leaves canonical, hashes and times checked; "

@@ -8,7 +8,7 @@ replay's at its size. Checkpoints signed before the map (no line) are not report
 
 Within ``ipx.ledger.audit`` the replay is fed the entries the check of entries reads
 (``MapCheck.feed``), and the stored map comes back in one statement (``MapCheck.finish``), so
-the map costs the audit one read of its own. ``check_map`` does the whole on its own.
+the map costs the audit one read of its own.
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ from sqlalchemy import Integer, LargeBinary, cast, literal_column, null, select,
 from sqlalchemy.orm import Session
 
 from ipx.ledger import encumbrances, smt, smt_pages
-from ipx.ledger.audit_entries import entry_rows
 from ipx.ledger.certificates import committed_map_root
 from ipx.ledger.encumbrance_map import MapAsset, MapPage, MapRoots, stored_event
 from ipx.ledger.encumbrances import Replay, map_root
-from ipx.ledger.tables import LedgerCheckpoint
 
 
 class Report(Protocol):
@@ -71,13 +69,10 @@ class MapCheck:
         return self.history[bisect.bisect_right(self.sizes, size) - 1]
 
     def finish(
-        self,
-        session: Session,
-        report: Report,
-        checkpoints: Iterable[tuple[int, str]] | None = None,
+        self, session: Session, report: Report, checkpoints: Iterable[tuple[int, str]]
     ) -> Replay:
-        """Report where the stored map or a checkpoint (``(tree size, note)``; default: those
-        stored) differs from the replay of the entries fed."""
+        """Report where the stored map or a checkpoint (``(tree size, note)``) differs from the
+        replay of the entries fed."""
         replay, as_of = self.replay, self.as_of
         roots: list[Any] = []
         pages: dict[int, dict[bytes, bytes]] = {}
@@ -98,8 +93,6 @@ class MapCheck:
         if stored_keys != replay.keys:
             report.add(None, "map of encumbrances: the stored asset keys are not the replayed ones")
             problems += 1
-        if checkpoints is None:
-            checkpoints = session.execute(select(LedgerCheckpoint.tree_size, LedgerCheckpoint.note))
         signed = 0
         for tree_size, text in checkpoints:
             committed = committed_map_root(text)
@@ -118,14 +111,6 @@ class MapCheck:
             + ("" if not problems else f", {problems} differences")
         )
         return replay
-
-
-def check_map(session: Session, report: Report) -> Replay:
-    """Replay the map from the log and report where the stored map or a checkpoint differs."""
-    check = MapCheck()
-    for row in entry_rows(session.connection()):
-        check.feed(row.seq, row.leaf, row.details)
-    return check.finish(session, report)
 
 
 def _compare_nodes(
