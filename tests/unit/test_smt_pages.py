@@ -48,6 +48,13 @@ class TablePages(DatabaseStore):
             self.reads.append(page)
             self.stored[page] = self.table.get(page)
 
+    def write_pending(self) -> None:
+        """Write the changed pages to the table, as an append's statement does."""
+        deletes, upserts = self.take_pending()
+        for page in deletes:
+            del self.table[page]
+        self.table.update(upserts)
+
     def walk(self, key: bytes) -> None:
         """What the PostgreSQL walk reads: the pages on ``key``'s way to the first missing."""
         for page in smt_pages.page_paths(key, smt.DEPTH):
@@ -73,10 +80,7 @@ def test_pages_written_update_by_update_are_the_nodes_of_the_tree_in_pages(ops):
         walked = len(store.reads)
         smt.update(store, key, value)
         assert len(store.reads) == walked  # the walk left nothing to read one page at a time
-        deletes, upserts = store.take_pending()
-        for page in deletes:
-            del table[page]
-        table.update(upserts)
+        store.write_pending()
         assert table == smt_pages.paginate(tree.nodes.items())
         assert smt.root(store) == smt.root(tree)
     assert smt_pages.unpaginate(table.items()) == tree.nodes
@@ -109,10 +113,7 @@ def test_several_updates_in_one_store_as_one_append_writes_them(appends, other, 
             assert smt.root(store) == smt.root(tree)
             assert smt.get(store, key) == value
             assert smt.prove(store, other) == smt.prove(tree, other)
-        deletes, upserts = store.take_pending()
-        for page in deletes:
-            del table[page]
-        table.update(upserts)
+        store.write_pending()
         assert table == smt_pages.paginate(tree.nodes.items())
 
 
