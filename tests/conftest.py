@@ -11,11 +11,11 @@ from __future__ import annotations
 import functools
 import gc
 import os
-import re
 import uuid
 from dataclasses import dataclass
 
 import pytest
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, text
 
 from ipx import create_app
@@ -66,32 +66,50 @@ def _share_url_builders() -> None:
 _share_url_builders()
 
 
-def _share_rule_parsing() -> None:
-    """Match each URL rule's text against werkzeug's rule grammar once per process.
+def _share_rule_compiling() -> None:
+    """Compile each URL rule once per process: its parts, converters and arguments.
 
-    Binding a rule scans its text with one large regular expression, a match per segment; with
-    about 130 rules that is a quarter of ``create_app``. A match depends only on the text and the
-    position, and a match object is immutable, so handing the same one to every app is exact:
-    each rule still makes its own parts and converters from it. Tests only, as above.
+    Binding a rule parses its text (a match of werkzeug's rule grammar per segment, a converter
+    per variable, a weighting per part); with about 130 rules that was half of ``create_app``.
+    What ``Rule.compile`` makes depends only on the rule's text, its slash merging, the host or
+    subdomain it is matched on and the map's converter classes, so a rule with the same of all
+    of those takes copies of the first one's lists (the parts are immutable tuples; a converter
+    keeps its arguments and a reference to the map it was made for, which no converter here
+    reads) and its builders, made as before (``_share_url_builders``). Tests only, as above.
     """
-    from werkzeug.routing import rules
+    from werkzeug.routing.rules import Rule
 
-    pattern = rules._part_re
-    if not isinstance(pattern, re.Pattern):  # already shared (the module imported twice)
+    compile_rule = Rule.compile
+    if getattr(compile_rule, "shared", False):  # already shared (the module imported twice)
         return
-    matches: dict[tuple[str, int], re.Match | None] = {}
+    compiled: dict[tuple, tuple] = {}
 
-    class SharedMatches:
-        def match(self, string: str, pos: int = 0) -> re.Match | None:
-            key = (string, pos)
-            if key not in matches:
-                matches[key] = pattern.match(string, pos)
-            return matches[key]
+    def compile(self) -> None:
+        url_map = self.map
+        key = (
+            self.rule,
+            self.merge_slashes,
+            url_map.host_matching,
+            (self.host if url_map.host_matching else self.subdomain) or "",
+            tuple(sorted(url_map.converters.items())),
+        )
+        known = compiled.get(key)
+        if known is None:
+            arguments = set(self.arguments)
+            compile_rule(self)
+            compiled[key] = (self._parts, self._trace, self._converters, self.arguments - arguments)
+            return
+        parts, trace, converters, arguments = known
+        self._parts, self._trace, self._converters = list(parts), list(trace), dict(converters)
+        self.arguments |= arguments
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
 
-    rules._part_re = SharedMatches()
+    compile.shared = True  # type: ignore[attr-defined]
+    Rule.compile = compile
 
 
-_share_rule_parsing()
+_share_rule_compiling()
 
 
 def _share_engines() -> None:
@@ -109,6 +127,86 @@ def _share_engines() -> None:
 
 
 _share_engines()
+
+
+class _SharedTemplateCode(BytecodeCache):
+    """Jinja's bytecode cache (its own mechanism for skipping a template's parse and compile),
+    in memory and shared by every app of the process. A template is found by its name, its
+    file, the checksum of its source (jinja's ``Bucket`` reloads when the source differs) and
+    the settings its code is generated under (an environment with other extensions or syntax
+    never sees another's code)."""
+
+    def __init__(self) -> None:
+        self._code: dict[tuple, bytes] = {}
+
+    def get_bucket(self, environment, name, filename, source) -> Bucket:
+        key = (self.get_cache_key(name, filename), _code_settings(environment, name))
+        bucket = Bucket(environment, repr(key), self.get_source_checksum(source))
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+        return bucket
+
+    def set_bucket(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+    def load_bytecode(self, bucket: Bucket) -> None:  # get_bucket reads the dict itself
+        raise NotImplementedError
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        raise NotImplementedError
+
+
+def _code_settings(environment, name: str) -> tuple:
+    """What a template's generated code depends on besides its source."""
+    autoescape = environment.autoescape
+    return (
+        type(environment),
+        autoescape(name) if callable(autoescape) else autoescape,
+        environment.is_async,
+        tuple(sorted(environment.extensions)),
+        *(getattr(environment, option) for option in _SYNTAX_OPTIONS),
+        environment.optimized,
+        environment.finalize is not None,
+    )
+
+
+_SYNTAX_OPTIONS = (
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+)
+
+
+def _share_compiled_templates() -> None:
+    """Compile each console template once per test process, not once per app.
+
+    Every app has a Jinja environment of its own, and a console test's first render of each
+    template parsed it and compiled it to Python (about 4 % of the API tests' time). With the
+    shared bytecode cache the second app's environment loads the code object instead. Tests
+    only: production makes one app, hence one environment, per process."""
+    from flask import Flask
+
+    create = Flask.create_jinja_environment
+    shared = _SharedTemplateCode()
+
+    def create_jinja_environment(self):
+        environment = create(self)
+        environment.bytecode_cache = shared
+        return environment
+
+    Flask.create_jinja_environment = create_jinja_environment
+
+
+_share_compiled_templates()
 
 
 def _collect_garbage_in_bigger_steps() -> None:
