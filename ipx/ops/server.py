@@ -74,6 +74,7 @@ def run(host: str, port: int, workers: int, *, threads: int = 4, access_log: boo
     # import of them took each worker about 1.4 s of CPU. Nothing is made before the fork, no
     # app, engine or connection: each worker makes its own (``_Server.load``).
     import ipx.app  # noqa: F401
+
     try:
         _Server(
             {
