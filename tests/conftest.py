@@ -73,9 +73,10 @@ def _share_rule_compiling() -> None:
     per variable, a weighting per part); with about 130 rules that was half of ``create_app``.
     What ``Rule.compile`` makes depends only on the rule's text, its slash merging, the host or
     subdomain it is matched on and the map's converter classes, so a rule with the same of all
-    of those takes copies of the first one's lists (the parts are immutable tuples; a converter
-    keeps its arguments and a reference to the map it was made for, which no converter here
-    reads) and its builders, made as before (``_share_url_builders``). Tests only, as above.
+    of those takes copies of the first one's lists, sharing their items (``RulePart`` objects,
+    which werkzeug reads and never changes; converters, which keep their arguments and a
+    reference to the map they were made for, which no converter here reads), its variables as
+    arguments, and its builders, made as before (``_share_url_builders``). Tests only.
     """
     from werkzeug.routing.rules import Rule
 
@@ -95,17 +96,17 @@ def _share_rule_compiling() -> None:
         )
         known = compiled.get(key)
         if known is None:
-            arguments = set(self.arguments)
             compile_rule(self)
-            compiled[key] = (self._parts, self._trace, self._converters, self.arguments - arguments)
+            compiled[key] = (self._parts, self._trace, self._converters)
             return
-        parts, trace, converters, arguments = known
+        parts, trace, converters = known
         self._parts, self._trace, self._converters = list(parts), list(trace), dict(converters)
-        self.arguments |= arguments
+        self.arguments |= set(converters)  # what parsing adds: the rule's variables
         self._build = self._compile_builder(False).__get__(self, None)
         self._build_unknown = self._compile_builder(True).__get__(self, None)
 
     compile.shared = True  # type: ignore[attr-defined]
+    compile.original = compile_rule  # type: ignore[attr-defined]  (tests/unit/test_shared_compiles.py)
     Rule.compile = compile
 
 
@@ -162,12 +163,19 @@ def _code_settings(environment, name: str) -> tuple:
     autoescape = environment.autoescape
     return (
         type(environment),
+        environment.code_generator_class,
         autoescape(name) if callable(autoescape) else autoescape,
         environment.is_async,
         tuple(sorted(environment.extensions)),
         *(getattr(environment, option) for option in _SYNTAX_OPTIONS),
         environment.optimized,
-        environment.finalize is not None,
+        id(environment.finalize),
+        # filters and tests by function (the code calls each by its kind; constant folding
+        # calls some at compile time), and the i18n extension's settings
+        tuple(sorted((name, id(f)) for name, f in environment.filters.items())),
+        tuple(sorted((name, id(f)) for name, f in environment.tests.items())),
+        getattr(environment, "newstyle_gettext", None),
+        environment.policies.get("ext.i18n.trimmed"),
     )
 
 
@@ -341,11 +349,14 @@ def app(db_url, instance_dir):
         _migrated.add(db_url)
     _watch_invalidations(engine)
     yield app
-    _empty_tables(engine)
-    _release_connections(engine)
+    try:
+        _empty_tables(engine)
+    finally:
+        _release_connections(engine)
 
 
-#: Engines whose pool invalidated a connection during the current test.
+#: Engines whose pool invalidated a connection during the current test (each engine lives as
+#: long as the process: ``_share_engines``).
 _invalidated: set[int] = set()
 
 
@@ -357,7 +368,9 @@ def _release_connections(engine) -> None:
     the database-heavy API tests 12-16 % faster. What a test could leave on one: a transaction
     (SQLAlchemy rolls it back when the connection returns to the pool), session settings (the
     app sets them when it connects, the same for every app of the engine), prepared statements
-    (the schema never changes), and a connection the server dropped: a pool that invalidated
+    (PostgreSQL plans them again when a table they read is dropped and made again, as the
+    migration tests do, with the same row types), and a connection the server dropped: a pool
+    that invalidated
     one during the test is disposed, so the next test starts on new ones. SQLite connections
     are in-process and cheap, and a test may replace the database file under them: closed."""
     if engine.dialect.name != "postgresql" or id(engine) in _invalidated:

@@ -69,13 +69,16 @@ def run(host: str, port: int, workers: int, *, threads: int = 4, access_log: boo
     # Before anything imports prometheus-client: it picks its storage from this variable.
     directory, temporary = prepare_metrics_dir(metrics_dir())
     os.environ[MULTIPROC_ENV] = str(directory)
-    # The app's modules are imported here, once, so that every worker (and every worker the
-    # arbiter starts again after one dies) forks with them loaded and only builds its app: an
-    # import of them took each worker about 1.4 s of CPU. Nothing is made before the fork, no
-    # app, engine or connection: each worker makes its own (``_Server.load``).
-    import ipx.app  # noqa: F401
-
     try:
+        # The app's modules are imported here, once, so that every worker (and every worker
+        # the arbiter starts again after one dies) forks with them loaded and only builds its
+        # app: an import of them took each worker about 1.4 s of CPU. No app, engine or
+        # connection is made before the fork (each worker makes its own, ``_Server.load``);
+        # the import makes the metrics' label-less counters, whose files are the arbiter's own
+        # and stay at 0. As with gunicorn's preload_app, a worker started after a HUP runs the
+        # code imported here: restart the server to run new code.
+        import ipx.app  # noqa: F401
+
         _Server(
             {
                 "bind": f"{host}:{port}",
