@@ -34,18 +34,13 @@ from ipx.db_ext import database  # noqa: E402
 from ipx.migrate import upgrade  # noqa: E402
 from ipx.notify.worker import Worker  # noqa: E402
 from tests.notify_helpers import Receiver  # noqa: E402
-from tests.registry_helpers import Registry  # noqa: E402
+from tests.registry_helpers import Registry, app_settings  # noqa: E402
 
 
 def _app(url: str, directory: Path):
     app = create_app(
         {
-            "DATABASE_URL": url,
-            "TESTING": True,
-            "SIGNING_KEY_FILE": str(directory / "signing.key"),
-            "DIGEST_KEY_FILE": str(directory / "digest.key"),
-            "SESSION_KEY_FILE": str(directory / "session.key"),
-            "CHECKPOINT_EVERY_SECONDS": 0,
+            **app_settings(url, directory),
             "WEBHOOK_ALLOW_LOOPBACK": True,
             "WEBHOOK_RETRY_SCHEDULE": (0, 0),
             "REQUEST_LOG": False,

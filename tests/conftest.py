@@ -22,6 +22,7 @@ from ipx import create_app
 from ipx.db import Base
 from ipx.db_ext import database
 from ipx.migrate import upgrade
+from tests.registry_helpers import app_settings
 
 PG_ADMIN_URL = os.environ.get(
     "IPX_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -333,16 +334,7 @@ def db_url(backend, request):
 
 @pytest.fixture
 def app(db_url, instance_dir):
-    app = create_app(
-        {
-            "DATABASE_URL": db_url,
-            "TESTING": True,
-            "SIGNING_KEY_FILE": str(instance_dir / "signing.key"),
-            "DIGEST_KEY_FILE": str(instance_dir / "digest.key"),
-            "SESSION_KEY_FILE": str(instance_dir / "session.key"),
-            "CHECKPOINT_EVERY_SECONDS": 0,
-        }
-    )
+    app = create_app(app_settings(db_url, instance_dir))
     engine = database(app).engine
     if db_url not in _migrated:
         upgrade(engine)

@@ -13,6 +13,19 @@ _serial = itertools.count(1)
 _org = itertools.count(1)
 
 
+def app_settings(db_url: str, keys_dir) -> dict:
+    """The settings of a test app: its database, the instance keys in ``keys_dir`` (a path),
+    checkpoints signed only when asked for."""
+    return {
+        "DATABASE_URL": db_url,
+        "TESTING": True,
+        "SIGNING_KEY_FILE": str(keys_dir / "signing.key"),
+        "DIGEST_KEY_FILE": str(keys_dir / "digest.key"),
+        "SESSION_KEY_FILE": str(keys_dir / "session.key"),
+        "CHECKPOINT_EVERY_SECONDS": 0,
+    }
+
+
 def credit_code() -> str:
     n = next(_org)
     return make_credit_code(f"{n:08d}"[:8].replace("0", "A", 1) if n % 2 else f"{n:08d}")

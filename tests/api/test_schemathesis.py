@@ -54,7 +54,7 @@ from ipx.migrate import upgrade
 from ipx.ops.seed import seed_samples
 from ipx.registry.numbers import make_credit_code, make_patent_number
 from ipx.web.api import API_PREFIX
-from tests.registry_helpers import audit
+from tests.registry_helpers import app_settings, audit
 
 pytestmark = pytest.mark.slow
 
@@ -97,16 +97,7 @@ RULES = "x-ipx-rules"
 
 
 def _app(directory: Path, database_file: Path):
-    return create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{database_file}",
-            "TESTING": True,
-            "SIGNING_KEY_FILE": str(directory / "signing.key"),
-            "DIGEST_KEY_FILE": str(directory / "digest.key"),
-            "SESSION_KEY_FILE": str(directory / "session.key"),
-            "CHECKPOINT_EVERY_SECONDS": 0,
-        }
-    )
+    return create_app(app_settings(f"sqlite:///{database_file}", directory))
 
 
 @pytest.fixture(scope="module")

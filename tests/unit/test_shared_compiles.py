@@ -8,18 +8,11 @@ import marshal
 from werkzeug.routing import Map, Rule
 
 from ipx import create_app
+from tests.registry_helpers import app_settings
 
 
 def _app(tmp_path):
-    return create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
-            "TESTING": True,
-            "SIGNING_KEY_FILE": str(tmp_path / "signing.key"),
-            "DIGEST_KEY_FILE": str(tmp_path / "digest.key"),
-            "SESSION_KEY_FILE": str(tmp_path / "session.key"),
-        }
-    )
+    return create_app(app_settings(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path))
 
 
 def _compiled(rule: Rule) -> tuple:
