@@ -98,7 +98,7 @@ def _share_rule_compiling() -> None:
         known = compiled.get(key)
         if known is None:
             compile_rule(self)
-            compiled[key] = (self._parts, self._trace, self._converters)
+            compiled[key] = (tuple(self._parts), tuple(self._trace), dict(self._converters))
             return
         parts, trace, converters = known
         self._parts, self._trace, self._converters = list(parts), list(trace), dict(converters)
