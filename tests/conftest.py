@@ -362,9 +362,9 @@ def _release_connections(engine) -> None:
     app sets them when it connects, the same for every app of the engine), prepared statements
     (PostgreSQL plans them again when a table they read is dropped and made again, as the
     migration tests do, with the same row types), and a connection the server dropped: a pool
-    that invalidated
-    one during the test is disposed, so the next test starts on new ones. SQLite connections
-    are in-process and cheap, and a test may replace the database file under them: closed."""
+    that invalidated one during the test is disposed, so the next test starts on new ones.
+    SQLite connections are in-process and cheap, and a test may replace the database file
+    under them: closed."""
     if engine.dialect.name != "postgresql" or id(engine) in _invalidated:
         _invalidated.discard(id(engine))
         engine.dispose()

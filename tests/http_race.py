@@ -14,13 +14,16 @@ from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
+from tests.notify_helpers import SHUTDOWN_POLL_SECONDS
+
 
 @contextmanager
 def serving(app) -> Iterator[int]:
     """The app on 127.0.0.1 (a free port) in a background thread; yields the port."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     # (a shutdown is seen at the next poll: 0.5 s by default, waited out by every test)
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    poll = {"poll_interval": SHUTDOWN_POLL_SECONDS}
+    thread = threading.Thread(target=server.serve_forever, kwargs=poll, daemon=True)
     thread.start()
     try:
         yield server.server_port

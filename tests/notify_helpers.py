@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import socket
 import ssl
@@ -14,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-#: How often a receiver's server thread looks for a stop request.
+#: How often a loopback test server's thread looks for a stop request (here and
+#: ``tests.http_race.serving``).
 SHUTDOWN_POLL_SECONDS = 0.01
 
 
@@ -73,8 +73,8 @@ class Receiver:
         self.port = self._server.server_address[1]
         # serve_forever looks for a shutdown request between polls: every 0.5 s by default,
         # which each stop() waited out (about 20 s of the suite's notification tests).
-        serve = functools.partial(self._server.serve_forever, poll_interval=SHUTDOWN_POLL_SECONDS)
-        threading.Thread(target=serve, daemon=True).start()
+        poll = {"poll_interval": SHUTDOWN_POLL_SECONDS}
+        threading.Thread(target=self._server.serve_forever, kwargs=poll, daemon=True).start()
         return self
 
     def stop(self) -> None:
