@@ -124,6 +124,11 @@ class Way(Protocol):
 
     def put_beside(self, depth: int, node: Node | None) -> None: ...
 
+    def rehash(self, deepest: int) -> None:
+        """Recompute the interior nodes on the way from ``deepest`` up to the root (each from
+        the one just computed below it and its sibling): ``rehash``'s result."""
+        ...
+
 
 class Store(Protocol):
     """Where nodes live: ``way`` gives a key's way down, which reads and writes them."""
@@ -175,6 +180,9 @@ class PathWay:
         else:
             self.nodes[path] = node
 
+    def rehash(self, deepest: int) -> None:
+        rehash(self, self.key, deepest)
+
 
 def root(store: Store) -> bytes:
     """The root hash (``EMPTY`` for the empty tree)."""
@@ -198,13 +206,13 @@ def update(store: Store, key: bytes, value: bytes | None) -> None:
         leaf = Node(leaf_hash(key, value_hash(value)), key, value)
         if found is None or found.key == key:
             way.put(depth, leaf)
-            _rehash(way, key, depth - 1)
+            way.rehash(depth - 1)
             return
         assert found.key is not None
         split = common_prefix(key, found.key)  # the deepest new interior node
         way.put_beside(split + 1, found)  # (the other key's way parts from ours there)
         way.put(split + 1, leaf)
-        _rehash(way, key, split)
+        way.rehash(split)
         return
     if found is None or found.key != key:
         return  # nothing to remove
@@ -222,12 +230,13 @@ def update(store: Store, key: bytes, value: bytes | None) -> None:
             break
         way.put(level, moving)
         level -= 1
-    _rehash(way, key, level)
+    way.rehash(level)
 
 
-def _rehash(way: Way, key: bytes, deepest: int) -> None:
+def rehash(way: Way, key: bytes, deepest: int) -> None:
     """Recompute the interior nodes on ``key``'s way from ``deepest`` up to the root (each
-    from the one just computed below it and its sibling: one read a level)."""
+    from the one just computed below it and its sibling: one read a level), through the way's
+    reads and writes: ``PathWay.rehash``, and what a faster ``Way.rehash`` must equal."""
     below = way.node(deepest + 1) if deepest >= 0 else None
     hashed = EMPTY if below is None else below.hash
     for level in range(deepest, -1, -1):
