@@ -154,7 +154,9 @@ def append(
 def lock_head(session: Session) -> Head:
     """Lock the head row until the transaction ends: from here on this transaction holds its
     place in the log's order, and so everything done under the lock is serialised with every
-    other writer (``UnitOfWork.when_sequenced`` relies on this)."""
+    other writer (``UnitOfWork.when_sequenced`` relies on this). The session's pending changes
+    are flushed first, as an ORM read would have (the lock itself is read on the connection)."""
+    session.flush()
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         found = connection.exec_driver_sql(_PG_LOCK).first()

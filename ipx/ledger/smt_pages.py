@@ -166,8 +166,9 @@ class Page:
 
 
 class Written:
-    """What the ways of one store have written: the paths of the pages changed, and how many
-    nodes they have put."""
+    """What the ways of one store have written: the paths of the pages changed, and a count
+    that every write (a node put, a rehash) raises, which tells a way whether the end it found
+    may have moved since."""
 
     __slots__ = ("pages", "puts")
 
