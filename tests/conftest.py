@@ -250,10 +250,14 @@ def _freeze_what_lives() -> None:
 
 def pytest_collection_modifyitems(config, items) -> None:
     """The long tests first (``slow``: schemathesis, the races, the servers; ``browser``), in
-    their order, then the rest in theirs. xdist's work stealing ends a run with what is left
-    in the workers' queues, and a worker always keeps its next test: two schemathesis runs
-    handed out last kept one worker busy for 24 s while the other had nothing left to take.
-    With the long ones first, the end is short tests on both (0.1 s apart in the next run)."""
+    their order, then the rest in theirs. xdist's work stealing hands each worker a contiguous
+    part of this order, and a worker that runs dry steals from the end of another's queue, which
+    always keeps its next tests: a long test near the end of a part kept one worker busy while
+    the other had nothing left to take (two schemathesis runs, the last 24 s of one run). Now
+    the first worker starts on the long block, the second takes short tests from the end and
+    the end of a run is short tests on both (0.1 s apart in the next run), as long as the long
+    block is under half the suite's work (here just under: with more, the end would again be
+    the last long tests, as before)."""
     items.sort(key=lambda item: not _is_long(item))  # (a stable sort)
 
 
