@@ -53,7 +53,7 @@ class Statements:
 
     def wrap(self, fn, name: str | None = None):
         """``fn`` timed while active: under ``name``, else by the shape of its SQL argument
-        (the map's SQLite statements go to the DBAPI cursor, past SQLAlchemy's events)."""
+        (the map's statements go to the DBAPI cursor, past SQLAlchemy's events)."""
 
         def timed(*args, **kwargs):
             started = time.perf_counter()
@@ -90,8 +90,8 @@ def main() -> None:
     map_bench.load(engine, args.size, first_id=FIRST_GENERATED_ID)
     statements = Statements(engine)
     maps = ipx.ledger.encumbrance_map
-    if engine.dialect.name != "postgresql":  # on PostgreSQL the cursor events see them
-        maps._execute = statements.wrap(maps._execute)
+    # The map's statements run on the driver's cursor on both backends, past the cursor events.
+    maps._execute = statements.wrap(maps._execute)
     original = statements.wrap(maps.plan_appended, "== the map update (plan_appended) ==")
     walls: dict[str, list[float]] = {"map on": [], "map off": []}
     spent: dict[str, dict[str, list[float]]] = {mode: defaultdict(list) for mode in walls}
