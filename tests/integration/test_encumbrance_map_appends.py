@@ -141,7 +141,7 @@ def test_every_append_leaves_the_stored_map_equal_to_the_replayed_log(app, seed,
             if postgresql:
                 changes_map = any(e.type != "asset.registered" for e in batch)
                 assert [s.split()[0:3] for s in statements] == [
-                    ["SELECT", "size,", "last_time,"],
+                    ["SELECT", "ledger_head.size,", "ledger_head.last_time,"],
                     *([["WITH", "RECURSIVE", "stored"]] if changes_map else []),
                     ["WITH", "entries", "AS"],
                 ], batch
