@@ -109,10 +109,6 @@ class Page:
         """Whether ``slot`` holds an interior node (not empty, not a leaf)."""
         return bool((self._present & ~self._leaves) >> slot & 1)
 
-    def interior(self) -> int:
-        """The bitmap of the slots that hold interior nodes."""
-        return self._present & ~self._leaves
-
     def hash_of(self, slot: int) -> bytes:
         """The hash of the node in ``slot`` (``smt.EMPTY``: empty)."""
         bit = 1 << slot
@@ -201,25 +197,15 @@ class PageWay:
     def end(self) -> tuple[int, smt.Node | None]:
         if self._end is None or self._seen != self._written.puts:
             self._seen = self._written.puts
-            self._end = self._find_end()
+            depth = 0
+            while True:
+                index, slot = self._slot(depth, 0)
+                page = self._page(index)
+                if not page.is_interior(slot):
+                    self._end = depth, page.get(slot)
+                    break
+                depth += 1
         return self._end
-
-    def _find_end(self) -> tuple[int, smt.Node | None]:
-        """Down the way page by page, each page's four levels from its bitmap of interior
-        nodes, to the first node that is not interior (the node at depth 256 is a leaf)."""
-        page = self._page(0)
-        if not page.is_interior(0):
-            return 0, page.get(0)
-        bits, index = self._bits, 0
-        while True:
-            interior, top = page.interior(), STRIDE * index
-            for row in range(1, STRIDE + 1):
-                depth = top + row
-                slot = (1 << row) - 1 + ((bits >> (smt.DEPTH - depth)) & ((1 << row) - 1))
-                if not interior >> slot & 1:
-                    return depth, page.get(slot)
-            index += 1
-            page = self._page(index)
 
     def _page(self, index: int) -> Page:
         page = self._pages[index]
@@ -261,19 +247,19 @@ class PageWay:
         self._written.puts += 1
 
     def rehash(self, deepest: int) -> None:
-        """``smt.rehash`` by arithmetic on the key: at each level the sibling's hash and the
-        slot of the node computed are found in the pages directly (the property tests check
-        it against ``smt.rehash`` over a tree of nodes)."""
+        """``smt.rehash`` on the pages directly: at each level the sibling's hash is read and the
+        node's hash replaced in place, with no ``Node`` read or built and no put counted per
+        level (the property tests check it against ``smt.rehash`` over a tree of nodes)."""
         below = self.node(deepest + 1) if deepest >= 0 else None
         hashed = smt.EMPTY if below is None else below.hash
-        bits, pages = self._bits, self._written.pages
+        pages = self._written.pages
         for level in range(deepest, -1, -1):
-            depth = level + 1  # the node just computed and its sibling are there
-            index = (depth - 1) // STRIDE
-            row = depth - STRIDE * index
-            own = (bits >> (smt.DEPTH - depth)) & ((1 << row) - 1)
-            beside = self._page(index).hash_of((1 << row) - 1 + (own ^ 1))
-            hashed = smt.node_hash(beside, hashed) if own & 1 else smt.node_hash(hashed, beside)
+            index, slot = self._slot(level + 1, 1)  # the sibling of the node just computed
+            beside = self._page(index).hash_of(slot)
+            if smt.bit(self._key, level):
+                hashed = smt.node_hash(beside, hashed)
+            else:
+                hashed = smt.node_hash(hashed, beside)
             index, slot = self._slot(level, 0)
             self._page(index).set_interior(slot, hashed)
             path = self._paths[index]
