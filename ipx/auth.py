@@ -31,7 +31,7 @@ from flask import current_app, g, request
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ipx.db import Base, UTCDateTime
+from ipx.db import Base, UTCDateTime, reading
 from ipx.errors import Forbidden, Unauthorized
 
 
@@ -232,7 +232,7 @@ def _cached_check(token: str) -> KeyCheck:
     if hit is not None and hit[0] > now:
         return hit[1]
     wall = _utcnow()
-    with database().sessions() as session:
+    with reading(database().sessions) as session:
         checked = check_key(session, token, wall)
     if checked.principal is not None and ttl > 0:
         until = now + ttl

@@ -16,6 +16,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from ipx.auth import Principal, Role, current_principal, require
+from ipx.db import reading
 from ipx.db_ext import database
 from ipx.errors import NotFound
 from ipx.ledger import entry_views, proofs
@@ -55,7 +56,7 @@ def entry_receipt(index: int, may_open: MayOpen) -> dict:
     A checkpoint covering the entry is signed first if none does yet (at most once per entry).
     """
     checkpoint = covering_checkpoint(database().engine, index)
-    with database().sessions() as session:
+    with reading(database().sessions) as session:
         return entry_views.receipt(
             session, index, checkpoint, blinding_key=blinding_key(), may_open=may_open
         )
@@ -81,7 +82,7 @@ class EntryReceipt(MethodView):
         a bank or owner those naming its party; others 404): the public leaf, the event, its
         sealed record and entry key, the inclusion proof and the signed checkpoint."""
         admits = may_open(current_principal())
-        with database().sessions() as session:
+        with reading(database().sessions) as session:
             # Checked before a checkpoint may be signed for it.
             seen = entry_views.may_see_in_clear(session, index, admits)
         if not seen:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ipx.db import begin_write
+from ipx.db import begin_read, begin_write, end_read
 from ipx.ledger.disclosure import derive_blinding_key
 from ipx.ledger.events import Event
 from ipx.ledger.log import Head, append, lock_head
@@ -37,7 +37,8 @@ class HeldTransaction(Protocol):
 class UnitOfWork:
     """Context manager around one database transaction.
 
-    ``write=True`` takes SQLite's write lock at the start (PostgreSQL relies on row locks).
+    ``write=True`` takes SQLite's write lock at the start (PostgreSQL relies on row locks);
+    ``write=False`` is a read-only transaction on PostgreSQL (``ipx.db.begin_read``).
     Leaving the block without ``commit()`` rolls everything back, events included.
 
     With ``held``, the transaction belongs to the caller around the route: ``commit()`` writes
@@ -80,12 +81,18 @@ class UnitOfWork:
         self.session = self._sessions()
         if self.write:
             begin_write(self.session)
+        else:
+            begin_read(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:
         # close() rolls back whatever was not committed and detaches the loaded objects without
-        # expiring them, so routes can still serialise what a read returned.
+        # expiring them, so routes can still serialise what a read returned. A read ends with a
+        # COMMIT first (``ipx.db.end_read``: the connection keeps its prepared statements; the
+        # session expires nothing on commit).
         if self._held is None:
+            if not self.write:
+                end_read(self.session)
             self.session.close()
 
     def record(self, event: Event) -> None:

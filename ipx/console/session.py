@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from ipx.auth import Role, authorize
 from ipx.console.accounts import ConsolePrincipal, ConsoleUser, principal_of
+from ipx.db import reading
 from ipx.db_ext import database
 from ipx.instance_keys import load_or_create_secret
 
@@ -62,7 +63,7 @@ def load_login() -> None:
         forget_login()
         flash(_("Your session ended after a time without activity."), "info")
         return
-    with database().sessions() as db:
+    with reading(database().sessions) as db:
         user = db.get(ConsoleUser, uid)
     if user is None or user.disabled_at is not None or user.session_epoch != session.get("epoch"):
         forget_login()

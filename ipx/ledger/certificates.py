@@ -14,11 +14,13 @@ signed root before it is answered, and read again (after signing again) if it do
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from ipx.db import reading
 from ipx.errors import LedgerInconsistent
 from ipx.ledger import encumbrance_map, encumbrances, smt
 from ipx.ledger.checkpoints import SignedCheckpoint, b64
@@ -49,7 +51,7 @@ def search_certificate(
     for attempt in range(ATTEMPTS):
         signed = checkpoint(attempt > 0)
         committed = committed_map_root(signed.note)
-        with Session(bind) as session:
+        with reading(functools.partial(Session, bind)) as session:
             if committed is None or encumbrance_map.last_change(session) > signed.tree_size:
                 continue  # signed before the map, or the map changed since: sign again
             public, restricted = encumbrance_map.roots_at(session, signed.tree_size)

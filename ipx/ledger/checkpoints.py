@@ -20,6 +20,7 @@ checkpoints signed before the map (no line) verify as they did.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -32,7 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ipx.db import begin_write
+from ipx.db import begin_write, reading
 from ipx.errors import LedgerInconsistent
 from ipx.ledger import encumbrance_map, encumbrances, keyring, merkle, note, store
 from ipx.ledger.cosigned import checkpoint_with_lines
@@ -183,7 +184,7 @@ def refresh_checkpoint(
     when a signature is due does a write transaction look again and sign. ``on_signed`` is
     called with a checkpoint this call signed, once committed (the witnesses are asked then).
     """
-    with Session(bind) as session:
+    with reading(functools.partial(Session, bind)) as session:
         latest, due = _look(session, policy, now, force)
     if not due:
         assert latest is not None  # never due while nothing is signed

@@ -16,6 +16,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from ipx.auth import PARTY_BOUND_ROLES, Principal, Role, current_principal, require
+from ipx.db import reading
 from ipx.db_ext import database
 from ipx.instance_keys import ledger_blinding_key
 from ipx.ledger import entry_views, proofs
@@ -72,7 +73,7 @@ class PublicKey(MethodView):
         """The Ed25519 key that signs checkpoints (all a verifier needs), and in ``keys``
         every key that ever signed one, with the first and last tree size it signed."""
         signer = app_signer()
-        with database().read_sessions() as session:
+        with reading(database().read_sessions) as session:
             keys = published_keys(session, signer)
         return {
             "algorithm": "Ed25519",
@@ -93,7 +94,7 @@ class LatestCheckpoint(MethodView):
     @blp.alt_response(503, description=REPLICA_503)  # read from the replica (held_checkpoint)
     def get(self, query):
         """The latest signed checkpoint, or the one of ``tree_size`` entries."""
-        with database().read_sessions() as session:
+        with reading(database().read_sessions) as session:
             if "tree_size" not in query:
                 checkpoint = held_checkpoint(session)
             else:
@@ -127,7 +128,7 @@ class Checkpoints(MethodView):
     )
     def post(self):
         """Sign a checkpoint of the log as it is now (clerk); 200 if the latest covers it."""
-        with database().sessions() as session:
+        with reading(database().sessions) as session:
             before = proofs.latest_size(session)
         checkpoint = _latest(force=True)
         status = 200 if before == checkpoint.tree_size else 201
@@ -163,7 +164,7 @@ class Entry(MethodView):
         """One log entry: its canonical leaf text and hash; with a key that may see it (clerk,
         auditor, a party it names) also the event in clear, its sealed record and entry key."""
         admits = may_open(current_principal())
-        with database().read_sessions() as session:
+        with reading(database().read_sessions) as session:
             return entry_views.entry(session, index, blinding_key=blinding_key(), may_open=admits)
 
 
@@ -180,7 +181,7 @@ class InclusionProof(MethodView):
     @blp.alt_response(503, description=REPLICA_503)
     def get(self, query):
         """Inclusion proof of an entry in a signed tree (default: the latest)."""
-        with database().read_sessions() as session:
+        with reading(database().read_sessions) as session:
             checkpoint = (
                 proofs.signed_size(session, query["tree_size"])
                 if "tree_size" in query
@@ -198,7 +199,7 @@ class ConsistencyProof(MethodView):
     @blp.alt_response(503, description=REPLICA_503)
     def get(self, query):
         """Consistency proof between two signed trees (default second: the latest)."""
-        with database().read_sessions() as session:
+        with reading(database().read_sessions) as session:
             second = (
                 proofs.signed_size(session, query["second"])
                 if "second" in query

@@ -16,6 +16,7 @@ import hashlib
 from flask import Response, request
 from flask.views import MethodView
 
+from ipx.db import reading
 from ipx.db_ext import database
 from ipx.errors import NotFound
 from ipx.ledger import tiles
@@ -30,7 +31,7 @@ BINARY = {"type": "string", "format": "binary"}
 def _serve(tile: tiles.Tile | None) -> Response:
     if tile is None:
         raise NotFound("No such tile: the path is not written as C2SP tlog-tiles writes it.")
-    with database().read_sessions() as session:
+    with reading(database().read_sessions) as session:
         size = held_checkpoint(session).tree_size
         if not tiles.served_in(tile, size):
             raise NotFound(

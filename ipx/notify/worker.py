@@ -23,7 +23,7 @@ from flask import Flask
 
 from ipx.auth import SYSTEM, Principal, Role
 from ipx.china_time import china_date
-from ipx.db import begin_write
+from ipx.db import begin_write, reading
 from ipx.db_ext import database
 from ipx.instance_keys import registry_digest_key
 from ipx.notify.commands import WatchFees
@@ -128,7 +128,7 @@ class Worker:
         The banks revalued."""
         now = self.clock()
         every = float(self.app.config["REVALUATION_EVERY_DAYS"])
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             own = schedules_due(session, china_date(now))
             default = banks_due(session, now, every) if every > 0 else []
         runner = self.app.extensions["ipx.usecases"]

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from flask import Blueprint, Flask, current_app, g, jsonify
 
+from ipx.db import reading
 from ipx.db_ext import database
 from ipx.ledger.replica import replica_lag_limit_seconds, replica_lag_seconds
 from ipx.ledger.signing import app_policy
@@ -120,7 +121,9 @@ def _read_revision(app: Flask) -> frozenset[str]:
     from alembic.runtime.migration import MigrationContext
 
     with database(app).engine.connect() as connection:
-        return frozenset(MigrationContext.configure(connection).get_current_heads())
+        heads = frozenset(MigrationContext.configure(connection).get_current_heads())
+        connection.commit()  # a read: a COMMIT keeps the connection's prepared statements
+    return heads
 
 
 def read_replica_ready(app: Flask) -> str:
@@ -129,10 +132,11 @@ def read_replica_ready(app: Flask) -> str:
     try:
         with db.replica.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
+            connection.commit()  # as in _read_revision
     except Exception as exc:  # noqa: BLE001 - whatever the driver raises, it is unreachable
         log.warning("readiness: read replica unreachable: %s", exc)
         raise CheckFailed("unreachable", "unreachable") from None
-    with db.sessions() as primary, db.read_sessions() as replica:
+    with reading(db.sessions) as primary, reading(db.read_sessions) as replica:
         lag = replica_lag_seconds(primary, replica, datetime.now(UTC))
     limit = replica_lag_limit_seconds(app_policy(app))
     if lag > limit:

@@ -24,6 +24,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
 
+from ipx.db import reading
 from ipx.db_ext import database
 from ipx.ledger.checkpoints import latest_checkpoint
 from ipx.ledger.store import log_size
@@ -43,7 +44,7 @@ class LedgerCollector:
             "ipx_database_up", "1 if the scrape could read the ledger from the database."
         )
         try:
-            with database(self.app).sessions() as session:
+            with reading(database(self.app).sessions) as session:
                 size = log_size(session)
                 latest = latest_checkpoint(session)
         except SQLAlchemyError as exc:
