@@ -124,6 +124,9 @@ def _one_lifecycle(client: Client, job: Job, serial: int, made: dict) -> None:
     if status != 201:
         return
     made["pledges"].append(pledge["id"])
+    if "query" in job.steps:  # a bank checks the register before it lends: a read between writes
+        path = f"/api/v1/public/encumbrances?number={asset['number']}"
+        client.call("query", "GET", path, None)
     if "cancel" in job.steps:
         path = f"/api/v1/pledges/{pledge['id']}/cancel"
         client.call("cancel", "POST", path, job.clerk, {"reason": "repaid"})

@@ -8,8 +8,10 @@ PostgreSQL mode (127.0.0.1:5432, trust auth): the bench creates fresh databases 
 makes keys with ``ipx keys create``, then for each ``--workers`` setting starts ``ipx serve``
 (gunicorn gthread) and has ``--clients`` client processes, each on one keep-alive connection,
 run lifecycles: create an asset, file the application (a bank key), register, cancel (a clerk
-key). Then a register-only burst: applications filed first, then registered concurrently. Next to
-it, in the same run, the raw psycopg baseline writes the same rows in the same tables (see
+key); with ``--query`` also lifecycles with a public query of the asset after its registration
+(a bank's check before it lends: reads between the writes, on the same connections). Then a
+register-only burst: applications filed first, then registered concurrently. Next to it, in
+the same run, the raw psycopg baseline writes the same rows in the same tables (see
 bench/_raw.py). Finally it loads ``--assets`` generated assets (marked synthetic), registers
 pledges, and times the public query by number and by pledgor over HTTP next to the raw SQL.
 
@@ -35,7 +37,7 @@ from bench._server import Server, create_key, instance_env, run_ipx  # noqa: E40
 from ipx.config import SERVER_SHAPES  # noqa: E402
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
-CALLS = ("asset", "apply", "register", "cancel")
+CALLS = ("asset", "apply", "register", "query", "cancel")
 
 
 def fresh_pg_database(name: str) -> str:
@@ -145,6 +147,20 @@ def lifecycle_rows(setup: dict, args, run_no: int, label: str) -> list[dict]:
         )
         results, wall = run_pool(run_lifecycles, work)
         rows.append(summarise(f"{label} lifecycle", results, wall))
+        if args.query:  # the same with a public query after each registration
+            mixed = [
+                Job(**{**job.__dict__, "steps": ("asset", "apply", "register", "query", "cancel")})
+                for job in jobs(
+                    setup,
+                    server.port,
+                    args.clients,
+                    args.lifecycles // args.clients,
+                    run_no + 50,
+                    args.max_seconds,
+                )
+            ]
+            results, wall = run_pool(run_lifecycles, mixed)
+            rows.append(summarise(f"{label} lifecycle + query", results, wall))
         filing = [
             Job(**{**job.__dict__, "steps": ("asset", "apply")})
             for job in jobs(
@@ -258,6 +274,11 @@ def parse_args(argv=None):
     parser.add_argument("--clients", type=int, default=8, help="client processes")
     parser.add_argument("--lifecycles", type=int, default=800, help="per run, all clients")
     parser.add_argument("--burst", type=int, default=800, help="registrations in the burst")
+    parser.add_argument(
+        "--query",
+        action="store_true",
+        help="also lifecycles with a public query after each registration (reads between writes)",
+    )
     parser.add_argument("--assets", type=int, default=100_000, help="0 skips the public query")
     parser.add_argument("--pledges", type=int, default=2000, help="pledges for the query phase")
     parser.add_argument("--queries", type=int, default=4000, help="public queries per kind")
