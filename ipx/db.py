@@ -10,13 +10,14 @@ COMMIT (``reading``, ``end_read``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import BigInteger, DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def create_db_engine(
     # Recycled well before the usual idle-connection timeouts of servers and firewalls.
     kwargs.setdefault("pool_recycle", 1800)
     engine = create_engine(url, **kwargs)
+    _forget_read_only_on_checkin(engine)
     if lock_timeout_ms:
         _set_on_connect(engine, f"SET lock_timeout = {int(lock_timeout_ms)}")
     if read_only:
@@ -138,55 +140,80 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={"ipx_write": True})
 
 
-def begin_read(session: Session) -> None:
-    """Mark the session's transaction as a reader before its first statement: on PostgreSQL it
-    begins ``READ ONLY`` (the server refuses every write in it), so that ``end_read`` may end it
-    with a COMMIT. On SQLite a plain ``BEGIN``, as before. A session bound to a connection
-    joins the transaction of whoever holds that connection, and is left as it is."""
-    if isinstance(session.get_bind(), Engine):
-        session.connection(execution_options={"postgresql_readonly": True})
+#: The execution option that begins a session's transactions ``READ ONLY`` on PostgreSQL
+#: (SQLAlchemy's connection characteristic; unknown to SQLite, which ignores it).
+READ_ONLY = {"postgresql_readonly": True}
+
+
+def read_session(sessions: Callable[..., Session]) -> Session:
+    """A session of ``sessions`` (a session factory) for reading: on PostgreSQL its
+    transactions begin ``READ ONLY`` (the server refuses every write in them) when it first
+    takes a connection, so that ``end_read`` may end them with a COMMIT."""
+    return sessions(execution_options=READ_ONLY)
 
 
 def end_read(session: Session) -> None:
-    """End a read-only transaction (``begin_read``) with a COMMIT, on PostgreSQL: call it as
-    the read's block ends, however it ends; the session's close does the rest.
+    """End a read session's transaction (``read_session``) with a COMMIT, on PostgreSQL;
+    the session's close does the rest.
 
     Closing a session rolls its transaction back, and psycopg answers every ROLLBACK by
     forgetting the statements it prepared on that connection (``DEALLOCATE ALL``, one more
     round trip: the rollback may have undone a DDL they depend on). With reads and writes
     sharing the pool's connections, every read undid the writes' prepared statements, so the
     log's and the map's larger statements were parsed and planned again on most writes (the
-    map's walk: 0.25-0.44 ms prepared, 1.0-1.3 ms not, on the driver's cursor). A read-only
-    transaction's COMMIT keeps nothing and undoes nothing: its ROLLBACK without the forgetting.
-    Left to the close's ROLLBACK: SQLite (no such cache), a transaction the server failed (a
-    statement it refused may have been one psycopg meant to prepare), and a session with ORM
-    changes pending (which a COMMIT would try to write).
+    map's walk: 0.25-0.44 ms prepared, 1.0-1.3 ms not, on the driver's cursor). The COMMIT of
+    a transaction the server ran read-only writes no row; it is that ROLLBACK without the
+    forgetting. It is sent only for a transaction begun ``READ ONLY`` that the server has not
+    failed (a statement it refused may have been one psycopg meant to prepare), on a
+    connection still valid, with no ORM changes pending (which a COMMIT would try to write).
+    Otherwise, and on SQLite (no such cache), the close's ROLLBACK ends it, as it always did.
     """
     if not session.in_transaction() or not session.is_active:
         return
     if session.new or session.dirty or session.deleted:
         return
-    if not isinstance(session.get_bind(), Engine):
-        return  # (a transaction of someone else's: see ``begin_read``)
+    if session.get_bind().dialect.name != "postgresql":
+        return
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    if connection.invalidated:
         return
     dbapi_connection = connection.connection.dbapi_connection
+    if getattr(dbapi_connection, "read_only", None) is not True:
+        return  # begun READ WRITE (or as the server's default): not ours to commit
     status = getattr(getattr(dbapi_connection, "info", None), "transaction_status", None)
     if getattr(status, "name", None) == "INTRANS":  # psycopg's: in a transaction, not failed
         session.commit()
 
 
 @contextmanager
-def reading(sessions: Callable[[], Session]) -> Iterator[Session]:
-    """A session of ``sessions`` (a session factory) for a read: its transaction read-only,
-    ended with ``end_read``."""
-    with sessions() as session:
-        begin_read(session)
+def reading(sessions: Callable[..., Session]) -> Iterator[Session]:
+    """A read session (``read_session``) for the block, ended with ``end_read``: also when the
+    block raises (a 404 from inside a read), except that then an error of ``end_read`` itself
+    never takes the place of the block's."""
+    with read_session(sessions) as session:
         try:
             yield session
-        finally:
-            end_read(session)
+        except BaseException:
+            with suppress(SQLAlchemyError):
+                end_read(session)
+            raise
+        end_read(session)
+
+
+def _forget_read_only_on_checkin(engine: Engine) -> None:
+    """Give a connection back to the pool neither read-only nor read-write.
+
+    SQLAlchemy resets ``postgresql_readonly`` by setting psycopg's ``read_only`` to False,
+    and psycopg then begins every later transaction ``READ WRITE``, overriding the server's
+    ``default_transaction_read_only`` (a read replica's engine, an operator's write freeze).
+    None lets the server's default decide again, as before the connection's first read."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, _record):
+        if dbapi_connection is None or getattr(dbapi_connection, "read_only", None) is None:
+            return
+        if dbapi_connection.info.transaction_status.name == "IDLE":  # (closed: not IDLE)
+            dbapi_connection.read_only = None
 
 
 class UTCDateTime(TypeDecorator):

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ipx.db import begin_read, begin_write, end_read
+from ipx.db import begin_write, end_read, read_session
 from ipx.ledger.disclosure import derive_blinding_key
 from ipx.ledger.events import Event
 from ipx.ledger.log import Head, append, lock_head
@@ -38,7 +39,7 @@ class UnitOfWork:
     """Context manager around one database transaction.
 
     ``write=True`` takes SQLite's write lock at the start (PostgreSQL relies on row locks);
-    ``write=False`` is a read-only transaction on PostgreSQL (``ipx.db.begin_read``).
+    ``write=False`` is a read-only transaction on PostgreSQL (``ipx.db.read_session``).
     Leaving the block without ``commit()`` rolls everything back, events included.
 
     With ``held``, the transaction belongs to the caller around the route: ``commit()`` writes
@@ -78,22 +79,28 @@ class UnitOfWork:
         if self._held is not None:
             self.session = self._held.begin(self._sessions)
             return self
-        self.session = self._sessions()
         if self.write:
+            self.session = self._sessions()
             begin_write(self.session)
         else:
-            begin_read(self.session)
+            self.session = read_session(self._sessions)
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, *exc_info) -> None:
         # close() rolls back whatever was not committed and detaches the loaded objects without
         # expiring them, so routes can still serialise what a read returned. A read ends with a
         # COMMIT first (``ipx.db.end_read``: the connection keeps its prepared statements; the
-        # session expires nothing on commit).
+        # sessions expire nothing on commit), whose own error never replaces one in flight.
         if self._held is None:
-            if not self.write:
-                end_read(self.session)
-            self.session.close()
+            try:
+                if not self.write:
+                    end_read(self.session)
+            except SQLAlchemyError:
+                if exc_type is None:
+                    raise
+                # else the error in flight is the answer
+            finally:
+                self.session.close()
 
     def record(self, event: Event) -> None:
         """Collect an event; it reaches the ledger only if the unit of work commits."""

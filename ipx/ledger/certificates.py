@@ -51,7 +51,7 @@ def search_certificate(
     for attempt in range(ATTEMPTS):
         signed = checkpoint(attempt > 0)
         committed = committed_map_root(signed.note)
-        with reading(functools.partial(Session, bind)) as session:
+        with reading(functools.partial(Session, bind, expire_on_commit=False)) as session:
             if committed is None or encumbrance_map.last_change(session) > signed.tree_size:
                 continue  # signed before the map, or the map changed since: sign again
             public, restricted = encumbrance_map.roots_at(session, signed.tree_size)

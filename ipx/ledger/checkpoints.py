@@ -184,7 +184,7 @@ def refresh_checkpoint(
     when a signature is due does a write transaction look again and sign. ``on_signed`` is
     called with a checkpoint this call signed, once committed (the witnesses are asked then).
     """
-    with reading(functools.partial(Session, bind)) as session:
+    with reading(functools.partial(Session, bind, expire_on_commit=False)) as session:
         latest, due = _look(session, policy, now, force)
     if not due:
         assert latest is not None  # never due while nothing is signed

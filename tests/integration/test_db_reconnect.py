@@ -38,6 +38,29 @@ def test_a_dropped_connection_is_a_503_then_the_pool_recovers(app, client, clerk
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_connection_dropped_under_a_read_is_a_503_too(app, client, clerk, registry, db_url):
+    """A read ends with a COMMIT (``ipx.db.end_read``); on a dropped connection that step
+    stands aside, and the read's own error is answered."""
+    asset = registry.asset([registry.party()])
+    name = database(app).engine.url.database
+    admin = create_engine(db_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+    admin.dispose()
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.extensions.get("ipx.auth_cache", {}).clear()  # the key is looked up: a read too
+    failed = client.get(f"/api/v1/assets/{asset['id']}", headers=clerk)
+    assert_problem(failed, 503, "service-unavailable")
+    assert client.get(f"/api/v1/assets/{asset['id']}", headers=clerk).status_code == 200
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
 def test_the_lock_timeout_is_set_per_connection_and_keeps_the_urls_options(db_url):
     from ipx.db import create_db_engine
 

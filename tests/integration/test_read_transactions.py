@@ -14,7 +14,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
-from ipx.db import make_session_factory, reading
+from ipx.db import create_db_engine, make_session_factory, reading
 from ipx.db_ext import database
 
 #: psycopg prepares a statement on its sixth execution on a connection (``prepare_threshold``).
@@ -89,15 +89,50 @@ def test_a_read_may_not_write_so_its_commit_keeps_nothing(app, backend):
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.parametrize("replica", [False, True], ids=["primary", "replica engine"])
+def test_after_a_read_the_connection_begins_as_the_servers_default_again(
+    app, pg_url, backend, replica
+):
+    """SQLAlchemy hands a read's connection back set read-write, which would override the
+    server's default (a replica engine's ``default_transaction_read_only``, a write freeze)."""
+    engine = create_db_engine(pg_url, read_only=replica, pool_size=1, max_overflow=0)
+    sessions = make_session_factory(engine)
+    try:
+        with reading(sessions) as session:
+            assert session.execute(text("SHOW transaction_read_only")).scalar_one() == "on"
+        with sessions() as session:
+            default = session.execute(text("SHOW transaction_read_only")).scalar_one()
+        assert default == ("on" if replica else "off")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_use_case_read_may_not_write(app, backend):
+    runner = app.extensions["ipx.usecases"]
+
+    def writes(uow, _principal):
+        uow.session.execute(text("INSERT INTO ledger_head (id, size) VALUES (98, 0)"))
+
+    with app.app_context(), pytest.raises(DBAPIError, match="read-only transaction"):
+        runner.read(writes, None)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
 def test_api_and_console_reads_end_no_transaction_with_a_rollback(app, client, registry, backend):
     from tests.console_helpers import logged_in
 
     owner = registry.party()
     asset = registry.asset([owner])
     logged_in(client, app, "clerk")
+    signed = client.get("/api/v1/ledger/checkpoint").get_json()["tree_size"]  # (< 256 here)
     reads = [
         (f"/api/v1/assets/{asset['id']}", registry.clerk),  # the key check, a use case's read
         (f"/api/v1/public/encumbrances?number={asset['number']}", {}),
+        (f"/api/v1/public/encumbrances?number={asset['number']}&proof=1", {}),
+        (f"/api/v1/ledger/tile/0/000.p/{signed}", {}),
+        ("/api/v1/ledger/entries/0", registry.clerk),
+        ("/api/v1/ledger/proofs/inclusion?index=0", {}),
         ("/api/v1/ledger/checkpoint", {}),
         ("/api/v1/ledger/public-key", {}),
         (f"/console/assets/{asset['id']}", {}),  # the console's login, a use case's read
@@ -105,6 +140,7 @@ def test_api_and_console_reads_end_no_transaction_with_a_rollback(app, client, r
     engine = database(app).engine
     for path, headers in reads:
         client.get(path, headers=headers)  # once before: a first use may make a key file
+        app.extensions.get("ipx.auth_cache", {}).clear()  # the key is looked up again
         with _rollbacks(engine) as rollbacks:
             response = client.get(path, headers=headers)
         assert response.status_code == 200, (path, response.status_code)
