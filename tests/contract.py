@@ -3,7 +3,9 @@
 ``ContractClient`` is the Flask test client of the API tests. After each request it finds the
 operation the request addressed in ``/api/v1/openapi.json`` (the document of the same app) and
 fails the test unless the answer's status is listed for that operation, its content type is
-documented for that status, and its body matches the schema (``openapi-core``). Hand-built
+documented for that status, its body matches the schema (``openapi-core``) and every field
+the document declares ``date-time`` is written in UTC with ``Z``, as DESIGN's conventions say
+(not ``+00:00``). Hand-built
 bodies are checked like any other: they pass through the same client.
 
 Not checked: answers that are not JSON or not under ``/api/v1`` (the console's pages and its
@@ -42,6 +44,7 @@ class Contract:
     def __init__(self, document: dict) -> None:
         config = Config(extra_media_type_deserializers={"application/problem+json": json_loads})
         self.openapi = OpenAPI.from_dict(document, config=config)
+        self._components = document.get("components", {}).get("schemas", {})
         # Literal paths first: /valuations/batch is not /valuations/{valuation_id}.
         self._paths = sorted(
             ((_template_regex(path), path, ops) for path, ops in document["paths"].items()),
@@ -81,6 +84,41 @@ class Contract:
             raise ContractViolation(
                 f"{where}, which the document does not allow: {_why(exc)}"
             ) from exc
+        schema = (
+            listed.get(str(status), listed.get("default", {}))
+            .get("content", {})
+            .get(response.mimetype, {})
+            .get("schema")
+        )
+        if schema is not None:
+            body = response.get_json(silent=True)
+            if offset := next(self._offset_times(schema, body, 0), None):
+                raise ContractViolation(
+                    f"{where} with a date-time not in UTC with Z (DESIGN): {offset}"
+                )
+
+    def _offset_times(self, schema: dict, value, depth: int):
+        """The values the document declares ``date-time`` that are not written with ``Z`` (times
+        inside recorded events, which the document leaves free-form, are theirs as logged)."""
+        while "$ref" in schema and depth < 64:
+            schema = self._components[schema["$ref"].rsplit("/", 1)[1]]
+            depth += 1
+        if depth >= 64:
+            return
+        for key in ("allOf", "anyOf", "oneOf"):
+            for part in schema.get(key, ()):
+                yield from self._offset_times(part, value, depth + 1)
+        if isinstance(value, str):
+            if schema.get("format") == "date-time" and not value.endswith("Z"):
+                yield value
+        elif isinstance(value, dict):
+            properties = schema.get("properties", {})
+            for name, item in value.items():
+                if name in properties:
+                    yield from self._offset_times(properties[name], item, depth + 1)
+        elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+            for item in value:
+                yield from self._offset_times(schema["items"], item, depth + 1)
 
 
 class _AnsweredRequest:

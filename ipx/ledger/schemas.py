@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ipx.web.fields import Timestamp
 from ipx.web.problems import REPLICA_503 as REPLICA_503  # for the routes: reads on the replica
 from ipx.web.problems import Problem
 
@@ -18,8 +19,8 @@ class SigningKeyOut(Schema):
     public_key = fields.String(metadata={"description": "base64 of the 32 raw key bytes"})
     verifier_key = fields.String(metadata={"description": "Go sumdb/note verifier key"})
     status = fields.String(validate=validate.OneOf(["current", "retired"]))
-    created_at = fields.DateTime(allow_none=True)
-    retired_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp(allow_none=True)
+    retired_at = Timestamp(allow_none=True)
     first_tree_size = fields.Integer(
         allow_none=True, metadata={"description": "the smallest tree it signed (null: none yet)"}
     )
@@ -50,7 +51,7 @@ class CheckpointOut(Schema):
     tree_size = fields.Integer()
     root_hash = fields.String()
     note = fields.String(metadata={"description": "the C2SP signed note text"})
-    signed_at = fields.DateTime()
+    signed_at = Timestamp()
 
 
 class ClearEventOut(Schema):

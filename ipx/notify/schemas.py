@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from ipx.notify.events import EVENT_TYPES
 from ipx.notify.subscriptions import ACTIVE, DELIVERED, FAILED, FAILING, PENDING
-from ipx.web.fields import Id, PageQuery, QueryId
+from ipx.web.fields import Id, PageQuery, QueryId, Timestamp
 
 SUBSCRIPTION_STATUSES = [ACTIVE, FAILING]
 DELIVERY_STATUSES = [PENDING, DELIVERED, FAILED]
@@ -51,7 +51,7 @@ class SubscriptionOut(Schema):
             "delivered event makes it `active` again."
         },
     )
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class CreatedSubscriptionOut(SubscriptionOut):
@@ -76,6 +76,6 @@ class DeliveryOut(Schema):
     attempts = fields.Integer()
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
-    next_attempt_at = fields.DateTime(allow_none=True)
-    delivered_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    next_attempt_at = Timestamp(allow_none=True)
+    delivered_at = Timestamp(allow_none=True)
+    created_at = Timestamp()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ipx.registry.model import AssetKind, CancellationReason, Ground, LegalStatus, PartyKind
-from ipx.web.fields import Currency, Id, Money, StrictBool, Text
+from ipx.web.fields import Currency, Id, Money, StrictBool, Text, Timestamp
 from ipx.web.problems import Problem
 
 KINDS = [k.value for k in AssetKind]
@@ -23,7 +23,7 @@ class PartyOut(Schema):
     kind = fields.String()
     name = fields.String()
     credit_code = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Timestamp()
     sme = fields.Boolean(
         allow_none=True, metadata={"description": "Small or medium enterprise (null: unknown)."}
     )
@@ -103,8 +103,8 @@ class FreezeOut(Schema):
     court = fields.String()
     order_number = fields.String()
     status = fields.String()
-    created_at = fields.DateTime()
-    lifted_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    lifted_at = Timestamp(allow_none=True)
 
 
 class ApplicationIn(Schema):
@@ -142,8 +142,8 @@ class ApplicationOut(ApplicationIn):
     note = fields.String(allow_none=True)
     grounds = fields.List(fields.Nested(GroundOut), allow_none=True)
     pledge_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
 
 class NoteIn(Schema):
@@ -172,8 +172,8 @@ class PledgeOut(Schema):
     debt_end = fields.Date()
     contract_number = fields.String()
     application_id = fields.Integer()
-    registered_at = fields.DateTime()
-    closed_at = fields.DateTime(allow_none=True)
+    registered_at = Timestamp()
+    closed_at = Timestamp(allow_none=True)
     closing_reason = fields.String(allow_none=True)
 
 
@@ -220,7 +220,7 @@ class TransferOut(Schema):
     pledge_id = fields.Integer(allow_none=True)
     pledgee_consent = fields.Boolean()
     proceeds = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class TransferRequestIn(Schema):
@@ -264,8 +264,8 @@ class TransferRequestOut(Schema):
     decided_by = fields.String(allow_none=True)
     proceeds = fields.String(allow_none=True)
     transfer_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    decided_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    decided_at = Timestamp(allow_none=True)
 
 
 class TransferRequestProblem(Problem):
@@ -305,9 +305,9 @@ class EncumbranceOut(Schema):
     main_classification = fields.String(allow_none=True)
     pledgor_name = fields.String()
     pledgee_name = fields.String()
-    registered_at = fields.DateTime()
+    registered_at = Timestamp()
     status = fields.String()
-    closed_at = fields.DateTime(allow_none=True)
+    closed_at = Timestamp(allow_none=True)
     closing_reason = fields.String(allow_none=True)
 
 

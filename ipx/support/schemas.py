@@ -7,7 +7,17 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ipx.rights import AssetKind
 from ipx.support.model import ApplicationStatus, ProgrammeKind, RefusalReason
 from ipx.support.money import ROUNDING_RULE
-from ipx.web.fields import Currency, Id, Money, MoneyText, PageQuery, QueryId, StrictBool, Text
+from ipx.web.fields import (
+    Currency,
+    Id,
+    Money,
+    MoneyText,
+    PageQuery,
+    QueryId,
+    StrictBool,
+    Text,
+    Timestamp,
+)
 from ipx.web.problems import Problem
 
 KINDS = [k.value for k in ProgrammeKind]
@@ -86,8 +96,8 @@ class SupportProgrammeOut(SupportProgrammeIn):
     superseded = fields.Boolean()
     reserved = Money()
     paid = Money()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
 
 class SupportProgrammeQuery(PageQuery):
@@ -149,9 +159,9 @@ class SupportApplicationOut(Schema):
     decision_reason = fields.String(allow_none=True)
     refusal_reasons = fields.List(fields.String(), allow_none=True)
     payment_reference = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    decided_at = fields.DateTime(allow_none=True)
-    paid_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    decided_at = Timestamp(allow_none=True)
+    paid_at = Timestamp(allow_none=True)
 
 
 class SupportApplicationQuery(PageQuery):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ipx.web.fields import Timestamp
+
 MONEY = {"description": "decimal string", "example": "1250000.00"}
 SHARE = {"description": "a share between 0 and 1 (null without any sale)"}
 
@@ -98,8 +100,8 @@ class MonitoringIn(Schema):
 
 
 class WindowOut(Schema):
-    start = fields.DateTime()
-    end = fields.DateTime()
+    start = Timestamp()
+    end = Timestamp()
     days = fields.Integer()
 
 

@@ -6,7 +6,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, vali
 
 from ipx.rights import AssetKind
 from ipx.valuation.model import ECONOMICS_DEFAULTS
-from ipx.web.fields import Id, Money, MoneyText, StrictBool
+from ipx.web.fields import Id, Money, MoneyText, StrictBool, Timestamp
 
 KINDS = [k.value for k in AssetKind]
 COUNT = validate.Range(min=0, max=100_000)
@@ -197,7 +197,7 @@ class ValuationOut(Schema):
             "before it was recorded)"
         },
     )
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class BatchOut(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 from typing import Any
@@ -73,6 +74,23 @@ class Money(fields.Field):
 def MoneyText(**kwargs) -> fields.String:  # noqa: N802 - reads like a field class
     """Money the service writes out itself (``"1250000.00"``), documented like ``Money``."""
     return fields.String(metadata={**MONEY_DOC, **kwargs.pop("metadata", {})}, **kwargs)
+
+
+class Timestamp(fields.DateTime):
+    """A moment, written in UTC with ``Z`` (DESIGN: "times UTC with Z"), to the microsecond
+    the record holds: ``2026-12-01T02:05:00Z``, ``2026-12-07T14:38:05.725580Z``. (marshmallow's
+    ``DateTime`` writes ``+00:00``, which strict ISO-instant parsers refuse.) Read as any ISO
+    8601 date-time."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs) -> Any:
+        return None if value is None else utc_text(value)
+
+
+def utc_text(moment: datetime) -> str:
+    """``moment`` as the API writes times: ISO 8601 in UTC with ``Z`` (``Timestamp``)."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime names no moment; the records hold UTC")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class StrictBool(fields.Boolean):

@@ -18,6 +18,7 @@ from ipx.auth import Principal, authorize, current_principal
 from ipx.errors import UnsupportedMediaType, ValidationFailed
 from ipx.usecases import UseCases
 from ipx.web.api import API_PREFIX
+from ipx.web.fields import utc_text
 from ipx.web.idempotency import current_claim
 
 R = TypeVar("R")
@@ -138,14 +139,17 @@ def _json_has_nul(body: bytes) -> bool:
 
 
 def plain_json(body: dict, status: int = 200):
-    """Answer a body that is already plain JSON (dates as ISO 8601) without a marshmallow pass.
+    """Answer a body that is already plain JSON (dates as ISO 8601, times as ``Timestamp``
+    writes them) without a marshmallow pass.
 
     For large answers whose fields need no conversion; the route's schema stays for the OpenAPI
     document.
     """
 
     def iso(value):
-        if isinstance(value, date | datetime):
+        if isinstance(value, datetime):  # (a datetime is a date: first)
+            return utc_text(value)
+        if isinstance(value, date):
             return value.isoformat()
         raise TypeError(f"{type(value).__name__} is not JSON")
 

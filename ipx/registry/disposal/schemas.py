@@ -14,7 +14,7 @@ from ipx.registry.disposal.model import (
 )
 from ipx.registry.model import AssetKind
 from ipx.registry.schemas import TransferIn, TransferOut
-from ipx.web.fields import Id, Money, MoneyText, PageQuery, QueryId, Text
+from ipx.web.fields import Id, Money, MoneyText, PageQuery, QueryId, Text, Timestamp
 from ipx.web.problems import Problem
 
 ZERO = Decimal("0.00")
@@ -45,8 +45,8 @@ class DefaultOut(Schema):
     penalties = Money()
     outstanding = fields.Nested(DebtOut)
     currency = fields.String()
-    declared_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    declared_at = Timestamp()
+    updated_at = Timestamp()
 
 
 class DisposalRequestIn(Schema):
@@ -58,7 +58,7 @@ class DisposalRequestOut(Schema):
     pledge_id = fields.Integer()
     party_id = fields.Integer()
     note = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class DisposalIn(Schema):
@@ -84,9 +84,9 @@ class DisposalOut(Schema):
     costs_payee_id = fields.Integer()
     currency = fields.String()
     announcement_days = fields.Integer()
-    opened_at = fields.DateTime()
-    bids_open_at = fields.DateTime()
-    closed_at = fields.DateTime(allow_none=True)
+    opened_at = Timestamp()
+    bids_open_at = Timestamp()
+    closed_at = Timestamp(allow_none=True)
     price = Money(allow_none=True)
     buyer_id = fields.Integer(allow_none=True)
     winning_bid_id = fields.Integer(allow_none=True)
@@ -124,7 +124,7 @@ class BidOut(Schema):
     disposal_id = fields.Integer()
     bidder_id = fields.Integer()
     amount = Money()
-    placed_at = fields.DateTime()
+    placed_at = Timestamp()
 
 
 class BidsOut(Schema):

@@ -18,8 +18,8 @@ DEFAULT = {
         "total": "1060000.00",
     },
     "currency": "CNY",
-    "declared_at": "2027-06-01T01:00:00+00:00",
-    "updated_at": "2027-06-01T01:00:00+00:00",
+    "declared_at": "2027-06-01T01:00:00Z",
+    "updated_at": "2027-06-01T01:00:00Z",
 }
 DISPOSAL = {
     "id": 1,
@@ -33,8 +33,8 @@ DISPOSAL = {
     "costs_payee_id": 2,
     "currency": "CNY",
     "announcement_days": 15,
-    "opened_at": "2027-06-10T01:00:00+00:00",
-    "bids_open_at": "2027-06-25T01:00:00+00:00",
+    "opened_at": "2027-06-10T01:00:00Z",
+    "bids_open_at": "2027-06-25T01:00:00Z",
     "closed_at": None,
     "price": None,
     "buyer_id": None,
@@ -46,7 +46,7 @@ DISPOSAL = {
 SOLD = {
     **DISPOSAL,
     "status": "sold",
-    "closed_at": "2027-07-10T07:00:00+00:00",
+    "closed_at": "2027-07-10T07:00:00Z",
     "price": "900000.00",
     "buyer_id": 3,
     "winning_bid_id": 1,
@@ -58,7 +58,7 @@ BID = {
     "disposal_id": 1,
     "bidder_id": 3,
     "amount": "900000.00",
-    "placed_at": "2027-06-28T03:00:00+00:00",
+    "placed_at": "2027-06-28T03:00:00Z",
 }
 
 
@@ -107,7 +107,7 @@ OPERATIONS: dict[str, Operation] = {
             "pledge_id": 2,
             "party_id": 1,
             "note": "债务已到期，请及时处置质押专利。",
-            "created_at": "2027-06-05T02:00:00+00:00",
+            "created_at": "2027-06-05T02:00:00Z",
         },
     ),
     "POST /pledges/{pledge_id}/disposals": Operation(
@@ -185,7 +185,7 @@ OPERATIONS: dict[str, Operation] = {
         response={
             **DISPOSAL,
             "status": "withdrawn",
-            "closed_at": "2027-07-01T02:00:00+00:00",
+            "closed_at": "2027-07-01T02:00:00Z",
             "withdrawal_reason": "debt_paid",
         },
     ),

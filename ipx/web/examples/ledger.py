@@ -15,7 +15,7 @@ CHECKPOINT = {
     "tree_size": 16,
     "root_hash": ROOT,
     "note": NOTE,
-    "signed_at": "2026-12-01T02:05:10+00:00",
+    "signed_at": "2026-12-01T02:05:10Z",
 }
 LEAF = (
     '{"blinded":{"actor":"aaa89ccccfdbca7599b21d7b262fa54724c0541e8f0ee48e9b35ff1a9afbb77b"},'
@@ -83,7 +83,7 @@ OPERATIONS: dict[str, Operation] = {
                 {
                     **KEY,
                     "status": "current",
-                    "created_at": "2026-11-30T08:00:00+00:00",
+                    "created_at": "2026-11-30T08:00:00Z",
                     "retired_at": None,
                     "first_tree_size": 1,
                     "last_tree_size": 16,

@@ -54,8 +54,8 @@ BACKTEST = {
 MONITORING = {
     "model_version": "2026.12.0",
     "window": {
-        "start": "2026-10-29T06:00:00+00:00",
-        "end": "2026-11-28T06:00:00+00:00",
+        "start": "2026-10-29T06:00:00Z",
+        "end": "2026-11-28T06:00:00Z",
         "days": 30,
     },
     "valuations": 120,

@@ -11,7 +11,7 @@ SUBSCRIPTION = {
     "url": "https://hooks.pujiang-bank.example/ipx",
     "events": ["asset.frozen", "asset.fees_overdue", "pledge.cancelled", "pledge.registered"],
     "status": "active",
-    "created_at": "2026-12-01T02:00:00+00:00",
+    "created_at": "2026-12-01T02:00:00Z",
 }
 SUBSCRIPTION_IN = {
     "url": "https://hooks.pujiang-bank.example/ipx",
@@ -26,9 +26,9 @@ DELIVERY = {
     "attempts": 2,
     "last_status_code": 503,
     "last_error": None,
-    "next_attempt_at": "2026-12-01T03:00:40+00:00",
+    "next_attempt_at": "2026-12-01T03:00:40Z",
     "delivered_at": None,
-    "created_at": "2026-12-01T03:00:00+00:00",
+    "created_at": "2026-12-01T03:00:00Z",
 }
 TEST_DELIVERY = {
     **DELIVERY,
@@ -37,8 +37,8 @@ TEST_DELIVERY = {
     "event_type": "subscription.test",
     "attempts": 0,
     "last_status_code": None,
-    "next_attempt_at": "2026-12-01T03:05:00+00:00",
-    "created_at": "2026-12-01T03:05:00+00:00",
+    "next_attempt_at": "2026-12-01T03:05:00Z",
+    "created_at": "2026-12-01T03:05:00Z",
 }
 URL_REFUSED = {
     "type": "https://ipx.example/problems/webhook-url-not-allowed",
@@ -139,7 +139,7 @@ OPERATIONS: dict[str, Operation] = {
         "Send a delivery again now, whatever became of it, with the same `webhook-id` "
         "(receivers deduplicate on it); 409 `delivery-in-flight` while a worker is sending it.",
         parameters={"subscription_id": 1, "delivery_id": 7},
-        response={**DELIVERY, "next_attempt_at": "2026-12-01T04:00:00+00:00"},
+        response={**DELIVERY, "next_attempt_at": "2026-12-01T04:00:00Z"},
         errors={409: IN_FLIGHT},
     ),
 }
@@ -175,7 +175,7 @@ SCHEDULE = {
     "ltv_threshold": "0.5000",
     "enabled": True,
     "last_run_on": "2026-12-01",
-    "updated_at": "2026-11-20T02:00:00+00:00",
+    "updated_at": "2026-11-20T02:00:00Z",
 }
 NO_SCHEDULE = {
     "type": "https://ipx.example/problems/not-found",

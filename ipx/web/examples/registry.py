@@ -10,14 +10,14 @@ OWNER = {
     "kind": "organization",
     "name": "上海新材科技有限公司",
     "credit_code": "91310115MA1XK7Q29Q",
-    "created_at": "2026-12-01T01:30:00+00:00",
+    "created_at": "2026-12-01T01:30:00Z",
 }
 BANK = {
     "id": 2,
     "kind": "organization",
     "name": "浦江商业银行",
     "credit_code": "91110102MA2BNK019W",
-    "created_at": "2026-12-01T01:31:00+00:00",
+    "created_at": "2026-12-01T01:31:00Z",
 }
 FEATURES = {
     "claims": 12,
@@ -61,7 +61,7 @@ FREEZE = {
     "court": "上海知识产权法院",
     "order_number": "(2026)沪73执保12号",
     "status": "active",
-    "created_at": "2026-12-03T02:00:00+00:00",
+    "created_at": "2026-12-03T02:00:00Z",
     "lifted_at": None,
 }
 TERMS = {
@@ -85,8 +85,8 @@ APPLICATION = {
     "note": None,
     "grounds": None,
     "pledge_id": None,
-    "created_at": "2026-12-01T01:40:00+00:00",
-    "updated_at": "2026-12-01T01:40:00+00:00",
+    "created_at": "2026-12-01T01:40:00Z",
+    "updated_at": "2026-12-01T01:40:00Z",
 }
 PLEDGE = {
     "id": 1,
@@ -101,7 +101,7 @@ PLEDGE = {
     "debt_end": "2029-11-30",
     "contract_number": "PJ-2026-0815",
     "application_id": 1,
-    "registered_at": "2026-12-01T02:05:00+00:00",
+    "registered_at": "2026-12-01T02:05:00Z",
     "closed_at": None,
     "closing_reason": None,
 }
@@ -311,7 +311,7 @@ OPERATIONS: dict[str, Operation] = {
         "Lift a freeze; the asset stays frozen while another freeze is active. Lifting a "
         "lifted freeze answers 409 `invalid-transition`.",
         parameters={"freeze_id": 1},
-        response={**FREEZE, "status": "lifted", "lifted_at": "2026-12-20T03:00:00+00:00"},
+        response={**FREEZE, "status": "lifted", "lifted_at": "2026-12-20T03:00:00Z"},
     ),
     "GET /pledge-applications": Operation(
         "listApplications",
@@ -347,7 +347,7 @@ OPERATIONS: dict[str, Operation] = {
             **APPLICATION,
             "asset_ids": [2],
             "note": "资产已设立质押（R09），请更换质押物。",
-            "updated_at": "2026-12-02T06:00:00+00:00",
+            "updated_at": "2026-12-02T06:00:00Z",
         },
         rules=TERMS_RULES,
     ),
@@ -454,7 +454,7 @@ OPERATIONS: dict[str, Operation] = {
         response={
             **PLEDGE,
             "status": "cancelled",
-            "closed_at": "2029-12-02T02:00:00+00:00",
+            "closed_at": "2029-12-02T02:00:00Z",
             "closing_reason": "repaid",
         },
     ),
@@ -466,7 +466,7 @@ OPERATIONS: dict[str, Operation] = {
         response={
             **PLEDGE,
             "status": "revoked",
-            "closed_at": "2027-03-02T02:00:00+00:00",
+            "closed_at": "2027-03-02T02:00:00Z",
             "closing_reason": "登记时提交的质押合同系伪造，经法院判决确认无效。",
         },
     ),
@@ -493,7 +493,7 @@ OPERATIONS: dict[str, Operation] = {
             "pledge_id": 1,
             "pledgee_consent": True,
             "proceeds": "escrow",
-            "created_at": "2026-12-05T02:00:00+00:00",
+            "created_at": "2026-12-05T02:00:00Z",
             "proceeds_amount": "200000.00",
             "debt_after": "1250000.00",
             "pledge_status": "registered",
@@ -532,7 +532,7 @@ OPERATIONS: dict[str, Operation] = {
                     "main_classification": "H01M 10/0565",
                     "pledgor_name": "上海新材科技有限公司",
                     "pledgee_name": "浦江商业银行",
-                    "registered_at": "2026-12-01T02:05:00+00:00",
+                    "registered_at": "2026-12-01T02:05:00Z",
                     "status": "registered",
                     "closed_at": None,
                     "closing_reason": None,

@@ -31,8 +31,8 @@ PROGRAMME = {
     "superseded": False,
     "reserved": "0.00",
     "paid": "0.00",
-    "created_at": "2026-01-05T02:00:00+00:00",
-    "updated_at": "2026-01-05T02:00:00+00:00",
+    "created_at": "2026-01-05T02:00:00Z",
+    "updated_at": "2026-01-05T02:00:00Z",
 }
 WORKING = [
     {
@@ -77,7 +77,7 @@ APPLICATION = {
     "decision_reason": None,
     "refusal_reasons": None,
     "payment_reference": None,
-    "created_at": "2027-01-10T02:00:00+00:00",
+    "created_at": "2027-01-10T02:00:00Z",
     "decided_at": None,
     "paid_at": None,
 }
@@ -85,20 +85,20 @@ APPROVED = {
     **APPLICATION,
     "status": "approved",
     "approved_amount": "1273.97",
-    "decided_at": "2027-01-20T02:00:00+00:00",
+    "decided_at": "2027-01-20T02:00:00Z",
 }
 PAID = {
     **APPROVED,
     "status": "paid",
     "payment_reference": "CZ-2027-000123",
-    "paid_at": "2027-02-01T02:00:00+00:00",
+    "paid_at": "2027-02-01T02:00:00Z",
 }
 REFUSED = {
     **APPLICATION,
     "status": "refused",
     "refusal_reasons": ["documents-missing"],
     "decision_reason": "付息凭证不完整。",
-    "decided_at": "2027-01-20T02:00:00+00:00",
+    "decided_at": "2027-01-20T02:00:00Z",
 }
 REPORT = {
     "programme_id": 1,
@@ -182,7 +182,7 @@ OPERATIONS: dict[str, Operation] = {
             "kind": "organization",
             "name": "上海新材科技有限公司",
             "credit_code": "91310115MA1XK7Q29Q",
-            "created_at": "2026-12-01T01:30:00+00:00",
+            "created_at": "2026-12-01T01:30:00Z",
             "sme": True,
             "sme_source": "工信部中小企业划型（2026年度申报表）",
         },

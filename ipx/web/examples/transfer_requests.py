@@ -19,10 +19,10 @@ REQUEST = {
     "decided_by": None,
     "proceeds": None,
     "transfer_id": None,
-    "created_at": "2026-12-05T02:00:00+00:00",
+    "created_at": "2026-12-05T02:00:00Z",
     "decided_at": None,
 }
-ANSWERED = {"decided_at": "2026-12-06T02:00:00+00:00"}
+ANSWERED = {"decided_at": "2026-12-06T02:00:00Z"}
 TRANSFER = {
     "id": 1,
     "asset_id": 1,
@@ -32,7 +32,7 @@ TRANSFER = {
     "pledge_id": 1,
     "pledgee_consent": True,
     "proceeds": "escrow",
-    "created_at": "2026-12-06T02:00:00+00:00",
+    "created_at": "2026-12-06T02:00:00Z",
     "proceeds_amount": "200000.00",
     "debt_after": "1250000.00",
     "pledge_status": "registered",

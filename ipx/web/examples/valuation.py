@@ -64,7 +64,7 @@ VALUATION = {
         "summary": "The owner is absent from the reference data (as every Chinese owner is "
         "today): the population priors stand in for its renewal history.",
     },
-    "created_at": "2026-11-28T06:00:00+00:00",
+    "created_at": "2026-11-28T06:00:00Z",
 }
 REQUEST = {
     "asset_id": 1,
