@@ -11,8 +11,9 @@ from ipx.auth import Role, require
 from ipx.notify import schedules
 from ipx.notify.portfolio import SCHEDULERS, RevaluePortfolio
 from ipx.web.api import API_PREFIX, Blueprint
-from ipx.web.fields import MoneyText, QueryId, StrictBool
+from ipx.web.fields import MoneyText, QueryId, StrictBool, Timestamp
 from ipx.web.http import read, run
+from ipx.web.idempotency import idempotent
 
 blp = Blueprint(
     "portfolio",
@@ -62,6 +63,7 @@ class RevaluationOut(Schema):
 @blp.route("/revaluations")
 class Revaluations(MethodView):
     @require(Role.BANK)
+    @idempotent  # a retried revaluation stores no second set of valuations
     @blp.arguments(RevaluationIn)
     @blp.response(201, RevaluationOut)
     def post(self, data):
@@ -98,7 +100,7 @@ class ScheduleOut(Schema):
     last_run_on = fields.Date(
         allow_none=True, metadata={"description": "The China date of the last scheduled run."}
     )
-    updated_at = fields.DateTime()
+    updated_at = Timestamp()
 
 
 SCHEDULE_READERS = (*SCHEDULERS, Role.AUDITOR)

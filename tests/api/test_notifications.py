@@ -18,7 +18,7 @@ from ipx.notify.signing import seal
 from ipx.notify.worker import Worker
 from ipx.valuation.orm import Valuation
 from tests.notify_helpers import Clock, Receiver, free_port
-from tests.registry_helpers import assert_problem, scene
+from tests.registry_helpers import assert_problem, row_counts, scene
 
 API = "/api/v1"
 ALL_EVENTS = [
@@ -455,6 +455,26 @@ def test_a_revaluation_announces_the_pledges_in_breach_to_their_pledgee(
     assert_problem(zero, 422, "validation-failed")
     owner = client.post(f"{API}/portfolio/revaluations", json={}, headers=s.headers["owner"])
     assert_problem(owner, 403)
+
+
+def test_a_revaluation_retried_with_its_idempotency_key_replays_the_first(
+    client, app, registry, keys
+):
+    s = scene(registry, keys)
+    registry.pledge(s.owner, s.bank, [s.asset["id"]])
+    headers = {**s.headers["bank"], "Idempotency-Key": "revaluation-2026-12"}
+    first = client.post(f"{API}/portfolio/revaluations", json={}, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    stored = row_counts(app)
+    again = client.post(f"{API}/portfolio/revaluations", json={}, headers=headers)
+    assert again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert row_counts(app) == stored  # no second valuation, event or outbox row
+    other = client.post(
+        f"{API}/portfolio/revaluations", json={"ltv_threshold": "0.5"}, headers=headers
+    )
+    assert_problem(other, 422, "idempotency-mismatch")
 
 
 def test_the_worker_revalues_each_banks_portfolio_on_its_schedule(
