@@ -137,47 +137,27 @@ def lifecycle_rows(setup: dict, args, run_no: int, label: str) -> list[dict]:
     log = Path(setup["env"]["IPX_DIGEST_KEY_FILE"]).parent / "serve.log"
     workers, threads = args.workers_now
     with Server(setup["env"], workers, log_path=log, threads=threads) as server:
-        work = jobs(
-            setup,
-            server.port,
-            args.clients,
-            args.lifecycles // args.clients,
-            run_no,
-            args.max_seconds,
-        )
+        work = _jobs(setup, server.port, args, args.lifecycles, run_no)
         results, wall = run_pool(run_lifecycles, work)
         rows.append(summarise(f"{label} lifecycle", results, wall))
         if args.query:  # the same with a public query after each registration
-            mixed = [
-                Job(**{**job.__dict__, "steps": ("asset", "apply", "register", "query", "cancel")})
-                for job in jobs(
-                    setup,
-                    server.port,
-                    args.clients,
-                    args.lifecycles // args.clients,
-                    run_no + 50,
-                    args.max_seconds,
-                )
-            ]
+            steps = ("asset", "apply", "register", "query", "cancel")
+            mixed = _jobs(setup, server.port, args, args.lifecycles, run_no + 50, steps)
             results, wall = run_pool(run_lifecycles, mixed)
             rows.append(summarise(f"{label} lifecycle + query", results, wall))
-        filing = [
-            Job(**{**job.__dict__, "steps": ("asset", "apply")})
-            for job in jobs(
-                setup,
-                server.port,
-                args.clients,
-                args.burst // args.clients,
-                run_no + 1,
-                args.max_seconds,
-            )
-        ]
+        filing = _jobs(setup, server.port, args, args.burst, run_no + 1, ("asset", "apply"))
         filed, _ = run_pool(run_lifecycles, filing)
         deadline = time.monotonic() + args.max_seconds
         burst = [(server.port, setup["clerk"], r["applications"], deadline) for r in filed]
         results, wall = run_pool(run_registers, burst)
         rows.append(summarise(f"{label} register burst", results, wall, lifecycles=False))
     return rows
+
+
+def _jobs(setup: dict, port: int, args, total: int, run_no: int, steps: tuple[str, ...] = ()):
+    """``jobs`` for ``total`` lifecycles across the clients, doing ``steps`` (default: all)."""
+    made = jobs(setup, port, args.clients, total // args.clients, run_no, args.max_seconds)
+    return [Job(**{**job.__dict__, "steps": steps}) for job in made] if steps else made
 
 
 def server_shape(text: str) -> tuple[int, int]:
