@@ -148,7 +148,13 @@ READ_ONLY = {"postgresql_readonly": True}
 def read_session(sessions: Callable[..., Session]) -> Session:
     """A session of ``sessions`` (a session factory) for reading: on PostgreSQL its
     transactions begin ``READ ONLY`` (the server refuses every write in them) when it first
-    takes a connection, so that ``end_read`` may end them with a COMMIT."""
+    takes a connection, so that ``end_read`` may end them with a COMMIT. A session bound to a
+    connection joins its holder's transaction (or leaves it to the holder's next): it is left
+    as it is, and ``end_read`` leaves it alone (not begun READ ONLY)."""
+    session = sessions()
+    if not isinstance(session.get_bind(), Engine):
+        return session
+    session.close()  # (it has taken no connection yet)
     return sessions(execution_options=READ_ONLY)
 
 

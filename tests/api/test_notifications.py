@@ -463,9 +463,12 @@ def test_a_revaluation_retried_with_its_idempotency_key_replays_the_first(
     s = scene(registry, keys)
     registry.pledge(s.owner, s.bank, [s.asset["id"]])
     headers = {**s.headers["bank"], "Idempotency-Key": "revaluation-2026-12"}
+    before = row_counts(app)
     first = client.post(f"{API}/portfolio/revaluations", json={}, headers=headers)
     assert first.status_code == 201, first.get_json()
+    assert first.get_json()["items"]
     stored = row_counts(app)
+    assert stored["valuations"] > before["valuations"]  # the first call did value
     again = client.post(f"{API}/portfolio/revaluations", json={}, headers=headers)
     assert again.status_code == 201
     assert again.get_json() == first.get_json()

@@ -8,11 +8,13 @@ the prepared statements of the writes sharing the pool's connections (``ipx.db.e
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import pytest
 from psycopg.pq import TransactionStatus
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from ipx.db import create_db_engine, make_session_factory, reading
 from ipx.db_ext import database
@@ -103,6 +105,21 @@ def test_after_a_read_the_connection_begins_as_the_servers_default_again(
         with sessions() as session:
             default = session.execute(text("SHOW transaction_read_only")).scalar_one()
         assert default == ("on" if replica else "off")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_read_on_a_callers_connection_leaves_it_as_it_is(app, pg_url, backend):
+    """A read session bound to a connection (someone else's transaction) is not made read-only:
+    its holder writes on it afterwards."""
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as connection:
+            with reading(functools.partial(Session, connection)) as session:
+                assert session.execute(text("SHOW transaction_read_only")).scalar_one() == "off"
+            connection.execute(text("CREATE TEMPORARY TABLE scratch (n int)"))  # a write
+            connection.rollback()
     finally:
         engine.dispose()
 
