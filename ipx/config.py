@@ -118,6 +118,9 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_KEY_FILE": _env("SESSION_KEY_FILE") or str(instance_path / "console-session.key"),
         "CONSOLE_IDLE_MINUTES": int(_env("CONSOLE_IDLE_MINUTES", "30")),
         "MODEL_DIR": _env("MODEL_DIR"),
+        # The valuation report's font (a TrueType file with CJK glyphs; None: Debian's
+        # fonts-wqy-microhei, ``ipx.valuation_reports``).
+        "REPORT_FONT_FILE": _env("REPORT_FONT_FILE") or None,
         # The log's identity (C2SP tlog-checkpoint): the origin line of every checkpoint and
         # the name of the key signing them are one setting, IPX_LOG_ORIGIN (IPX_LEDGER_ORIGIN,
         # its older name, still read). Never change it on a log that has checkpoints.

@@ -219,6 +219,14 @@ def test_without_the_font_the_report_is_refused_clearly(app, client, world, tmp_
     assert body["code"] == "report-font-missing" and "fonts-wqy-microhei" in body["detail"]
 
 
+def test_the_report_font_is_a_setting_of_the_environment(monkeypatch, tmp_path):
+    from ipx.config import load_config
+
+    assert load_config(tmp_path)["REPORT_FONT_FILE"] is None  # Debian's, by default
+    monkeypatch.setenv("IPX_REPORT_FONT_FILE", "/srv/fonts/NotoSansCJK.ttc")
+    assert load_config(tmp_path)["REPORT_FONT_FILE"] == "/srv/fonts/NotoSansCJK.ttc"
+
+
 def test_a_patent_described_in_the_request_is_reported_as_such(client, world, tmp_path):
     body = {
         "features": {"claims": 9, "inventors": 2},
