@@ -10,7 +10,7 @@ COMMIT (``reading``, ``end_read``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
@@ -191,19 +191,29 @@ def end_read(session: Session) -> None:
         session.commit()
 
 
+def close_read(session: Session, *, failing: bool) -> None:
+    """``end_read``, then close the session: also when the read raised (``failing``: a 404
+    from inside a read), except that then an error of ``end_read`` itself never takes the
+    place of the read's."""
+    try:
+        end_read(session)
+    except SQLAlchemyError:
+        if not failing:
+            raise
+    finally:
+        session.close()
+
+
 @contextmanager
 def reading(sessions: Callable[..., Session]) -> Iterator[Session]:
-    """A read session (``read_session``) for the block, ended with ``end_read``: also when the
-    block raises (a 404 from inside a read), except that then an error of ``end_read`` itself
-    never takes the place of the block's."""
-    with read_session(sessions) as session:
-        try:
-            yield session
-        except BaseException:
-            with suppress(SQLAlchemyError):
-                end_read(session)
-            raise
-        end_read(session)
+    """A read session (``read_session``) for the block, ended by ``close_read``."""
+    session = read_session(sessions)
+    try:
+        yield session
+    except BaseException:
+        close_read(session, failing=True)
+        raise
+    close_read(session, failing=False)
 
 
 def _forget_read_only_on_checkin(engine: Engine) -> None:

@@ -11,10 +11,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ipx.db import begin_write, end_read, read_session
+from ipx.db import begin_write, close_read, read_session
 from ipx.ledger.disclosure import derive_blinding_key
 from ipx.ledger.events import Event
 from ipx.ledger.log import Head, append, lock_head
@@ -89,18 +88,13 @@ class UnitOfWork:
     def __exit__(self, exc_type, *exc_info) -> None:
         # close() rolls back whatever was not committed and detaches the loaded objects without
         # expiring them, so routes can still serialise what a read returned. A read ends with a
-        # COMMIT first (``ipx.db.end_read``: the connection keeps its prepared statements; the
-        # sessions expire nothing on commit), whose own error never replaces one in flight.
+        # COMMIT first (``ipx.db.close_read``: the connection keeps its prepared statements;
+        # the sessions expire nothing on commit).
         if self._held is None:
-            try:
-                if not self.write:
-                    end_read(self.session)
-            except SQLAlchemyError:
-                if exc_type is None:
-                    raise
-                # else the error in flight is the answer
-            finally:
+            if self.write:
                 self.session.close()
+            else:
+                close_read(self.session, failing=exc_type is not None)
 
     def record(self, event: Event) -> None:
         """Collect an event; it reaches the ledger only if the unit of work commits."""

@@ -38,6 +38,7 @@ from ipx.notify.orm import Attempt, Delivery, OutboxEvent, Subscription
 from ipx.notify.signing import sign, unseal
 from ipx.notify.subscriptions import ACTIVE, DELIVERED, FAILED, FAILING, PENDING
 from ipx.notify.urls import Target, vet
+from ipx.web.fields import utc_text
 
 USER_AGENT = "ipx-webhooks/1"
 UNREADABLE_SECRET = (
@@ -81,12 +82,8 @@ def body_of(event: OutboxEvent) -> bytes:
         if len(event.asset_ids) == 1:
             data["asset_id"] = event.asset_ids[0]
     data.update(event.data)
-    document = {"type": event.type, "timestamp": _iso(event.created_at), "data": data}
+    document = {"type": event.type, "timestamp": utc_text(event.created_at), "data": data}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def claim(
