@@ -28,9 +28,11 @@ from ipx.registry.services import (
 )
 from ipx.uow import UnitOfWork
 from ipx.valuation import services as valuations
-from ipx.web.fields import decode_cursor, page
+from ipx.web.fields import decode_cursor, decode_key_cursor, key_page, page
 
 PAGE_SIZE = 50
+#: The public search's page: the API's most, so that a printed search result is one page.
+PUBLIC_PAGE_SIZE = queries.PUBLIC_LIMIT
 #: The most rows one CSV export holds (pages of the list service, read in one transaction).
 EXPORT_LIMIT = 10_000
 
@@ -46,11 +48,17 @@ def dashboard(uow: UnitOfWork, who: Principal) -> dict:
     return {"queues": queues, "summary": overviews.pledges_summary(uow, who)}
 
 
-def public_search(uow: UnitOfWork, who: Principal | None, *, number, pledgor) -> dict:
-    """The public encumbrance answer and the checkpoint it was read at."""
+def public_search(uow: UnitOfWork, who: Principal | None, *, number, pledgor, cursor) -> dict:
+    """A page of the public encumbrance answer (as the API's, 200 items at most) and the
+    checkpoint it was read at."""
+    after = decode_key_cursor(queries.PUBLIC_CURSOR, cursor, 2)
+    limit = PUBLIC_PAGE_SIZE
+    rows = queries.public_encumbrances(
+        uow, number=number, pledgor=pledgor, limit=limit, after=after
+    )
     return {
         "checkpoint": held_checkpoint(uow.session).reference(),
-        "items": queries.public_encumbrances(uow, number=number, pledgor=pledgor),
+        **key_page(rows, limit, queries.PUBLIC_CURSOR, queries.PUBLIC_KEY),
     }
 
 

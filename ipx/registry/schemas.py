@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ipx.registry.model import AssetKind, CancellationReason, Ground, LegalStatus, PartyKind
-from ipx.web.fields import Currency, Id, Money, StrictBool, Text, Timestamp
+from ipx.web.fields import MAX_PAGE, Currency, Id, Money, StrictBool, Text, Timestamp
 from ipx.web.problems import Problem
 
 KINDS = [k.value for k in AssetKind]
@@ -278,6 +278,15 @@ class TransferRequestProblem(Problem):
 class PublicQuery(Schema):
     number = fields.String(validate=validate.Length(min=1, max=60))
     pledgor = fields.String(validate=validate.Length(min=1, max=300))
+    limit = fields.Integer(
+        load_default=MAX_PAGE,
+        validate=validate.Range(min=1, max=MAX_PAGE),
+        metadata={"description": f"items a page (default and most: {MAX_PAGE})"},
+    )
+    cursor = fields.String(
+        load_default=None,
+        metadata={"description": "the `next_cursor` of the page before, with the same query"},
+    )
     proof = fields.Boolean(
         load_default=False,
         truthy={"1", "true"},
@@ -354,6 +363,10 @@ class CertificateOut(Schema):
 class EncumbrancesOut(Schema):
     checkpoint = fields.Nested(CheckpointRef)
     items = fields.List(fields.Nested(EncumbranceOut))
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={"description": "the next page's `cursor`; null: this page is the last"},
+    )
     certificate = fields.Nested(CertificateOut, metadata={"description": "with `proof=1`"})
 
 

@@ -127,19 +127,37 @@ class PageQuery(Schema):
 
 
 def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+    return encode_key_cursor("id", (last_id,))
 
 
 def decode_cursor(cursor: str | None) -> int | None:
+    found = decode_key_cursor("id", cursor, 1)
+    return None if found is None else found[0]
+
+
+def encode_key_cursor(kind: str, key: tuple[int, ...]) -> str:
+    """An opaque cursor of a list ordered by more than an id: ``kind`` names the list, ``key``
+    is its last item's ids (``"pub:17.4"``, base64url)."""
+    text = f"{kind}:{'.'.join(str(part) for part in key)}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_key_cursor(kind: str, cursor: str | None, size: int) -> tuple[int, ...] | None:
+    """The ``size`` ids a cursor of ``encode_key_cursor(kind, ...)`` holds (None: no cursor);
+    anything else is a 422 on ``cursor``."""
     if not cursor:
         return None
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = text.partition(":")
-        last_id = int(value)
-        if kind != "id" or not 0 <= last_id <= MAX_ID:
+        found, _, value = text.partition(":")
+        parts = value.split(".")
+        digits = all(part.isascii() and part.isdigit() for part in parts)
+        if found != kind or len(parts) != size or not digits:
             raise ValueError
-        return last_id
+        key = tuple(int(part) for part in parts)
+        if not all(0 <= part <= MAX_ID for part in key):
+            raise ValueError
+        return key
     except ValueError:
         raise ValidationFailed({"cursor": ["Not a cursor this API returned."]}) from None
 
@@ -150,3 +168,15 @@ def page(items: list, limit: int, id_of: Callable[[Any], int] = attrgetter("id")
     more = len(items) > limit
     items = items[:limit]
     return {"items": items, "next_cursor": encode_cursor(id_of(items[-1])) if more else None}
+
+
+def key_page(rows: list[dict], limit: int, kind: str, key: tuple[str, ...]) -> dict:
+    """Cut rows fetched with ``limit + 1`` into a page and its next cursor (of ``kind``,
+    holding the last item's ``key`` fields, which are dropped from every item)."""
+    more = len(rows) > limit
+    items = rows[:limit]
+    cursor = encode_key_cursor(kind, tuple(items[-1][name] for name in key)) if more else None
+    for item in items:
+        for name in key:
+            del item[name]
+    return {"items": items, "next_cursor": cursor}

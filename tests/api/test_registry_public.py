@@ -39,7 +39,8 @@ def _items(client, query: str) -> list[dict]:
     response = client.get(f"{URL}?{query}")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert set(body) == {"checkpoint", "items"}
+    assert set(body) == {"checkpoint", "items", "next_cursor"}
+    assert body["next_cursor"] is None
     assert body["checkpoint"]["tree_size"] > 0
     return body["items"]
 

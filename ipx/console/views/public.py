@@ -28,6 +28,7 @@ def public():
             replica=True,  # the read replica's, when there is one (stamped with its checkpoint)
             number=text if criterion == "number" else None,
             pledgor=text if criterion == "pledgor" else None,
+            cursor=request.args.get("cursor") or None,
         )
     return render_template(
         "console/public.html",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 
 from ipx.auth import Principal
@@ -13,6 +15,7 @@ from ipx.registry.schemas import EncumbrancesOut, PublicQuery
 from ipx.registry.services import queries
 from ipx.uow import UnitOfWork
 from ipx.web.api import API_PREFIX, Blueprint
+from ipx.web.fields import decode_key_cursor, key_page
 from ipx.web.http import plain_json, read
 from ipx.web.problems import REPLICA_503
 
@@ -34,16 +37,22 @@ class Encumbrances(MethodView):
     def get(self, query):
         """Pledges on an asset number, or by a pledgor's name or credit code (cancelled too)."""
         # From the read replica when there is one: the answer says which checkpoint it shows.
-        search = {"number": query.get("number"), "pledgor": query.get("pledgor")}
+        search = {
+            "number": query.get("number"),
+            "pledgor": query.get("pledgor"),
+            "limit": query["limit"],
+            "after": decode_key_cursor(queries.PUBLIC_CURSOR, query["cursor"], 2),
+        }
         if query["proof"]:  # a search certificate: from the primary, which signs checkpoints
-            return plain_json(read(_certified, query["number"]))
+            return plain_json(read(_certified, **search))
         answer = read(_answer, replica=True, **search)
         # Plain public fields: skipping the schema's pass halves the time of a 200-item answer.
         return plain_json(answer)
 
 
-def _certified(uow: UnitOfWork, _who: Principal | None, number: str) -> dict:
-    """The answer with a search certificate of the number (``ipx.ledger.certificates``)."""
+def _certified(uow: UnitOfWork, _who: Principal | None, *, number: str, **search: Any) -> dict:
+    """The answer with a search certificate of the number (``ipx.ledger.certificates``): the
+    same certificate on every page of the answer."""
     engine = database().engine
     certificate = search_certificate(
         engine,
@@ -52,7 +61,7 @@ def _certified(uow: UnitOfWork, _who: Principal | None, number: str) -> dict:
     )
     return {
         "checkpoint": {"tree_size": certificate["tree_size"], "root_hash": _root(certificate)},
-        "items": queries.public_encumbrances(uow, number=number, pledgor=None),
+        **_page(uow, number=number, **search),
         "certificate": certificate,
     }
 
@@ -61,8 +70,14 @@ def _root(certificate: dict) -> str:
     return certificate["checkpoint"].split("\n")[2]
 
 
-def _answer(uow: UnitOfWork, _who: Principal | None, **search: str | None) -> dict:
-    """The public notice's fields, stamped with the checkpoint they were read against (one the
-    database they were read from holds)."""
+def _answer(uow: UnitOfWork, _who: Principal | None, **search: Any) -> dict:
+    """A page of the public notice's fields, stamped with the checkpoint they were read
+    against (one the database they were read from holds)."""
     checkpoint = held_checkpoint(uow.session).reference()
-    return {"checkpoint": checkpoint, "items": queries.public_encumbrances(uow, **search)}
+    return {"checkpoint": checkpoint, **_page(uow, **search)}
+
+
+def _page(uow: UnitOfWork, *, limit: int, **search: Any) -> dict:
+    """``{items, next_cursor}``: a page of the query."""
+    rows = queries.public_encumbrances(uow, limit=limit, **search)
+    return key_page(rows, limit, queries.PUBLIC_CURSOR, queries.PUBLIC_KEY)

@@ -14,28 +14,48 @@ from ipx.registry.services.assets import get_asset
 from ipx.registry.services.pledges import get_pledge
 from ipx.uow import UnitOfWork
 
+#: The most items, and the default, of a page of the public query (DESIGN's list maximum).
 PUBLIC_LIMIT = 200
+#: The public query's cursors: their kind (``ipx.web.fields.encode_key_cursor``) and the
+#: columns of the last item they hold.
+PUBLIC_CURSOR = "pub"
+PUBLIC_KEY = ("pledge_id", "asset_id")
 
 
-def public_encumbrances(uow: UnitOfWork, *, number: str | None, pledgor: str | None) -> list[dict]:
-    """Public-notice fields of every pledge (cancelled ones too) on an asset or by a pledgor.
+def public_encumbrances(
+    uow: UnitOfWork,
+    *,
+    number: str | None,
+    pledgor: str | None,
+    limit: int = PUBLIC_LIMIT,
+    after: tuple[int, int] | None = None,
+) -> list[dict]:
+    """The public-notice fields of every pledge (cancelled ones too) on an asset or by a
+    pledgor, newest registration first: ``limit + 1`` rows at most, each with the
+    ``pledge_id`` and ``asset_id`` a page's cursor is made of (``PUBLIC_KEY``), which are not
+    public fields (``ipx.web.fields.key_page`` cuts the page and drops them).
 
-    Only the public columns are selected: loading whole ``Pledge`` and ``Asset`` rows would also
-    load their assets and holders (select-in relationships), two more queries per answer. The
-    two statements are built once (the query is the registry's hottest read).
+    The order is (registered_at, pledge) descending, then asset: a keyset, so a page that
+    ``after`` (the last item's pledge and asset ids, as ``next_cursor`` holds them) names
+    starts after that item, and a pledge registered while a reader pages through comes before
+    the first page, never into a later one twice. Only the public columns are selected: loading
+    whole ``Pledge`` and ``Asset`` rows would also load their assets and holders (select-in
+    relationships), two more queries per answer. The statements are built once (the query is
+    the registry's hottest read).
     """
-    params: dict[str, object]
+    params: dict[str, object] = {"limit": limit + 1}
     if number is not None:
-        params = {"numbers": _number_spellings(number)}
-        stmt = _BY_NUMBER
+        params["numbers"] = _number_spellings(number)
     else:
         text = (pledgor or "").strip()
-        params = {"name": _name_pattern(text), "credit_code": text.upper()}
-        stmt = _BY_PLEDGOR
+        params.update(name=_name_pattern(text), credit_code=text.upper())
+    if after is not None:
+        params.update(after_pledge=after[0], after_asset=after[1])
+    stmt = _PUBLIC_QUERIES[number is not None, after is not None]
     return [dict(row._mapping) for row in uow.session.execute(stmt, params)]
 
 
-def _public_query(by_number: bool):
+def _public_query(by_number: bool, paged: bool):
     pledgor_party, pledgee_party = aliased(Party), aliased(Party)
     stmt = (
         select(
@@ -50,23 +70,40 @@ def _public_query(by_number: bool):
             Pledge.status,
             Pledge.closed_at,
             Pledge.closing_reason,
+            Pledge.id.label("pledge_id"),  # the cursor's, not the answer's
+            Asset.id.label("asset_id"),
         )
         .join(PledgeAsset, PledgeAsset.pledge_id == Pledge.id)
         .join(Asset, Asset.id == PledgeAsset.asset_id)
         .join(pledgor_party, pledgor_party.id == Pledge.pledgor_id)
         .join(pledgee_party, pledgee_party.id == Pledge.pledgee_id)
         .order_by(Pledge.registered_at.desc(), Pledge.id.desc(), Asset.id)
-        .limit(PUBLIC_LIMIT)
+        .limit(bindparam("limit"))
     )
     if by_number:
-        return stmt.where(Asset.number.in_(bindparam("numbers", expanding=True)))
-    return stmt.where(
-        pledgor_party.name.ilike(bindparam("name"), escape="\\")
-        | (pledgor_party.credit_code == bindparam("credit_code"))
-    )
+        stmt = stmt.where(Asset.number.in_(bindparam("numbers", expanding=True)))
+    else:
+        stmt = stmt.where(
+            pledgor_party.name.ilike(bindparam("name"), escape="\\")
+            | (pledgor_party.credit_code == bindparam("credit_code"))
+        )
+    if paged:  # after the cursor's item, in the order above
+        pledge, asset = bindparam("after_pledge"), bindparam("after_asset")
+        at = select(Pledge.registered_at).where(Pledge.id == pledge).scalar_subquery()
+        stmt = stmt.where(
+            (Pledge.registered_at < at)
+            | ((Pledge.registered_at == at) & (Pledge.id < pledge))
+            | ((Pledge.id == pledge) & (Asset.id > asset))
+        )
+    return stmt
 
 
-_BY_NUMBER, _BY_PLEDGOR = _public_query(by_number=True), _public_query(by_number=False)
+#: The public query's statements by (by number, after a cursor).
+_PUBLIC_QUERIES = {
+    (by_number, paged): _public_query(by_number, paged)
+    for by_number in (True, False)
+    for paged in (True, False)
+}
 
 
 def map_number(uow: UnitOfWork, number: str) -> str:

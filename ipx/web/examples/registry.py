@@ -516,7 +516,10 @@ OPERATIONS: dict[str, Operation] = {
         "extension line commits to the map root, so anyone can check offline, with only the "
         "log's public key (`python -m ipx.ledger.verify answer.json --certificate "
         "--public-key KEY`), that as of that tree size the number had exactly these pledges, "
-        "or none. Freezes and other confidential state are not shown, only committed to.",
+        "or none. Freezes and other confidential state are not shown, only committed to. "
+        "Newest registration first, up to `limit` (default and most 200) items a page: pass "
+        "`next_cursor` as `cursor`, with the same query, for the next page; each page names "
+        "the checkpoint it was read against.",
         parameters={"number": "202110355218.9", "proof": 1},
         response={
             "checkpoint": {
@@ -538,10 +541,13 @@ OPERATIONS: dict[str, Operation] = {
                     "closing_reason": None,
                 }
             ],
+            "next_cursor": None,
             "certificate": CERTIFICATE,
         },
         rules={
             "_query": "exactly one of `number` and `pledgor`",
+            "limit": "1 to 200",
+            "cursor": "a `next_cursor` of this query",
             "proof": "`1` or `true` (`0`, `false`: no certificate); only with `number`",
         },
         errors={503: REPLICA_BEHIND_EXAMPLE},
