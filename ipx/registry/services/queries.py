@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import aliased
 
 from ipx.auth import Principal
@@ -28,7 +28,7 @@ def public_encumbrances(
     number: str | None,
     pledgor: str | None,
     limit: int = PUBLIC_LIMIT,
-    after: tuple[int, int] | None = None,
+    after: tuple[int, ...] | None = None,
 ) -> list[dict]:
     """The public-notice fields of every pledge (cancelled ones too) on an asset or by a
     pledgor, newest registration first: ``limit + 1`` rows at most, each with the
@@ -88,7 +88,8 @@ def _public_query(by_number: bool, paged: bool):
             | (pledgor_party.credit_code == bindparam("credit_code"))
         )
     if paged:  # after the cursor's item, in the order above
-        pledge, asset = bindparam("after_pledge"), bindparam("after_asset")
+        pledge: BindParameter[int] = bindparam("after_pledge")
+        asset: BindParameter[int] = bindparam("after_asset")
         at = select(Pledge.registered_at).where(Pledge.id == pledge).scalar_subquery()
         stmt = stmt.where(
             (Pledge.registered_at < at)
