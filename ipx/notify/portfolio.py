@@ -133,13 +133,19 @@ def _revalue(uow, principal, pledge: Pledge, valuer, asset_source, command) -> d
     old = _sum(_collateral(v, "collateral_value") if v else None for v in latest.values())
     new = _sum(_collateral(r, "collateral_value") for r in rows)
     max_loan = _sum(_collateral(r, "max_loan") for r in rows)
-    coverage = None if new is None else (new / pledge.secured_amount).quantize(RATIO)
-    if command.ltv_threshold is not None and new is not None:
-        breach = pledge.secured_amount > new * command.ltv_threshold
+    currency = _currency(rows)
+    breach: bool | None
+    if currency not in (None, pledge.currency):  # values in CNY, a debt in USD: no ratio
+        coverage, breach = None, None
     else:
-        breach = max_loan is not None and pledge.secured_amount > max_loan
+        coverage = None if new is None else (new / pledge.secured_amount).quantize(RATIO)
+        if command.ltv_threshold is not None and new is not None:
+            breach = pledge.secured_amount > new * command.ltv_threshold
+        else:
+            breach = max_loan is not None and pledge.secured_amount > max_loan
     answer = {
         "pledge_id": pledge.id,
+        "currency": currency,
         "old_collateral_value": _money(old),
         "new_collateral_value": _money(new),
         "max_loan": _money(max_loan),
@@ -191,6 +197,12 @@ def _item(asset_id: int, latest: Valuation | None, pledge: Pledge) -> dict:
 def _collateral(row: Valuation, name: str) -> Decimal | None:
     value = (row.result.get("collateral") or {}).get(name)
     return None if value is None else Decimal(value)
+
+
+def _currency(rows: list[Valuation]) -> str | None:
+    """The currency of the rows' values (the model values in one; None: no value)."""
+    found = {row.result["value"]["currency"] for row in rows if row.result.get("value")}
+    return found.pop() if len(found) == 1 else None
 
 
 def _sum(values) -> Decimal | None:

@@ -46,13 +46,23 @@ class RevaluationIn(Schema):
 
 class RevaluedPledge(Schema):
     pledge_id = fields.Integer()
+    currency = fields.String(
+        allow_none=True, metadata={"description": "the values' (null: no value)"}
+    )
     old_collateral_value = MoneyText(allow_none=True)
     new_collateral_value = MoneyText(allow_none=True)
     max_loan = MoneyText(allow_none=True)
     coverage = fields.String(
-        allow_none=True, metadata={"description": "New collateral value / secured amount."}
+        allow_none=True,
+        metadata={
+            "description": "New collateral value / secured amount; null: no value, or the "
+            "values are in another currency than the debt"
+        },
     )
-    breach = fields.Boolean()
+    breach = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "null: the values are in another currency than the debt"},
+    )
     valuation_ids = fields.List(fields.Integer())
 
 

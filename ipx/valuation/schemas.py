@@ -86,6 +86,10 @@ RATIO_DOC = {"pattern": r"^[0-9]+(\.[0-9]+)?$", "example": "0.25"}
 
 
 class CollateralOut(Schema):
+    currency = fields.String(
+        allow_none=True,
+        metadata={"description": "the value's, of `collateral_value` and `max_loan`"},
+    )
     ltv_cap = fields.String(metadata={**RATIO_DOC, "description": "loan-to-value cap, a ratio"})
     collateral_value = MoneyText(allow_none=True)
     max_loan = MoneyText(allow_none=True)

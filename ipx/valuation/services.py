@@ -199,6 +199,7 @@ def result_json(result: ValuationResult) -> dict:
             "assumptions": value.assumptions,
         },
         "collateral": {
+            "currency": None if value is None else value.currency,
             "ltv_cap": str(result.collateral.ltv_cap),
             "collateral_value": _money(result.collateral.collateral_value),
             "max_loan": _money(result.collateral.max_loan),

@@ -156,8 +156,10 @@ def record_bid(uow: UnitOfWork, principal: Principal, command: RecordBid) -> Bid
             code=refusal.value,
             reserve_price=str(disposal.reserve_price),
             best_bid=None if best is None else str(best),
+            currency=disposal.currency,
         )
     bid = Bid(disposal_id=disposal.id, bidder_id=bidder_id, amount=amount, placed_at=uow.now)
+    bid.disposal = disposal  # its currency, for the answer
     repositories(uow).disposals.add_bid(bid)
     emit(
         uow,

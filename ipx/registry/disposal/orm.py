@@ -122,6 +122,14 @@ class Bid(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    # For the currency: loaded with the bid (a join; the disposal is in the session already).
+    disposal: Mapped[Disposal] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def currency(self) -> str:
+        """The disposal's: every amount of a disposal is in its currency."""
+        return self.disposal.currency
+
 
 class DistributionLine(Base):
     """One line of a sale's distribution statement, in the legal order."""

@@ -117,6 +117,7 @@ class BidRefusalProblem(Problem):
 
     reserve_price = MoneyText()
     best_bid = MoneyText(allow_none=True)
+    currency = fields.String()
 
 
 class BidOut(Schema):
@@ -124,6 +125,7 @@ class BidOut(Schema):
     disposal_id = fields.Integer()
     bidder_id = fields.Integer()
     amount = Money()
+    currency = fields.String()
     placed_at = Timestamp()
 
 
@@ -179,4 +181,8 @@ class TransferWithProceedsIn(TransferIn):
 class TransferWithProceedsOut(TransferOut):
     proceeds_amount = Money(allow_none=True)
     debt_after = Money(allow_none=True)
+    currency = fields.String(
+        allow_none=True,
+        metadata={"description": "the secured debt's, of `proceeds_amount` and `debt_after`"},
+    )
     pledge_status = fields.String(allow_none=True)

@@ -72,6 +72,7 @@ def _transfer_answer(
         **{c.key: getattr(transfer, c.key) for c in transfer.__table__.columns},
         "proceeds_amount": proceeds.amount if proceeds else None,
         "debt_after": proceeds.debt_after if proceeds else None,
+        "currency": pledge.currency if proceeds and pledge else None,  # the debt's
         "pledge_status": pledge.status if pledge else None,
     }
 

@@ -58,6 +58,7 @@ BID = {
     "disposal_id": 1,
     "bidder_id": 3,
     "amount": "900000.00",
+    "currency": "CNY",
     "placed_at": "2027-06-28T03:00:00Z",
 }
 

@@ -158,6 +158,7 @@ OPERATIONS["POST /portfolio/revaluations"] = Operation(
         "items": [
             {
                 "pledge_id": 1,
+                "currency": "CNY",
                 "old_collateral_value": "1450000.00",
                 "new_collateral_value": "1210000.00",
                 "max_loan": "302500.00",

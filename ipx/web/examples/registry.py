@@ -496,6 +496,7 @@ OPERATIONS: dict[str, Operation] = {
             "created_at": "2026-12-05T02:00:00Z",
             "proceeds_amount": "200000.00",
             "debt_after": "1250000.00",
+            "currency": "CNY",
             "pledge_status": "registered",
         },
         rules={

@@ -35,6 +35,7 @@ TRANSFER = {
     "created_at": "2026-12-06T02:00:00Z",
     "proceeds_amount": "200000.00",
     "debt_after": "1250000.00",
+    "currency": "CNY",
     "pledge_status": "registered",
 }
 PENDING = {

@@ -32,7 +32,12 @@ VALUATION = {
             "years": 14.34,
         },
     },
-    "collateral": {"ltv_cap": "0.25", "collateral_value": "123317.42", "max_loan": "95826.87"},
+    "collateral": {
+        "currency": "CNY",
+        "ltv_cap": "0.25",
+        "collateral_value": "123317.42",
+        "max_loan": "95826.87",
+    },
     "drivers": [
         {
             "feature": "ipc_H",
