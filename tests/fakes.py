@@ -316,8 +316,15 @@ class FakeDisposals(_Store):
             return None
         return sum((self.valuations[a] for a in asset_ids), Decimal(0))
 
-    def bids(self, disposal_id: int) -> list[Bid]:
-        return [b for b in self.bid_rows.rows.values() if b.disposal_id == disposal_id]
+    def bids(
+        self, disposal_id: int, *, after: int | None = None, limit: int | None = None
+    ) -> list[Bid]:
+        found = [
+            b
+            for _, b in sorted(self.bid_rows.rows.items())
+            if b.disposal_id == disposal_id and (after is None or b.id > after)
+        ]
+        return found if limit is None else found[:limit]
 
     def best_bid(self, disposal_id: int) -> Decimal | None:
         return max((b.amount for b in self.bids(disposal_id)), default=None)

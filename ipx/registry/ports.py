@@ -168,8 +168,11 @@ class Disposals(Protocol):
         """The sum of each asset's latest stored p10 value; None unless every asset has one."""
         ...
 
-    def bids(self, disposal_id: int) -> list[Bid]:
-        """The disposal's bids, in the order they were recorded."""
+    def bids(
+        self, disposal_id: int, *, after: int | None = None, limit: int | None = None
+    ) -> list[Bid]:
+        """The disposal's bids, in the order they were recorded: those after bid ``after``,
+        ``limit`` at most."""
         ...
 
     def best_bid(self, disposal_id: int) -> Decimal | None: ...

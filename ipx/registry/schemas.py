@@ -382,3 +382,4 @@ class HistoryEventOut(Schema):
 
 class HistoryOut(Schema):
     items = fields.List(fields.Nested(HistoryEventOut))
+    next_cursor = fields.String(allow_none=True)

@@ -126,6 +126,14 @@ class PageQuery(Schema):
     cursor = fields.String(load_default=None)
 
 
+class WholePageQuery(Schema):
+    """A list that used to come whole: its default page is the most a page holds, so that no
+    answer that fitted in one shrinks."""
+
+    limit = fields.Integer(load_default=MAX_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
+    cursor = fields.String(load_default=None)
+
+
 def encode_cursor(last_id: int) -> str:
     return encode_key_cursor("id", (last_id,))
 

@@ -227,7 +227,16 @@ def list_disposals(
     return list(uow.session.execute(stmt).scalars())
 
 
-def list_bids(uow: UnitOfWork, principal: Principal, disposal_id: int) -> list[Bid]:
-    """The bids of a disposal the caller sees, in the order they were recorded."""
+def list_bids(
+    uow: UnitOfWork,
+    principal: Principal,
+    disposal_id: int,
+    *,
+    after: int | None = None,
+    limit: int | None = None,
+) -> list[Bid]:
+    """The bids of a disposal the caller sees, in the order they were recorded (after bid
+    ``after``; ``limit + 1`` at most with a ``limit``: a page and whether there is more)."""
     get_disposal(uow, principal, disposal_id)
-    return repositories(uow).disposals.bids(disposal_id)
+    more = None if limit is None else limit + 1
+    return repositories(uow).disposals.bids(disposal_id, after=after, limit=more)

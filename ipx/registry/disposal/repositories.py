@@ -64,9 +64,13 @@ class SqlDisposals:
         # The seam to the valuation service, which owns the valuations' table.
         return latest_value_lower_bound(self.session, asset_ids)
 
-    def bids(self, disposal_id: int) -> list[Bid]:
+    def bids(
+        self, disposal_id: int, *, after: int | None = None, limit: int | None = None
+    ) -> list[Bid]:
         stmt = select(Bid).where(Bid.disposal_id == disposal_id).order_by(Bid.id)
-        return list(self.session.execute(stmt).scalars())
+        if after is not None:
+            stmt = stmt.where(Bid.id > after)
+        return list(self.session.execute(stmt.limit(limit)).scalars())
 
     def best_bid(self, disposal_id: int) -> Decimal | None:
         stmt = select(func.max(Bid.amount)).where(Bid.disposal_id == disposal_id)

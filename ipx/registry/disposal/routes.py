@@ -32,7 +32,7 @@ from ipx.registry.disposal.schemas import (
     WithdrawIn,
 )
 from ipx.web.api import API_PREFIX, Blueprint
-from ipx.web.fields import decode_cursor, page
+from ipx.web.fields import WholePageQuery, decode_cursor, page
 from ipx.web.http import page_schema, read, run
 from ipx.web.idempotency import idempotent
 
@@ -119,10 +119,12 @@ class DisposalById(MethodView):
 @blp.route("/disposals/<int:disposal_id>/bids")
 class DisposalBids(MethodView):
     @require(*READERS)
+    @blp.arguments(WholePageQuery, location="query")
     @blp.response(200, BidsOut)
-    def get(self, disposal_id):
+    def get(self, query, disposal_id):
         """The bids recorded, in order (the pledge's parties, clerks, auditors)."""
-        return {"items": read(disposals.list_bids, disposal_id)}
+        limit, after = query["limit"], decode_cursor(query["cursor"])
+        return page(read(disposals.list_bids, disposal_id, after=after, limit=limit), limit)
 
     @require(Role.CLERK)
     @idempotent

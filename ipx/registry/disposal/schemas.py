@@ -131,6 +131,7 @@ class BidOut(Schema):
 
 class BidsOut(Schema):
     items = fields.List(fields.Nested(BidOut))
+    next_cursor = fields.String(allow_none=True)
 
 
 class LineOut(Schema):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from flask.views import MethodView
 from marshmallow import fields
 
@@ -10,7 +12,7 @@ from ipx.registry.commands import CreateAsset, FreezeAsset, LiftFreeze, UpdateAs
 from ipx.registry.schemas import AssetIn, AssetOut, AssetPatch, FreezeIn, FreezeOut, HistoryOut
 from ipx.registry.services import assets, queries
 from ipx.web.api import API_PREFIX, Blueprint
-from ipx.web.fields import PageQuery, QueryId, decode_cursor, page
+from ipx.web.fields import PageQuery, QueryId, WholePageQuery, decode_cursor, page
 from ipx.web.http import page_schema, read, run
 from ipx.web.idempotency import idempotent
 
@@ -73,10 +75,13 @@ class AssetById(MethodView):
 @blp.route("/assets/<int:asset_id>/history")
 class AssetHistory(MethodView):
     @require(*READERS)
+    @blp.arguments(WholePageQuery, location="query")
     @blp.response(200, HistoryOut)
-    def get(self, asset_id):
+    def get(self, query, asset_id):
         """Every logged event concerning the asset, oldest first."""
-        return {"items": read(queries.asset_history, asset_id)}
+        limit, after = query["limit"], decode_cursor(query["cursor"])
+        events = read(queries.asset_history, asset_id, after=after, limit=limit)
+        return page(events, limit, id_of=itemgetter("seq"))
 
 
 @blp.route("/assets/<int:asset_id>/freezes")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from flask.views import MethodView
 from marshmallow import fields, validate
 
@@ -12,7 +14,7 @@ from ipx.registry.schemas import HistoryOut, PledgeChangeIn, PledgeOut, ReasonIn
 from ipx.registry.services import pledges as service
 from ipx.registry.services import queries
 from ipx.web.api import API_PREFIX, Blueprint
-from ipx.web.fields import PageQuery, QueryId, decode_cursor, page
+from ipx.web.fields import PageQuery, QueryId, WholePageQuery, decode_cursor, page
 from ipx.web.http import page_schema, read, run
 
 blp = Blueprint(
@@ -60,10 +62,13 @@ class PledgeById(MethodView):
 @blp.route("/<int:pledge_id>/history")
 class PledgeHistory(MethodView):
     @require(*READERS)
+    @blp.arguments(WholePageQuery, location="query")
     @blp.response(200, HistoryOut)
-    def get(self, pledge_id):
+    def get(self, query, pledge_id):
         """Every logged event concerning the pledge, oldest first."""
-        return {"items": read(queries.pledge_history, pledge_id)}
+        limit, after = query["limit"], decode_cursor(query["cursor"])
+        events = read(queries.pledge_history, pledge_id, after=after, limit=limit)
+        return page(events, limit, id_of=itemgetter("seq"))
 
 
 @blp.route("/<int:pledge_id>/changes")

@@ -141,18 +141,33 @@ def _number_spellings(number: str) -> list[str]:
     return list(dict.fromkeys(spellings))
 
 
-def history(uow: UnitOfWork, who: Principal, kind: str, record_id: int) -> list[dict]:
-    """Every logged event concerning a record, oldest first (actor, time, what changed).
+def history(
+    uow: UnitOfWork,
+    who: Principal,
+    kind: str,
+    record_id: int,
+    *,
+    after: int | None = None,
+    limit: int | None = None,
+) -> list[dict]:
+    """Every logged event concerning a record, oldest first (actor, time, what changed): those
+    after log entry ``after``, and ``limit + 1`` at most with a ``limit`` (a page and whether
+    there is more: ``ipx.web.fields.page``).
 
     An event's confidential facts are shown to clerks and auditors, and to the parties the event
     names; others see its public facts only.
     """
-    rows = uow.session.execute(
+    stmt = (
         select(LedgerEntry.seq, LedgerEntry.leaf, LedgerEntry.details)
         .join(LedgerRef, LedgerRef.seq == LedgerEntry.seq)
         .where(LedgerRef.kind == kind, LedgerRef.ref_id == record_id)
         .order_by(LedgerEntry.seq)
     )
+    if after is not None:
+        stmt = stmt.where(LedgerEntry.seq > after)
+    if limit is not None:
+        stmt = stmt.limit(limit + 1)
+    rows = uow.session.execute(stmt)
     events = []
     for seq, leaf_text, details in rows:
         # The event in clear, from its sealed record (the public leaf may show only digests).
@@ -174,13 +189,15 @@ def history(uow: UnitOfWork, who: Principal, kind: str, record_id: int) -> list[
     return events
 
 
-def asset_history(uow: UnitOfWork, who: Principal, asset_id: int) -> list[dict]:
+def asset_history(uow: UnitOfWork, who: Principal, asset_id: int, **page: int | None) -> list[dict]:
     """The history of an asset the principal may see (404 otherwise)."""
     get_asset(uow, who, asset_id)
-    return history(uow, who, "asset", asset_id)
+    return history(uow, who, "asset", asset_id, **page)
 
 
-def pledge_history(uow: UnitOfWork, who: Principal, pledge_id: int) -> list[dict]:
+def pledge_history(
+    uow: UnitOfWork, who: Principal, pledge_id: int, **page: int | None
+) -> list[dict]:
     """The history of a pledge the principal may see (404 otherwise)."""
     get_pledge(uow, who, pledge_id)
-    return history(uow, who, "pledge", pledge_id)
+    return history(uow, who, "pledge", pledge_id, **page)

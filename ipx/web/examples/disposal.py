@@ -151,9 +151,10 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "GET /disposals/{disposal_id}/bids": Operation(
         "listBids",
-        "The bids recorded on the disposal, in the order they were placed.",
+        "The bids recorded on the disposal, in the order they were placed. Up to `limit` "
+        "(default and most 200) a page; pass `next_cursor` as `cursor` for the next.",
         parameters={"disposal_id": 1},
-        response={"items": [BID]},
+        response={"items": [BID], "next_cursor": None},
     ),
     "POST /disposals/{disposal_id}/bids": Operation(
         "recordBid",

@@ -279,7 +279,8 @@ OPERATIONS: dict[str, Operation] = {
     "GET /assets/{asset_id}/history": Operation(
         "getAssetHistory",
         "Every logged event about the asset, oldest first: its registration, changes, "
-        "freezes, pledges and transfers, each with its log sequence number.",
+        "freezes, pledges and transfers, each with its log sequence number. Up to `limit` "
+        "(default and most 200) a page; pass `next_cursor` as `cursor` for the next.",
         parameters={"asset_id": 1},
         response={
             "items": [
@@ -294,7 +295,8 @@ OPERATIONS: dict[str, Operation] = {
                     '"202110355218.9","status":"granted"},"refs":{"asset":1,"parties":[1]},'
                     '"salt":"a2f643cebb2ba516","type":"asset.registered"}',
                 }
-            ]
+            ],
+            "next_cursor": None,
         },
     ),
     "POST /assets/{asset_id}/freezes": Operation(
@@ -428,9 +430,10 @@ OPERATIONS: dict[str, Operation] = {
     "GET /pledges/{pledge_id}/history": Operation(
         "getPledgeHistory",
         "Every logged event about the pledge, oldest first (registration, changes, "
-        "default, disposal, cancellation).",
+        "default, disposal, cancellation). Up to `limit` (default and most 200) a page; pass "
+        "`next_cursor` as `cursor` for the next.",
         parameters={"pledge_id": 1},
-        response={"items": [REGISTERED_EVENT]},
+        response={"items": [REGISTERED_EVENT], "next_cursor": None},
     ),
     "POST /pledges/{pledge_id}/changes": Operation(
         "changePledge",
