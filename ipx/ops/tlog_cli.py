@@ -4,6 +4,8 @@ C2SP tlog-witness); what they run is imported when they run (see ``ipx.ops.ledge
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import sys
 from pathlib import Path
 
@@ -44,42 +46,82 @@ def witness() -> None:
     """A C2SP tlog-witness that cosigns the checkpoints of the logs it knows."""
 
 
+def _default_name() -> str:
+    """``IPX_WITNESS_NAME``, else ``<this host's name>/witness``."""
+    return os.environ.get("IPX_WITNESS_NAME") or f"{socket.getfqdn() or 'localhost'}/witness"
+
+
+def _instance_file(name: str) -> Path:
+    from ipx.config import instance_path
+
+    return instance_path() / name
+
+
+def _own_log() -> tuple[str, ...]:
+    """This instance's own log: the verifier keys of its signing key and of the keys it
+    retired (``IPX_SIGNING_KEY_FILE``, ``IPX_LOG_ORIGIN``), so that cosigning goes on across a
+    ``ipx signing rotate``."""
+    from ipx.config import instance_path, load_config
+    from ipx.instance_keys import load_signing_key, read_retired_keys
+    from ipx.ledger.note import verifier_key
+
+    config = load_config(instance_path())
+    key_file = config["SIGNING_KEY_FILE"]
+    try:
+        public = load_signing_key(key_file).public_key().public_bytes_raw()
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(
+            f"no --log given, and this instance's signing key ({key_file}) is unreadable: {exc}"
+        ) from None
+    return (verifier_key(config["LEDGER_KEY_NAME"], public), *read_retired_keys(key_file))
+
+
 @witness.command("serve")
 @click.option(
-    "--name", required=True, help="the witness's name (its key name), e.g. bank.example/witness"
+    "--name",
+    help="the witness's name (its key name), e.g. bank.example/witness; default "
+    "IPX_WITNESS_NAME, else <host name>/witness",
 )
 @click.option(
     "--key-file",
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="its Ed25519 key (base64 seed; created, mode 0600, if missing)",
+    help="its Ed25519 key (base64 seed; created, mode 0600, if missing); default "
+    "instance/witness.key",
 )
 @click.option(
     "--state-file",
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="where it keeps, per log, the last checkpoint it cosigned",
+    help="where it keeps, per log, the last checkpoint it cosigned; default "
+    "instance/witness-state.json",
 )
 @click.option(
     "--log",
     "logs",
     multiple=True,
-    required=True,
     help=(
         "a log it witnesses: the log's verifier key (origin = key name; only signatures under"
-        " that name count), or ORIGIN=KEY (KEY a verifier key, or base64 of the raw key)"
+        " that name count), or ORIGIN=KEY (KEY a verifier key, or base64 of the raw key); "
+        "default this instance's own log (its signing key and the keys it retired)"
     ),
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8300, show_default=True, type=int, help="0: any free port")
 def witness_serve(
-    name: str, key_file: Path, state_file: Path, logs: tuple[str, ...], host: str, port: int
+    name: str | None,
+    key_file: Path | None,
+    state_file: Path | None,
+    logs: tuple[str, ...],
+    host: str,
+    port: int,
 ) -> None:
     """Serve POST /add-checkpoint; prints its verifier key and address once listening."""
     from ipx.ledger import witness as w
 
+    name = name or _default_name()
+    key_file = key_file or _instance_file("witness.key")
+    state_file = state_file or _instance_file("witness-state.json")
     try:
-        known = w.log_keys(logs)
+        known = w.log_keys(logs or _own_log())
     except ValueError as exc:
         raise click.UsageError(f"--log: {exc}") from None
     service = w.WitnessService(name, w.load_or_create_key(key_file), known, w.StateFile(state_file))
@@ -93,12 +135,18 @@ def witness_serve(
 
 
 @witness.command("key")
-@click.option("--name", required=True)
-@click.option("--key-file", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def witness_key(name: str, key_file: Path) -> None:
+@click.option("--name", help="as `witness serve`'s (the same default)")
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="as `witness serve`'s (the same default)",
+)
+def witness_key(name: str | None, key_file: Path | None) -> None:
     """Print the witness's verifier key (creating its key file if missing)."""
     from ipx.ledger import cosignature
     from ipx.ledger import witness as w
 
+    name = name or _default_name()
+    key_file = key_file or _instance_file("witness.key")
     public = w.load_or_create_key(key_file).public_key().public_bytes_raw()
     click.echo(cosignature.Witness(name, public).verifier_key)

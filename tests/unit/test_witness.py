@@ -415,3 +415,64 @@ def test_the_witness_key_is_created_owner_only_and_a_lost_race_reads_the_winners
 
     monkeypatch.setattr(witness, "write_new_file", another_process_first)
     assert witness.load_or_create_key(raced).private_bytes_raw() == winner.private_bytes_raw()
+
+
+def _run_serve(monkeypatch, tmp_path, *args: str):
+    """``ipx witness serve ARGS`` in process, its instance folder under ``tmp_path``: the
+    service it would serve (or None) and the command's result."""
+    from click.testing import CliRunner
+
+    from ipx import config
+    from ipx.cli import main
+    from ipx.ledger import witness
+
+    monkeypatch.setattr(config, "instance_path", lambda: tmp_path / "instance")
+    served = {}
+
+    def serve(service, host, port, ready):
+        served["service"] = service
+        ready(port)
+
+    monkeypatch.setattr(witness, "serve", serve)
+    result = CliRunner().invoke(main, ["witness", "serve", *args])
+    return served.get("service"), result
+
+
+def test_witness_serve_with_no_options_witnesses_this_instances_own_log(
+    tmp_path, monkeypatch, tree
+):
+    from ipx.instance_keys import add_retired_key, generate_signing_key, load_signing_key
+
+    origin = "registry.example/pledge-log"
+    key_file = tmp_path / "ledger-signing.key"
+    key_file.write_bytes(generate_signing_key())
+    retired = Ed25519PrivateKey.generate()
+    add_retired_key(key_file, note.verifier_key(origin, retired.public_key().public_bytes_raw()))
+    monkeypatch.setenv("IPX_SIGNING_KEY_FILE", str(key_file))
+    monkeypatch.setenv("IPX_LOG_ORIGIN", origin)
+    monkeypatch.setenv("IPX_WITNESS_NAME", "court.example/witness")
+
+    service, result = _run_serve(monkeypatch, tmp_path, "--port", "8399")
+
+    assert result.exit_code == 0, result.output
+    assert f"witness {service.verifier_key} listening on http://127.0.0.1:8399" in result.output
+    assert service.name == "court.example/witness"
+    assert (tmp_path / "instance" / "witness.key").exists()
+    current = load_signing_key(key_file)
+    # Checkpoints of this instance's log, under its key and under the one it retired, are
+    # cosigned; the state goes to the instance folder.
+    first = _checkpoint(tree, 10, retired, origin)
+    assert _post(service, _body(0, [], first))[0] == 200
+    later = _checkpoint(tree, 30, current, origin)
+    assert _post(service, _body(10, tree.consistency_proof(10, 30), later))[0] == 200
+    state = json.loads((tmp_path / "instance" / "witness-state.json").read_text())
+    assert state[origin]["size"] == 30
+    # ... and another log's is not known to it.
+    assert _post(service, _body(0, [], _checkpoint(tree, 10)))[0] == 404
+
+
+def test_witness_serve_with_no_log_and_no_signing_key_is_a_usage_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("IPX_SIGNING_KEY_FILE", str(tmp_path / "missing.key"))
+    service, result = _run_serve(monkeypatch, tmp_path)
+    assert service is None and result.exit_code == 2
+    assert "no --log given" in result.output and "missing.key" in result.output
