@@ -130,12 +130,15 @@ def _revalue(uow, principal, pledge: Pledge, valuer, asset_source, command) -> d
     latest = {asset_id: _latest(uow, principal, asset_id) for asset_id in asset_ids}
     items = [_item(asset_id, latest[asset_id], pledge) for asset_id in asset_ids]
     rows = services.create_valuations(uow, valuer, principal, items, asset_source)
-    old = _sum(_collateral(v, "collateral_value") if v else None for v in latest.values())
-    new = _sum(_collateral(r, "collateral_value") for r in rows)
-    max_loan = _sum(_collateral(r, "max_loan") for r in rows)
-    currency = _currency(rows)
+    currencies = _currencies([*rows, *(v for v in latest.values() if v)])
+    currency = next(iter(currencies)) if len(currencies) == 1 else None
+    old = new = max_loan = None
+    if len(currencies) <= 1:  # amounts in two currencies are not added up
+        old = _sum(_collateral(v, "collateral_value") if v else None for v in latest.values())
+        new = _sum(_collateral(r, "collateral_value") for r in rows)
+        max_loan = _sum(_collateral(r, "max_loan") for r in rows)
     breach: bool | None
-    if currency not in (None, pledge.currency):  # values in CNY, a debt in USD: no ratio
+    if currencies - {pledge.currency}:  # values in CNY, a debt in USD: no ratio
         coverage, breach = None, None
     else:
         coverage = None if new is None else (new / pledge.secured_amount).quantize(RATIO)
@@ -199,10 +202,9 @@ def _collateral(row: Valuation, name: str) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _currency(rows: list[Valuation]) -> str | None:
-    """The currency of the rows' values (the model values in one; None: no value)."""
-    found = {row.result["value"]["currency"] for row in rows if row.result.get("value")}
-    return found.pop() if len(found) == 1 else None
+def _currencies(rows: list[Valuation]) -> set[str]:
+    """The currencies of the rows' values (the model values in one; none: no value)."""
+    return {row.result["value"]["currency"] for row in rows if row.result.get("value")}
 
 
 def _sum(values) -> Decimal | None:

@@ -47,7 +47,8 @@ class RevaluationIn(Schema):
 class RevaluedPledge(Schema):
     pledge_id = fields.Integer()
     currency = fields.String(
-        allow_none=True, metadata={"description": "the values' (null: no value)"}
+        allow_none=True,
+        metadata={"description": "the values' (null: no value, or values in several, not added)"},
     )
     old_collateral_value = MoneyText(allow_none=True)
     new_collateral_value = MoneyText(allow_none=True)

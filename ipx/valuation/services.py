@@ -223,7 +223,12 @@ def result_json(result: ValuationResult) -> dict:
 
 
 def valuation_json(row: Valuation) -> dict:
-    return {"id": row.id, "asset_id": row.asset_id, **row.result, "created_at": row.created_at}
+    answer = {"id": row.id, "asset_id": row.asset_id, **row.result, "created_at": row.created_at}
+    collateral = answer.get("collateral")
+    if collateral is not None and "currency" not in collateral:  # stored before it was said
+        value = answer.get("value")
+        answer["collateral"] = {"currency": value and value["currency"], **collateral}
+    return answer
 
 
 def _money(value: Decimal | None) -> str | None:

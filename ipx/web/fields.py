@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -150,11 +151,27 @@ def encode_key_cursor(kind: str, key: tuple[int, ...]) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_key_cursor(kind: str, cursor: str | None, size: int) -> tuple[int, ...] | None:
+def cursor_scope(*query: str | None) -> int:
+    """A number that tells one query of a list from another (31 bits of a SHA-256 of its
+    terms): a cursor that carries it is refused by any other query (``decode_key_cursor``)."""
+    text = "\x00".join("" if term is None else term for term in query)
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") >> 1
+
+
+def decode_key_cursor(
+    kind: str, cursor: str | None, size: int, *, scope: int | None = None
+) -> tuple[int, ...] | None:
     """The ``size`` ids a cursor of ``encode_key_cursor(kind, ...)`` holds (None: no cursor);
-    anything else is a 422 on ``cursor``."""
+    anything else is a 422 on ``cursor``. With a ``scope`` the cursor must end with it (it was
+    made by ``key_page`` with that scope): a cursor of another query is refused, not read as
+    a place in this one."""
     if not cursor:
         return None
+    if scope is not None:
+        *ids, given = decode_key_cursor(kind, cursor, size + 1) or ()
+        if given != scope:
+            raise ValidationFailed({"cursor": ["Not a cursor of this query."]})
+        return tuple(ids)
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         found, _, value = text.partition(":")
@@ -178,12 +195,17 @@ def page(items: list, limit: int, id_of: Callable[[Any], int] = attrgetter("id")
     return {"items": items, "next_cursor": encode_cursor(id_of(items[-1])) if more else None}
 
 
-def key_page(rows: list[dict], limit: int, kind: str, key: tuple[str, ...]) -> dict:
+def key_page(
+    rows: list[dict], limit: int, kind: str, key: tuple[str, ...], *, scope: int | None = None
+) -> dict:
     """Cut rows fetched with ``limit + 1`` into a page and its next cursor (of ``kind``,
-    holding the last item's ``key`` fields, which are dropped from every item)."""
+    holding the last item's ``key`` fields, which are dropped from every item, and the query's
+    ``scope`` if given)."""
     more = len(rows) > limit
     items = rows[:limit]
-    cursor = encode_key_cursor(kind, tuple(items[-1][name] for name in key)) if more else None
+    last = tuple(items[-1][name] for name in key) if more else ()
+    scoped = last if scope is None else (*last, scope)
+    cursor = encode_key_cursor(kind, scoped) if more else None
     for item in items:
         for name in key:
             del item[name]

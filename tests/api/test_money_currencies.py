@@ -4,6 +4,8 @@ proceeds, a portfolio revaluation; and amounts in two currencies are never divid
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.api.test_disposal_flow import API, Scene
@@ -100,3 +102,43 @@ def test_a_revaluation_names_its_currency_and_never_divides_cny_by_usd(client, r
     assert isinstance(cny["breach"], bool)
     assert usd["new_collateral_value"] is not None  # valued, in CNY ...
     assert usd["coverage"] is None and usd["breach"] is None  # ... and not set against USD
+
+
+def _restamp(app, valuation_id: int, change) -> None:
+    """Change a stored valuation's result (as one stored before a field existed, say)."""
+    from ipx.db_ext import database
+    from ipx.valuation.orm import Valuation
+
+    with database(app).sessions() as session:
+        row = session.get(Valuation, valuation_id)
+        result = json.loads(json.dumps(row.result))
+        change(result)
+        row.result = result
+        session.commit()
+
+
+def test_a_valuation_stored_before_collateral_had_a_currency_reads_with_one(app, client, scene):
+    body = {"asset_id": scene.asset_ids[0], "loan_term_months": 24, "economics": ECONOMICS}
+    made = client.post(f"{API}/valuations", json=body, headers=scene.bank_key).get_json()
+    _restamp(app, made["id"], lambda result: result["collateral"].pop("currency"))
+    read = scene.get(f"/valuations/{made['id']}", scene.bank_key)
+    assert read["collateral"]["currency"] == "CNY"
+
+
+def test_values_in_two_currencies_are_neither_added_nor_set_against_the_debt(
+    app, client, registry, keys
+):
+    owner, bank = registry.party(), registry.party()
+    assets = [registry.asset([owner])["id"] for _ in range(2)]
+    pledge = registry.pledge(owner, bank, assets)
+    headers = keys.header("bank", bank)
+    made = []
+    for asset_id in assets:
+        body = {"asset_id": asset_id, "loan_term_months": 24, "economics": ECONOMICS}
+        made.append(client.post(f"{API}/valuations", json=body, headers=headers).get_json())
+    _restamp(app, made[0]["id"], lambda result: result["value"].update(currency="USD"))
+    answer = client.post(f"{API}/portfolio/revaluations", json={}, headers=headers)
+    assert answer.status_code == 201, answer.get_json()
+    [item] = [i for i in answer.get_json()["items"] if i["pledge_id"] == pledge["id"]]
+    assert item["currency"] is None and item["old_collateral_value"] is None
+    assert item["coverage"] is None and item["breach"] is None

@@ -143,6 +143,7 @@ def _cursor(text_: str) -> str:
         {"cursor": "not a cursor"},
         {"cursor": _cursor("id:5")},  # another list's cursor
         {"cursor": _cursor("pub:5")},
+        {"cursor": _cursor("pub:5.1")},  # no query scope
         {"cursor": _cursor("pub:5.-1")},
         {"cursor": _cursor("pub:5.+1")},
         {"cursor": _cursor(f"pub:5.{2**31}")},
@@ -152,6 +153,28 @@ def test_a_bad_limit_or_cursor_is_a_validation_problem(client, pledgor, params):
     extra = "".join(f"&{name}={quote(str(value))}" for name, value in params.items())
     body = assert_problem(client.get(f"{URL}?{pledgor['query']}{extra}"), 422, "validation-failed")
     assert set(body["errors"]) == set(params)
+
+
+def test_a_cursor_is_good_for_its_own_query_only(client, registry, pledgor):
+    cursor = _page(client, pledgor["query"], limit=1)["next_cursor"]
+    assert _page(client, pledgor["query"], limit=1, cursor=cursor)["items"]
+    asset = registry.asset([pledgor["id"]])
+    registry.pledge(pledgor["id"], pledgor["bank"], [asset["id"]])
+    for other in (f"number={asset['number']}", "pledgor=" + quote("浦东智能装备")):
+        response = client.get(f"{URL}?{other}&cursor={cursor}")
+        body = assert_problem(response, 422, "validation-failed")
+        assert body["errors"] == {"cursor": ["Not a cursor of this query."]}
+
+
+def test_a_forged_cursor_past_the_end_says_no_more_not_none(client, pledgor):
+    from ipx.web.fields import cursor_scope, encode_key_cursor
+
+    scope = cursor_scope(None, "浦东智能")
+    beyond = encode_key_cursor("pub", (0, 0, scope))  # before every pledge: nothing after it
+    assert _page(client, pledgor["query"], cursor=beyond)["items"] == []
+    html = page_text(client.get(f"/console/public?lang=en&{pledgor['query']}&cursor={beyond}"))
+    assert "No more pledges for this search." in html and "First page" in html
+    assert "No pledge is registered" not in html
 
 
 def test_the_console_page_pages_as_the_api_does(client, pledgor, monkeypatch):

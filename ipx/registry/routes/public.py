@@ -15,7 +15,7 @@ from ipx.registry.schemas import EncumbrancesOut, PublicQuery
 from ipx.registry.services import queries
 from ipx.uow import UnitOfWork
 from ipx.web.api import API_PREFIX, Blueprint
-from ipx.web.fields import decode_key_cursor, key_page
+from ipx.web.fields import cursor_scope, decode_key_cursor, key_page
 from ipx.web.http import plain_json, read
 from ipx.web.problems import REPLICA_503
 
@@ -37,11 +37,14 @@ class Encumbrances(MethodView):
     def get(self, query):
         """Pledges on an asset number, or by a pledgor's name or credit code (cancelled too)."""
         # From the read replica when there is one: the answer says which checkpoint it shows.
+        number, pledgor = query.get("number"), query.get("pledgor")
+        scope = cursor_scope(number, pledgor)
         search = {
-            "number": query.get("number"),
-            "pledgor": query.get("pledgor"),
+            "number": number,
+            "pledgor": pledgor,
             "limit": query["limit"],
-            "after": decode_key_cursor(queries.PUBLIC_CURSOR, query["cursor"], 2),
+            "after": decode_key_cursor(queries.PUBLIC_CURSOR, query["cursor"], 2, scope=scope),
+            "scope": scope,
         }
         if query["proof"]:  # a search certificate: from the primary, which signs checkpoints
             return plain_json(read(_certified, **search))
@@ -77,7 +80,7 @@ def _answer(uow: UnitOfWork, _who: Principal | None, **search: Any) -> dict:
     return {"checkpoint": checkpoint, **_page(uow, **search)}
 
 
-def _page(uow: UnitOfWork, *, limit: int, **search: Any) -> dict:
-    """``{items, next_cursor}``: a page of the query."""
+def _page(uow: UnitOfWork, *, limit: int, scope: int, **search: Any) -> dict:
+    """``{items, next_cursor}``: a page of the query (its cursor good for this query only)."""
     rows = queries.public_encumbrances(uow, limit=limit, **search)
-    return key_page(rows, limit, queries.PUBLIC_CURSOR, queries.PUBLIC_KEY)
+    return key_page(rows, limit, queries.PUBLIC_CURSOR, queries.PUBLIC_KEY, scope=scope)
