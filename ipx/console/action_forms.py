@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ipx.console.forms import money, no_nul
-from ipx.console.labels import CLOSING_REASON, PROCEEDS, TRANSFER_KIND
+from ipx.console.labels import CLOSING_REASON, FREEZE_KIND, PROCEEDS, TRANSFER_KIND
 from ipx.console.registry_forms import REQUIRED, IdsField, choices_of
 from ipx.registry.model import Ground
 
@@ -88,6 +88,9 @@ class RevokeForm(FlaskForm):
 
 
 class FreezeForm(FlaskForm):
+    kind = SelectField(
+        _l("Reason for the freeze"), choices=choices_of(FREEZE_KIND), default="court_preservation"
+    )
     court = StringField(_l("Court"), validators=[DataRequired(REQUIRED), Length(max=300), no_nul])
     order_number = StringField(
         _l("Order number"), validators=[DataRequired(REQUIRED), Length(max=100), no_nul]

@@ -39,6 +39,10 @@ TRANSFER_KIND = {
     "assignment": _l("Assignment (the holders change)"),
     "licence": _l("Licence"),
 }
+FREEZE_KIND = {
+    "court_preservation": _l("Court preservation order"),
+    "ownership_dispute": _l("Ownership dispute (procedures suspended)"),
+}
 TRANSFER_REQUEST_STATUS = {
     "awaiting_consent": _l("Awaiting the pledgee's consent"),
     "completed": _l("Consented: transfer recorded"),
@@ -128,6 +132,7 @@ LABELS = {
     "withdrawal_reason": WITHDRAWAL_REASON,
     "distribution_line": DISTRIBUTION_LINE,
     "transfer_kind": TRANSFER_KIND,
+    "freeze_kind": FREEZE_KIND,
     "transfer_request_status": TRANSFER_REQUEST_STATUS,
     "proceeds": PROCEEDS,
     "role": ROLE,

@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ipx.registry.model import FreezeKind
+
 
 @dataclass(frozen=True)
 class CreateParty:
@@ -61,6 +63,7 @@ class FreezeAsset:
     asset_id: int
     court: str
     order_number: str
+    kind: str = FreezeKind.COURT_PRESERVATION.value
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,14 @@ class PledgeStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+class FreezeKind(enum.StrEnum):
+    """Why an asset is frozen (ground R05): a court's preservation order, or the suspension of
+    the right's procedures while its ownership is disputed before a court or arbitration."""
+
+    COURT_PRESERVATION = "court_preservation"
+    OWNERSHIP_DISPUTE = "ownership_dispute"
+
+
 class Ground(enum.StrEnum):
     """Grounds for refusing a pledge registration (DESIGN.md, Registry)."""
 

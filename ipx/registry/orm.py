@@ -88,6 +88,11 @@ class Freeze(Base):
     asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"), index=True)
     court: Mapped[str] = mapped_column(String(300))
     order_number: Mapped[str] = mapped_column(String(100))
+    # ``FreezeKind``: a court's preservation order (the court and its order) or an ownership
+    # dispute's suspension (the court or arbitration body and its case number).
+    kind: Mapped[str] = mapped_column(
+        String(24), default="court_preservation", server_default="court_preservation"
+    )
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

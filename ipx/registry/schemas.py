@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ipx.registry.model import AssetKind, CancellationReason, Ground, LegalStatus, PartyKind
+from ipx.registry.model import (
+    AssetKind,
+    CancellationReason,
+    FreezeKind,
+    Ground,
+    LegalStatus,
+    PartyKind,
+)
 from ipx.web.fields import MAX_PAGE, Currency, Id, Money, StrictBool, Text, Timestamp
 from ipx.web.problems import Problem
 
@@ -93,8 +100,25 @@ class AssetOut(Schema):
 
 
 class FreezeIn(Schema):
-    court = Text(300, required=True)
-    order_number = Text(100, required=True)
+    court = Text(
+        300,
+        required=True,
+        metadata={"description": "the court; of a dispute, the court or arbitration body"},
+    )
+    order_number = Text(
+        100,
+        required=True,
+        metadata={"description": "the preservation order's number; of a dispute, the case's"},
+    )
+    kind = fields.String(
+        load_default=FreezeKind.COURT_PRESERVATION.value,
+        validate=validate.OneOf([k.value for k in FreezeKind]),
+        metadata={
+            "description": "`court_preservation` (default): a court's preservation order; "
+            "`ownership_dispute`: the right's procedures suspended while its ownership is "
+            "disputed. Either freezes the asset (ground R05) until lifted."
+        },
+    )
 
 
 class FreezeOut(Schema):
@@ -102,6 +126,7 @@ class FreezeOut(Schema):
     asset_id = fields.Integer()
     court = fields.String()
     order_number = fields.String()
+    kind = fields.String()
     status = fields.String()
     created_at = Timestamp()
     lifted_at = Timestamp(allow_none=True)

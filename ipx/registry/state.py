@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ipx.ledger.events import state_digest
 from ipx.registry.disposal.state import DISPOSAL_STATE_OF
+from ipx.registry.model import FreezeKind
 from ipx.registry.orm import (
     Asset,
     Freeze,
@@ -63,12 +64,15 @@ def asset_state(a: Asset) -> dict:
 
 
 def freeze_state(f: Freeze) -> dict:
-    return {
+    state = {
         "asset_id": f.asset_id,
         "court": f.court,
         "order_number": f.order_number,
         "status": f.status,
     }
+    if f.kind != FreezeKind.COURT_PRESERVATION:  # so the digests logged before kinds still hold
+        state["kind"] = f.kind
+    return state
 
 
 def application_state(a: PledgeApplication) -> dict:

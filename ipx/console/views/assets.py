@@ -155,7 +155,9 @@ def freeze(asset_id: int):
         asset_id,
         "freeze",
         FreezeForm,
-        lambda form: FreezeAsset(asset_id, form.court.data.strip(), form.order_number.data.strip()),
+        lambda form: FreezeAsset(
+            asset_id, form.court.data.strip(), form.order_number.data.strip(), form.kind.data
+        ),
         _("The court freeze is recorded."),
     )
 

@@ -91,7 +91,8 @@ class AssetFreezes(MethodView):
     @blp.arguments(FreezeIn)
     @blp.response(201, FreezeOut)
     def post(self, data, asset_id):
-        """Record a court's preservation order on the asset (clerk)."""
+        """Record a court's preservation order, or an ownership dispute's suspension, on the
+        asset (clerk)."""
         return run(FreezeAsset(asset_id, **data))
 
 

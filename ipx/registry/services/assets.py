@@ -138,12 +138,14 @@ def update_asset(uow: UnitOfWork, principal: Principal, command: UpdateAsset) ->
 
 
 def add_freeze(uow: UnitOfWork, principal: Principal, command: FreezeAsset) -> Freeze:
-    """Record a court's preservation order; the asset is frozen until every order is lifted."""
+    """Record a court's preservation order, or an ownership dispute's suspension; the asset is
+    frozen until every one is lifted."""
     asset = _locked_asset(uow, command.asset_id)
     freeze = Freeze(
         asset_id=asset.id,
         court=command.court.strip(),
         order_number=command.order_number.strip(),
+        kind=command.kind,
         status="active",
         created_at=uow.now,
     )
@@ -155,7 +157,7 @@ def add_freeze(uow: UnitOfWork, principal: Principal, command: FreezeAsset) -> F
         "asset.frozen",
         refs={"asset": asset.id, "freeze": freeze.id},
         records={"asset": asset, "freeze": freeze},
-        data={"court": freeze.court, "order_number": freeze.order_number},
+        data={"court": freeze.court, "order_number": freeze.order_number, "kind": freeze.kind},
     )
     return freeze
 

@@ -60,6 +60,7 @@ FREEZE = {
     "asset_id": 1,
     "court": "上海知识产权法院",
     "order_number": "(2026)沪73执保12号",
+    "kind": "court_preservation",
     "status": "active",
     "created_at": "2026-12-03T02:00:00Z",
     "lifted_at": None,
@@ -301,8 +302,10 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "POST /assets/{asset_id}/freezes": Operation(
         "freezeAsset",
-        "Record a court's preservation order: the asset is `frozen`, so it can be neither "
-        "pledged (ground R05) nor transferred nor disposed of until the freeze is lifted.",
+        "Record a court's preservation order, or (`kind: ownership_dispute`) the suspension "
+        "of the right's procedures while its ownership is disputed before a court or "
+        "arbitration: either way the asset is `frozen`, so it can be neither pledged (ground "
+        "R05) nor transferred nor disposed of until the freeze is lifted.",
         parameters={"asset_id": 1},
         request={"court": "上海知识产权法院", "order_number": "(2026)沪73执保12号"},
         response=FREEZE,
