@@ -24,7 +24,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ipx.console.forms import money, no_nul
-from ipx.console.labels import CLOSING_REASON, FREEZE_KIND, PROCEEDS, TRANSFER_KIND
+from ipx.console.labels import (
+    CLOSING_REASON,
+    FREEZE_KIND,
+    LEGAL_STATUS,
+    PROCEEDS,
+    SUPPORT_REFUSAL,
+    TRANSFER_KIND,
+)
 from ipx.console.registry_forms import REQUIRED, IdsField, choices_of
 from ipx.registry.model import Ground
 
@@ -85,6 +92,31 @@ class RevokeForm(FlaskForm):
         validators=[DataRequired(REQUIRED), Length(max=2000), no_nul],
     )
     submit = SubmitField(_l("Revoke the registration"))
+
+
+class AssetChangeForm(FlaskForm):
+    """A clerk's change of the right's legal status, fees paid, or the flag of invalidation
+    proceedings (ground R10), shown filled with the asset's facts as they are."""
+
+    status = SelectField(_l("Legal status"), choices=choices_of(LEGAL_STATUS))
+    fees_paid_until = DateField(_l("Fees paid until"), validators=[Optional()])
+    invalidation_pending = BooleanField(_l("Invalidation proceedings pending"))
+    submit = SubmitField(_l("Record the change"))
+
+    @classmethod
+    def of(cls, asset) -> AssetChangeForm:
+        """The form as the asset stands (shown, not sent)."""
+        facts = ("status", "fees_paid_until", "invalidation_pending")
+        return cls(formdata=None, prefix="change", data={f: getattr(asset, f) for f in facts})
+
+    def changes(self, asset) -> dict:
+        """The fields sent that differ from the asset's (none: nothing to record)."""
+        sent = {
+            "status": self.status.data,
+            "fees_paid_until": self.fees_paid_until.data,
+            "invalidation_pending": bool(self.invalidation_pending.data),
+        }
+        return {name: value for name, value in sent.items() if value != getattr(asset, name)}
 
 
 class FreezeForm(FlaskForm):
@@ -207,3 +239,30 @@ class ValuationRequestForm(FlaskForm):
                 "royalty_rate": None if rate is None else float(rate) / 100,
             }
         return item
+
+
+class SupportApproveForm(FlaskForm):
+    amount = DecimalField(
+        _l("Amount approved (empty: the computed amount)"), places=2, validators=[Optional(), money]
+    )
+    reason = TextAreaField(
+        _l("Reason (needed for a lower amount)"), validators=[Optional(), Length(max=2000), no_nul]
+    )
+    submit = SubmitField(_l("Approve the application"))
+
+
+class SupportRefuseForm(FlaskForm):
+    reasons = MultiCheckboxField(
+        _l("Reasons for refusal"),
+        choices=choices_of(SUPPORT_REFUSAL),
+        validators=[DataRequired(_l("Choose at least one reason."))],
+    )
+    note = TextAreaField(_l("Note to the applicant"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Refuse the application"))
+
+
+class SupportPayForm(FlaskForm):
+    reference = StringField(
+        _l("Payment reference"), validators=[DataRequired(REQUIRED), Length(max=100), no_nul]
+    )
+    submit = SubmitField(_l("Record the payment"))

@@ -23,6 +23,7 @@ from ipx.console.field_messages import show_refusal
 from ipx.console.session import console_principal
 from ipx.errors import Conflict, RegistrationRefused, ValidationFailed
 from ipx.registry import commands
+from ipx.support import commands as support_commands
 from ipx.valuation.handlers import ValueAssets
 
 CONFLICT_MESSAGES = {
@@ -51,6 +52,8 @@ CONFLICT_MESSAGES = {
     "holders-changed": _l(
         "The asset's holders changed since the request was made: withdraw it and ask again."
     ),
+    "budget-exhausted": _l("The programme's remaining budget does not cover this approval."),
+    "firm-cap-reached": _l("The approval would take the firm past its yearly cap."),
 }
 #: Command types by name, for templates asking whether to show an action.
 COMMANDS: dict[str, type] = {
@@ -60,6 +63,11 @@ COMMANDS: dict[str, type] = {
         if isinstance(kind, type) and is_dataclass(kind)
     },
     "ValueAssets": ValueAssets,
+    **{
+        n: kind
+        for n, kind in vars(support_commands).items()
+        if isinstance(kind, type) and is_dataclass(kind)
+    },
 }
 
 

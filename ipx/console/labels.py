@@ -39,6 +39,19 @@ TRANSFER_KIND = {
     "assignment": _l("Assignment (the holders change)"),
     "licence": _l("Licence"),
 }
+SUPPORT_STATUS = {
+    "submitted": _l("Submitted: awaits the clerk's decision"),
+    "approved": _l("Approved: awaits payment"),
+    "refused": _l("Refused"),
+    "paid": _l("Paid"),
+}
+SUPPORT_REFUSAL = {
+    "documents-missing": _l("Documents missing"),
+    "claim-not-substantiated": _l("The claim is not substantiated"),
+    "not-eligible": _l("Not eligible under the programme"),
+    "duplicate-support": _l("Already supported for the same cost"),
+    "other": _l("Other (see the note)"),
+}
 FREEZE_KIND = {
     "court_preservation": _l("Court preservation order"),
     "ownership_dispute": _l("Ownership dispute (procedures suspended)"),
@@ -133,6 +146,8 @@ LABELS = {
     "distribution_line": DISTRIBUTION_LINE,
     "transfer_kind": TRANSFER_KIND,
     "freeze_kind": FREEZE_KIND,
+    "support_status": SUPPORT_STATUS,
+    "support_refusal": SUPPORT_REFUSAL,
     "transfer_request_status": TRANSFER_REQUEST_STATUS,
     "proceeds": PROCEEDS,
     "role": ROLE,

@@ -97,6 +97,11 @@ def asset_page(uow: UnitOfWork, who: Principal, asset_id: int) -> dict:
     }
 
 
+def asset_facts(uow: UnitOfWork, who: Principal, asset_id: int):
+    """The asset the user sees (404 otherwise), without the rest of its page."""
+    return assets.get_asset(uow, who, asset_id)
+
+
 def asset_freeze(uow: UnitOfWork, who: Principal, asset_id: int, freeze_id: int):
     """One of the court freezes of an asset the user sees; another asset's is ``NotFound``."""
     found = [f for f in examination.asset_freezes(uow, who, asset_id) if f.id == freeze_id]

@@ -1,6 +1,7 @@
-"""An axe-core scan of the support and model-risk pages (the programmes and applications,
-a programme's report with its chart, the back-test with its chart and the input drift) finds
-no serious or critical violation, in Chinese and in English."""
+"""An axe-core scan of the support and model-risk pages (the programmes and applications, an
+application's page with the clerk's form, a programme's report with its chart, the back-test
+with its chart and the input drift) finds no serious or critical violation, in Chinese and in
+English."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.browser
 def test_no_support_or_model_page_has_a_serious_accessibility_violation(
     page: Page, live_server, app, registry, client, keys, language
 ):
-    _cast, programme, _application = _approved_application(client, registry, keys)
+    _cast, programme, application = _approved_application(client, registry, keys)
     market = Market(client, registry, keys)
     asset = registry.asset([market.owner])
     valuation = market.value(asset["id"])
@@ -29,6 +30,10 @@ def test_no_support_or_model_page_has_a_serious_accessibility_violation(
     pages = {
         "programmes and applications": ("/console/support", 0),
         "programme report with its chart": (f"/console/support/{programme['id']}", 1),
+        "application with the payment form": (
+            f"/console/support/applications/{application['id']}",
+            0,
+        ),
         "back-test with its chart": ("/console/model/backtest", 1),
         "input drift": ("/console/model/monitoring", 0),
     }

@@ -1,5 +1,6 @@
 """Assets: the list (with a cursor and a CSV export), registering one, each asset's page,
-recording or lifting a court freeze (clerks), and asking to transfer a pledged asset (its
+changing its legal status, fees paid or pending invalidation, recording or lifting a court
+freeze (clerks), and asking to transfer a pledged asset (its
 holder, or a clerk on the holder's behalf), which awaits the pledgee's consent."""
 
 from __future__ import annotations
@@ -9,7 +10,13 @@ from flask_babel import gettext as _
 
 from ipx.auth import Role
 from ipx.console import actions, reads, transfer_request_reads
-from ipx.console.action_forms import FreezeForm, LiftForm, TransferForm, TransferRequestForm
+from ipx.console.action_forms import (
+    AssetChangeForm,
+    FreezeForm,
+    LiftForm,
+    TransferForm,
+    TransferRequestForm,
+)
 from ipx.console.csv_export import csv_response
 from ipx.console.form_once import once
 from ipx.console.labels import label
@@ -21,6 +28,7 @@ from ipx.registry.commands import (
     LiftFreeze,
     RecordTransfer,
     RequestTransfer,
+    UpdateAsset,
 )
 
 READERS = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
@@ -31,6 +39,7 @@ def register(blp: Blueprint) -> None:
     blp.add_url_rule("/assets", view_func=asset_list)
     blp.add_url_rule("/assets/new", view_func=new_asset, methods=["GET", "POST"])
     blp.add_url_rule("/assets/<int:asset_id>", view_func=asset_page)
+    blp.add_url_rule("/assets/<int:asset_id>/changes", "asset_change", change, methods=["POST"])
     blp.add_url_rule("/assets/<int:asset_id>/freezes", view_func=freeze, methods=["POST"])
     blp.add_url_rule(
         "/assets/<int:asset_id>/freezes/<int:freeze_id>/lift", view_func=lift, methods=["POST"]
@@ -91,6 +100,7 @@ def asset_page(asset_id: int, given: dict | None = None, problems=(), status: in
     clerk's court freeze or transfer; a holder's ask to transfer)."""
     page = reads.read(transfer_request_reads.asset_page, asset_id)
     forms = {
+        "change": AssetChangeForm.of(page["asset"]),
         "freeze": FreezeForm(formdata=None, prefix="freeze"),
         "transfer": TransferForm(formdata=None, prefix="transfer"),
         "ask": TransferRequestForm(formdata=None, prefix="ask"),
@@ -144,6 +154,25 @@ def transfer(asset_id: int):
             proceeds_amount=form.proceeds_amount.data,
         ),
         _("The transfer is recorded."),
+    )
+
+
+@login_required(Role.CLERK)
+@once
+def change(asset_id: int):
+    """Record a change of the right's legal status, fees paid or pending invalidation (the
+    fields that differ from the asset's facts; none: nothing is recorded)."""
+    current = reads.read(reads.asset_facts, asset_id)
+    form = AssetChangeForm(prefix="change")
+    if form.validate_on_submit() and not form.changes(current):
+        flash(_("Nothing changed: the asset's facts are as the form gave them."))
+        return redirect(url_for("console.asset_page", asset_id=asset_id))
+    return _act(
+        asset_id,
+        "change",
+        lambda prefix: form,
+        lambda form: UpdateAsset(asset_id, form.changes(current)),
+        _("The change is recorded."),
     )
 
 

@@ -1,15 +1,24 @@
-"""Support programmes in the console: programmes and applications, and a programme's report
-with the budget used over time (a picture with its table)."""
+"""Support programmes in the console: programmes and applications, each application's page with
+its working and the clerk's decision (approve, refuse, record the payment), and a programme's
+report with the budget used over time (a picture with its table)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ipx.auth import Role, may
-from ipx.console import reads, support_charts
+from ipx.console import actions, reads, support_charts
+from ipx.console.action_forms import SupportApproveForm, SupportPayForm, SupportRefuseForm
 from ipx.console.csv_export import csv_response
+from ipx.console.form_once import once
 from ipx.console.session import console_principal, login_required
 from ipx.support import reads as support_reads
+from ipx.support.commands import (
+    ApproveSupportApplication,
+    PaySupportApplication,
+    RefuseSupportApplication,
+)
 from ipx.support.routes import FACTS
 
 EVERYONE = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
@@ -20,6 +29,86 @@ LIST_LIMIT = 200
 def register(blp: Blueprint) -> None:
     blp.add_url_rule("/support", view_func=support_overview)
     blp.add_url_rule("/support/<int:programme_id>", view_func=support_programme)
+    page = "/support/applications/<int:application_id>"
+    blp.add_url_rule(page, view_func=support_application)
+    for name, view in (("approve", approve), ("refuse", refuse), ("pay", pay)):
+        blp.add_url_rule(f"{page}/{name}", f"support_{name}", view, methods=["POST"])
+
+
+@login_required(*EVERYONE)
+def support_application(
+    application_id: int, given: dict | None = None, problems=(), status: int = 200
+):
+    """One application: the claim, the amount computed line by line, the decision, and the
+    clerk's forms for the step its status allows (approve or refuse; then record the payment)."""
+    application = reads.read(support_reads.get_application, application_id)
+    forms = {
+        "approve": SupportApproveForm(formdata=None, prefix="approve"),
+        "refuse": SupportRefuseForm(formdata=None, prefix="refuse"),
+        "pay": SupportPayForm(formdata=None, prefix="pay"),
+        **(given or {}),
+    }
+    page = render_template(
+        "console/support_application.html",
+        application=application,
+        forms=forms,
+        problems=list(problems),
+    )
+    return page, status
+
+
+@login_required(Role.CLERK)
+@once
+def approve(application_id: int):
+    """Approve the computed amount, or a lower one with its reason, against the budget."""
+    return _decide(
+        application_id,
+        "approve",
+        SupportApproveForm,
+        lambda form: ApproveSupportApplication(
+            application_id, form.amount.data, (form.reason.data or "").strip() or None
+        ),
+        _("The application is approved."),
+    )
+
+
+@login_required(Role.CLERK)
+@once
+def refuse(application_id: int):
+    """Refuse with coded reasons; the loans are free to be claimed again."""
+    return _decide(
+        application_id,
+        "refuse",
+        SupportRefuseForm,
+        lambda form: RefuseSupportApplication(
+            application_id, list(form.reasons.data), (form.note.data or "").strip() or None
+        ),
+        _("The application is refused."),
+    )
+
+
+@login_required(Role.CLERK)
+@once
+def pay(application_id: int):
+    """Record the payment of the approved amount, with its reference."""
+    return _decide(
+        application_id,
+        "pay",
+        SupportPayForm,
+        lambda form: PaySupportApplication(application_id, form.reference.data.strip()),
+        _("The payment is recorded."),
+    )
+
+
+def _decide(application_id: int, name: str, form_class, command_of, done: str):
+    form = form_class(prefix=name)
+    return actions.submit(
+        form,
+        command_of,
+        lambda problems: support_application(application_id, {name: form}, problems, 422),
+        done,
+        url_for("console.support_application", application_id=application_id),
+    )
 
 
 @login_required(*EVERYONE)

@@ -1,0 +1,131 @@
+"""A support application's console page: the claim, the amount the service computed line by
+line, and the clerk's decision on it (approve, possibly a lower amount with its reason; refuse
+with coded reasons; then record the payment), as the API's calls make it. The parties see the
+page and no form; a form with bad input comes back with its messages and decides nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.api.test_support_flow import apply, mark_sme, programme, read
+from tests.console_helpers import form_fields, logged_in, page_text
+from tests.registry_helpers import event_types, row_counts, scene
+
+
+@pytest.fixture
+def submitted(client, registry, keys):
+    """An interest subsidy application by the bank for its loan to a small firm."""
+    cast = scene(registry, keys)
+    h = cast.headers
+    mark_sme(client, h["clerk"], cast.owner)
+    pledge = registry.pledge(cast.owner, cast.bank, [cast.asset["id"]])
+    prog = programme(client, h["admin"])
+    application = apply(client, h["bank"], prog["id"], [pledge["id"]])
+    return {"cast": cast, "application": application, "programme": prog}
+
+
+def _page(client, application_id: int, action: str | None = None):
+    path = f"/console/support/applications/{application_id}"
+    html = page_text(client.get(path + "?lang=en"))
+    if action is None:
+        return html, path, {}
+    return html, path, form_fields(html, f"{path}/{action}")
+
+
+def test_the_page_shows_the_working_and_a_clerk_approves_then_records_the_payment(
+    app, client, submitted
+):
+    application, h = submitted["application"], submitted["cast"].headers
+    clerk = logged_in(client, app, "clerk")
+    html, path, hidden = _page(clerk, application["id"], "approve")
+    assert "Submitted: awaits the clerk" in html
+    for line in application["working"]:
+        assert f"<code>{line['step']}</code>" in html
+    approved = clerk.post(f"{path}/approve", data=hidden)
+    assert approved.status_code == 302, page_text(approved)
+    answer = read(client, h["clerk"], application["id"])
+    assert (answer["status"], answer["approved_amount"]) == (
+        "approved",
+        application["computed_amount"],
+    )
+    html, _, hidden = _page(clerk, application["id"], "pay")
+    assert "The application is approved." in html and "Approved: awaits payment" in html
+    paid = clerk.post(f"{path}/pay", data={**hidden, "pay-reference": "CZ-2026-0042"})
+    assert paid.status_code == 302, page_text(paid)
+    answer = read(client, h["clerk"], application["id"])
+    assert (answer["status"], answer["payment_reference"]) == ("paid", "CZ-2026-0042")
+    html, _, _ = _page(clerk, application["id"])
+    assert "CZ-2026-0042" in html and "/pay" not in html and "/approve" not in html
+    assert event_types(app)[-2:] == ["support.application_approved", "support.application_paid"]
+
+
+def test_a_lower_amount_needs_its_reason_and_comes_back_with_the_message(app, client, submitted):
+    application = submitted["application"]
+    clerk = logged_in(client, app, "clerk")
+    _, path, hidden = _page(clerk, application["id"], "approve")
+    lower = (Decimal(application["computed_amount"]) / 2).quantize(Decimal("0.01"))
+    before = row_counts(app)
+    refused = clerk.post(f"{path}/approve", data={**hidden, "approve-amount": str(lower)})
+    assert refused.status_code == 422
+    html = page_text(refused)
+    assert "Give the reason for approving less." in html
+    assert row_counts(app) == before
+    again = clerk.post(
+        f"{path}/approve",
+        data={**hidden, "approve-amount": str(lower), "approve-reason": "部分利息未实际支付"},
+    )
+    assert again.status_code == 302, page_text(again)
+    answer = read(client, submitted["cast"].headers["clerk"], application["id"])
+    assert answer["approved_amount"] == f"{lower:.2f}"
+
+
+def test_a_clerk_refuses_with_coded_reasons(app, client, submitted):
+    application = submitted["application"]
+    clerk = logged_in(client, app, "clerk")
+    _, path, hidden = _page(clerk, application["id"], "refuse")
+    none_chosen = clerk.post(f"{path}/refuse", data=hidden)
+    assert none_chosen.status_code == 422
+    assert "Choose at least one reason." in page_text(none_chosen)
+    refused = clerk.post(
+        f"{path}/refuse",
+        data={**hidden, "refuse-reasons": ["documents-missing", "other"], "refuse-note": "补件"},
+    )
+    assert refused.status_code == 302, page_text(refused)
+    answer = read(client, submitted["cast"].headers["clerk"], application["id"])
+    assert answer["status"] == "refused"
+    html, _, _ = _page(clerk, application["id"])
+    assert "Documents missing" in html and "Other (see the note)" in html
+
+
+def test_an_approval_past_the_budget_is_a_message_on_the_page(app, client, submitted):
+    cast = submitted["cast"]
+    small = programme(client, cast.headers["admin"], budget="1.00", name="小额预算")
+    pledge_ids = submitted["application"]["pledge_ids"]
+    application = apply(client, cast.headers["bank"], small["id"], pledge_ids)
+    clerk = logged_in(client, app, "clerk")
+    _, path, hidden = _page(clerk, application["id"], "approve")
+    before = row_counts(app)
+    answer = clerk.post(f"{path}/approve", data=hidden)
+    assert answer.status_code == 422
+    assert "remaining budget does not cover this approval" in page_text(answer)
+    assert row_counts(app) == before
+
+
+def test_the_bank_sees_its_application_and_no_decision(app, client, submitted):
+    application, cast = submitted["application"], submitted["cast"]
+    bank = logged_in(client, app, "bank", cast.bank)
+    html, path, _ = _page(bank, application["id"])
+    assert "Computed amount" in html and "Submitted: awaits the clerk" in html
+    assert f"{path}/approve" not in html and f"{path}/refuse" not in html
+    assert bank.post(f"{path}/approve", data={}).status_code in (400, 403)
+    other = logged_in(client.application.test_client(), app, "bank", cast.other_bank)
+    assert other.get(path).status_code == 404
+    assert read(client, cast.headers["clerk"], application["id"])["status"] == "submitted"
+
+
+def test_the_overview_links_each_application_to_its_page(app, client, submitted):
+    clerk = logged_in(client, app, "clerk")
+    html = page_text(clerk.get("/console/support?lang=en"))
+    assert f"/console/support/applications/{submitted['application']['id']}" in html
