@@ -52,6 +52,11 @@ SUPPORT_REFUSAL = {
     "duplicate-support": _l("Already supported for the same cost"),
     "other": _l("Other (see the note)"),
 }
+SME_ANSWER = {
+    "": _l("Choose"),
+    "yes": _l("Yes: a small or medium firm"),
+    "no": _l("No"),
+}
 FREEZE_KIND = {
     "court_preservation": _l("Court preservation order"),
     "ownership_dispute": _l("Ownership dispute (procedures suspended)"),

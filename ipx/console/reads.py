@@ -110,6 +110,11 @@ def asset_freeze(uow: UnitOfWork, who: Principal, asset_id: int, freeze_id: int)
     return found[0]
 
 
+def party_facts(uow: UnitOfWork, who: Principal, party_id: int):
+    """The party the user sees (404 otherwise)."""
+    return parties.get_party(uow, who, party_id)
+
+
 def party_list(uow: UnitOfWork, who: Principal, *, text, cursor, limit=None) -> dict:
     limit = limit or PAGE_SIZE
     items = parties.list_parties(uow, who, query=text, after=decode_cursor(cursor), limit=limit)

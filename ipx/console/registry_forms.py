@@ -30,7 +30,7 @@ from wtforms.validators import (
 
 from ipx.console.field_messages import number_message
 from ipx.console.forms import money, no_nul
-from ipx.console.labels import ASSET_KIND, LEGAL_STATUS, PARTY_KIND
+from ipx.console.labels import ASSET_KIND, LEGAL_STATUS, PARTY_KIND, SME_ANSWER
 from ipx.registry.numbers import (
     InvalidNumber,
     normalise_asset_number,
@@ -66,6 +66,21 @@ class IdsField(StringField):
         except ValueError:
             self.ids = None
             raise ValueError(_l("Give record numbers (ids) separated by commas.")) from None
+
+
+class SmeForm(FlaskForm):
+    """A clerk's record of whether a party is a small or medium firm, and on what source."""
+
+    sme = SelectField(
+        _l("Small or medium firm"),
+        choices=choices_of(SME_ANSWER),
+        validators=[DataRequired(REQUIRED)],
+    )
+    source = StringField(
+        _l("Source (a declaration, a register)"),
+        validators=[DataRequired(REQUIRED), Length(max=300), no_nul],
+    )
+    submit = SubmitField(_l("Record the firm's size"))
 
 
 class PartyForm(FlaskForm):

@@ -45,6 +45,7 @@ def test_no_registry_page_type_has_a_serious_accessibility_violation(
         "disposal": f"/console/disposals/{open_disposal['id']}",
         "parties": "/console/parties",
         "party form": "/console/parties/new",
+        "party with the firm-size form": f"/console/parties/{owner}",
         "asset form": "/console/assets/new",
         "asset with freezes": f"/console/assets/{asset['id']}",
         "applications": "/console/applications",

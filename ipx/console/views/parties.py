@@ -1,4 +1,5 @@
-"""Parties: the list with a search, and registering a new party (clerks)."""
+"""Parties: the list with a search, registering a new party (clerks), each party's page and
+recording whether it is a small or medium firm (clerks)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,44 @@ from ipx.console import actions, reads
 from ipx.console.csv_export import csv_response
 from ipx.console.form_once import once
 from ipx.console.labels import label
-from ipx.console.registry_forms import PartyForm
+from ipx.console.registry_forms import PartyForm, SmeForm
 from ipx.console.session import login_required
-from ipx.registry.commands import CreateParty
+from ipx.registry.commands import CreateParty, RecordSme
+
+READERS = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
 
 
 def register(blp: Blueprint) -> None:
     blp.add_url_rule("/parties", view_func=party_list)
     blp.add_url_rule("/parties/new", view_func=new_party, methods=["GET", "POST"])
+    blp.add_url_rule("/parties/<int:party_id>", view_func=party_page)
+    blp.add_url_rule("/parties/<int:party_id>/sme", view_func=record_sme, methods=["POST"])
+
+
+@login_required(*READERS)
+def party_page(party_id: int, form: SmeForm | None = None, problems=(), status: int = 200):
+    """One party the user sees (a bank or an owner: its own, and those it deals with): its
+    identity, whether it is a small or medium firm and on what source, and a clerk's form to
+    record that (support programmes' eligibility)."""
+    party = reads.read(reads.party_facts, party_id)
+    if form is None:
+        form = SmeForm(formdata=None, prefix="sme")
+    page = render_template("console/party.html", party=party, form=form, problems=list(problems))
+    return page, status
+
+
+@login_required(Role.CLERK)
+@once
+def record_sme(party_id: int):
+    """Record whether the party is a small or medium firm, with the source read."""
+    form = SmeForm(prefix="sme")
+    return actions.submit(
+        form,
+        lambda form: RecordSme(party_id, form.sme.data == "yes", form.source.data.strip()),
+        lambda problems: party_page(party_id, form, problems, 422),
+        _("The firm's size is recorded."),
+        url_for("console.party_page", party_id=party_id),
+    )
 
 
 @login_required(Role.CLERK, Role.AUDITOR)
