@@ -4,6 +4,7 @@ for a valuation (Flask-WTF, each with its CSRF token)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -20,7 +21,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ipx.console.forms import money, no_nul
@@ -266,3 +274,56 @@ class SupportPayForm(FlaskForm):
         _l("Payment reference"), validators=[DataRequired(REQUIRED), Length(max=100), no_nul]
     )
     submit = SubmitField(_l("Record the payment"))
+
+
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class SupportApplyForm(FlaskForm):
+    """An application for support: the programme (its current version), the loans, the
+    figures claimed and the digests of the documents (the files are not stored)."""
+
+    programme_id = SelectField(_l("Programme"), coerce=int, validators=[InputRequired(REQUIRED)])
+    pledge_ids = IdsField(
+        _l("Pledges (ids, separated by commas)"), validators=[DataRequired(REQUIRED)]
+    )
+    outstanding_principal = DecimalField(
+        _l("Outstanding principal (interest subsidies)"), places=2, validators=[Optional(), money]
+    )
+    interest_paid = DecimalField(
+        _l("Interest paid in the period"), places=2, validators=[Optional(), money]
+    )
+    fee_amount = DecimalField(
+        _l("Fee paid (fee subsidies)"), places=2, validators=[Optional(), money]
+    )
+    period_start = DateField(_l("Claimed from"), validators=[Optional()])
+    period_end = DateField(_l("Claimed to"), validators=[Optional()])
+    document_digests = TextAreaField(
+        _l("SHA-256 of each document (one a line)"),
+        validators=[Optional(), Length(max=50 * 66)],
+        render_kw={"spellcheck": "false", "autocomplete": "off"},
+    )
+    submit = SubmitField(_l("Apply for support"))
+
+    def digests(self) -> list[str]:
+        return [
+            line.strip().lower()
+            for line in (self.document_digests.data or "").splitlines()
+            if line.strip()
+        ]
+
+    def validate_document_digests(self, field) -> None:
+        if any(not SHA256_HEX.match(digest) for digest in self.digests()):
+            raise ValidationError(_l("Each line is a SHA-256 digest: 64 hexadecimal characters."))
+
+    def claim(self) -> dict:
+        names = (
+            "outstanding_principal",
+            "interest_paid",
+            "fee_amount",
+            "period_start",
+            "period_end",
+        )
+        return {
+            name: getattr(self, name).data for name in names if getattr(self, name).data is not None
+        }

@@ -105,7 +105,7 @@ def show_refusal(form: FlaskForm | None, refusal: ValidationFailed) -> list[str]
     """Put each of the use case's field errors next to its field; those about no field of the
     form are returned, to be shown above it."""
     elsewhere = []
-    for name, messages in (refusal.extra.get("errors") or {}).items():
+    for name, messages in _by_field(form, refusal.extra.get("errors") or {}):
         words = [registry_message(str(m)) for m in _flat(messages)]
         field = form._fields.get(name) if form is not None else None
         if field is None:
@@ -115,6 +115,19 @@ def show_refusal(form: FlaskForm | None, refusal: ValidationFailed) -> list[str]
     if not refusal.extra.get("errors"):
         return [_("Some of the input is not valid.")]
     return elsewhere
+
+
+def _by_field(form: FlaskForm | None, errors: dict) -> list[tuple[str, object]]:
+    """The errors by field name, a nested object's (``{"claim": {"fee_amount": [...]}}``) by
+    its own fields where the form has them flat."""
+    found: list[tuple[str, object]] = []
+    for name, messages in errors.items():
+        fields = form._fields if form is not None else {}
+        if isinstance(messages, dict) and name not in fields and set(messages) <= set(fields):
+            found.extend(messages.items())
+        else:
+            found.append((name, messages))
+    return found
 
 
 def _flat(messages) -> list:

@@ -5,6 +5,7 @@ page and no form; a form with bad input comes back with its messages and decides
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -129,3 +130,67 @@ def test_the_overview_links_each_application_to_its_page(app, client, submitted)
     clerk = logged_in(client, app, "clerk")
     html = page_text(clerk.get("/console/support?lang=en"))
     assert f"/console/support/applications/{submitted['application']['id']}" in html
+
+
+def _apply_form(client) -> tuple[str, dict]:
+    html = page_text(client.get("/console/support/apply?lang=en"))
+    return html, form_fields(html, "/console/support/apply")
+
+
+def test_a_bank_applies_in_the_console_and_sees_the_working(app, client, registry, keys):
+    cast = scene(registry, keys)
+    mark_sme(client, cast.headers["clerk"], cast.owner)
+    pledge = registry.pledge(cast.owner, cast.bank, [cast.asset["id"]])
+    prog = programme(client, cast.headers["admin"])
+    bank = logged_in(client, app, "bank", cast.bank)
+    html, hidden = _apply_form(bank)
+    assert f'<option value="{prog["id"]}"' in html
+    sent = bank.post(
+        "/console/support/apply",
+        data={
+            **hidden,
+            "programme_id": prog["id"],
+            "pledge_ids": str(pledge["id"]),
+            "outstanding_principal": "3000000.00",
+            "document_digests": "AB" * 32 + "\n\n" + "cd" * 32,
+        },
+    )
+    assert sent.status_code == 302, page_text(sent)
+    application_id = int(sent.headers["Location"].rsplit("/", 1)[1])
+    answer = read(client, cast.headers["clerk"], application_id)
+    assert answer["claim"] == {"outstanding_principal": "3000000.00"}
+    assert answer["document_digests"] == ["ab" * 32, "cd" * 32]
+    shown = page_text(bank.get(sent.headers["Location"] + "?lang=en"))
+    assert "The application is submitted." in shown and "<code>interest</code>" in shown
+
+
+def test_the_apply_form_puts_each_message_next_to_its_field(app, client, registry, keys):
+    cast = scene(registry, keys)
+    mark_sme(client, cast.headers["clerk"], cast.owner)
+    pledge = registry.pledge(cast.owner, cast.bank, [cast.asset["id"]])
+    prog = programme(client, cast.headers["admin"])
+    bank = logged_in(client, app, "bank", cast.bank)
+    _, hidden = _apply_form(bank)
+    before = row_counts(app)
+    bad_digest = bank.post(
+        "/console/support/apply",
+        data={
+            **hidden,
+            "programme_id": prog["id"],
+            "pledge_ids": str(pledge["id"]),
+            "outstanding_principal": "1.00",
+            "document_digests": "not a digest",
+        },
+    )
+    assert bad_digest.status_code == 422
+    assert "64 hexadecimal characters" in page_text(bad_digest)
+    # The use case's own refusal of a claim field comes back next to that field.
+    no_principal = bank.post(
+        "/console/support/apply",
+        data={**hidden, "programme_id": prog["id"], "pledge_ids": str(pledge["id"])},
+    )
+    assert no_principal.status_code == 422
+    html = page_text(no_principal)
+    error = re.search(r'id="outstanding_principal-error">([^<]+)<', html)
+    assert error is not None, html
+    assert row_counts(app) == before

@@ -30,6 +30,7 @@ def test_no_support_or_model_page_has_a_serious_accessibility_violation(
     pages = {
         "programmes and applications": ("/console/support", 0),
         "programme report with its chart": (f"/console/support/{programme['id']}", 1),
+        "the application form": ("/console/support/apply", 0),
         "application with the payment form": (
             f"/console/support/applications/{application['id']}",
             0,

@@ -9,7 +9,12 @@ from flask_babel import gettext as _
 
 from ipx.auth import Role, may
 from ipx.console import actions, reads, support_charts
-from ipx.console.action_forms import SupportApproveForm, SupportPayForm, SupportRefuseForm
+from ipx.console.action_forms import (
+    SupportApplyForm,
+    SupportApproveForm,
+    SupportPayForm,
+    SupportRefuseForm,
+)
 from ipx.console.csv_export import csv_response
 from ipx.console.form_once import once
 from ipx.console.session import console_principal, login_required
@@ -18,6 +23,7 @@ from ipx.support.commands import (
     ApproveSupportApplication,
     PaySupportApplication,
     RefuseSupportApplication,
+    SubmitSupportApplication,
 )
 from ipx.support.routes import FACTS
 
@@ -29,6 +35,7 @@ LIST_LIMIT = 200
 def register(blp: Blueprint) -> None:
     blp.add_url_rule("/support", view_func=support_overview)
     blp.add_url_rule("/support/<int:programme_id>", view_func=support_programme)
+    blp.add_url_rule("/support/apply", view_func=apply, methods=["GET", "POST"])
     page = "/support/applications/<int:application_id>"
     blp.add_url_rule(page, view_func=support_application)
     for name, view in (("approve", approve), ("refuse", refuse), ("pay", pay)):
@@ -55,6 +62,39 @@ def support_application(
         problems=list(problems),
     )
     return page, status
+
+
+@login_required(Role.BANK, Role.OWNER, Role.CLERK)
+@once
+def apply():
+    """Apply for support: a bank for its loans, an owner for its fees, a clerk for either; the
+    service computes the amount from the registry's facts, shown on the application's page."""
+    form = SupportApplyForm()
+    current = reads.read(support_reads.list_programmes, after=None, limit=LIST_LIMIT)
+    form.programme_id.choices = [
+        (p.id, f"{p.name} ({p.kind}, {p.period_start:%Y-%m-%d} – {p.period_end:%Y-%m-%d})")
+        for p in current[:LIST_LIMIT]
+        if not p.superseded
+    ]
+    if request.method == "GET" and request.args.get("programme_id", "").isdigit():
+        form.programme_id.data = int(request.args["programme_id"])
+    if not form.is_submitted():
+        return render_template("console/support_apply.html", form=form, problems=[])
+    return actions.submit(
+        form,
+        lambda form: SubmitSupportApplication(
+            form.programme_id.data,
+            form.pledge_ids.ids or [],
+            form.claim(),
+            form.digests(),
+        ),
+        lambda problems: (
+            render_template("console/support_apply.html", form=form, problems=problems),
+            422,
+        ),
+        _("The application is submitted."),
+        lambda made: url_for("console.support_application", application_id=made.id),
+    )
 
 
 @login_required(Role.CLERK)
