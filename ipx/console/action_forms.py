@@ -13,6 +13,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -55,7 +56,9 @@ class RefuseForm(FlaskForm):
         choices=[SelectChoice(g.value) for g in Ground],
         validators=[DataRequired(_l("Choose at least one ground."))],
     )
-    note = TextAreaField(_l("Note to the parties"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(
+        _l("Note to the parties"), validators=[Optional(), Length(max=2000), no_nul]
+    )
     submit = SubmitField(_l("Refuse the application"))
 
 
@@ -104,27 +107,40 @@ class RevokeForm(FlaskForm):
 
 class AssetChangeForm(FlaskForm):
     """A clerk's change of the right's legal status, fees paid, or the flag of invalidation
-    proceedings (ground R10), shown filled with the asset's facts as they are."""
+    proceedings (ground R10), shown filled with the asset's facts as they are, and stamped
+    with the asset's last change (``shown``) so that a form shown before someone else's change
+    cannot undo it."""
 
     status = SelectField(_l("Legal status"), choices=choices_of(LEGAL_STATUS))
-    fees_paid_until = DateField(_l("Fees paid until"), validators=[Optional()])
+    fees_paid_until = DateField(_l("Fees paid until (empty: as it is)"), validators=[Optional()])
     invalidation_pending = BooleanField(_l("Invalidation proceedings pending"))
+    shown = HiddenField()
     submit = SubmitField(_l("Record the change"))
 
     @classmethod
     def of(cls, asset) -> AssetChangeForm:
         """The form as the asset stands (shown, not sent)."""
-        facts = ("status", "fees_paid_until", "invalidation_pending")
-        return cls(formdata=None, prefix="change", data={f: getattr(asset, f) for f in facts})
+        facts = {
+            f: getattr(asset, f) for f in ("status", "fees_paid_until", "invalidation_pending")
+        }
+        return cls(formdata=None, prefix="change", data={**facts, "shown": stamp(asset)})
 
     def changes(self, asset) -> dict:
-        """The fields sent that differ from the asset's (none: nothing to record)."""
+        """The fields sent that differ from the asset's (none: nothing to record); an empty
+        date (a half-typed one comes so) changes nothing."""
         sent = {
             "status": self.status.data,
             "fees_paid_until": self.fees_paid_until.data,
             "invalidation_pending": bool(self.invalidation_pending.data),
         }
+        if sent["fees_paid_until"] is None:
+            del sent["fees_paid_until"]
         return {name: value for name, value in sent.items() if value != getattr(asset, name)}
+
+
+def stamp(asset) -> str:
+    """The asset's last change, as the change form carries it."""
+    return asset.updated_at.isoformat()
 
 
 class FreezeForm(FlaskForm):
@@ -265,7 +281,9 @@ class SupportRefuseForm(FlaskForm):
         choices=choices_of(SUPPORT_REFUSAL),
         validators=[DataRequired(_l("Choose at least one reason."))],
     )
-    note = TextAreaField(_l("Note to the applicant"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(
+        _l("Note to the applicant"), validators=[Optional(), Length(max=2000), no_nul]
+    )
     submit = SubmitField(_l("Refuse the application"))
 
 

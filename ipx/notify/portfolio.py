@@ -130,13 +130,17 @@ def _revalue(uow, principal, pledge: Pledge, valuer, asset_source, command) -> d
     latest = {asset_id: _latest(uow, principal, asset_id) for asset_id in asset_ids}
     items = [_item(asset_id, latest[asset_id], pledge) for asset_id in asset_ids]
     rows = services.create_valuations(uow, valuer, principal, items, asset_source)
-    currencies = _currencies([*rows, *(v for v in latest.values() if v)])
+    # The answer is in the new values' currency; amounts in two currencies are not added up,
+    # and the earlier values are shown only in that same currency.
+    currencies = _currencies(rows)
     currency = next(iter(currencies)) if len(currencies) == 1 else None
-    old = new = max_loan = None
-    if len(currencies) <= 1:  # amounts in two currencies are not added up
-        old = _sum(_collateral(v, "collateral_value") if v else None for v in latest.values())
+    new = max_loan = old = None
+    if len(currencies) <= 1:
         new = _sum(_collateral(r, "collateral_value") for r in rows)
         max_loan = _sum(_collateral(r, "max_loan") for r in rows)
+    earlier = [v for v in latest.values() if v]
+    if _currencies(earlier) <= ({currency} if currency else set()) or not earlier:
+        old = _sum(_collateral(v, "collateral_value") if v else None for v in latest.values())
     breach: bool | None
     if currencies - {pledge.currency}:  # values in CNY, a debt in USD: no ratio
         coverage, breach = None, None

@@ -46,9 +46,20 @@ def witness() -> None:
     """A C2SP tlog-witness that cosigns the checkpoints of the logs it knows."""
 
 
-def _default_name() -> str:
-    """``IPX_WITNESS_NAME``, else ``<this host's name>/witness``."""
-    return os.environ.get("IPX_WITNESS_NAME") or f"{socket.getfqdn() or 'localhost'}/witness"
+def _witness_name(name: str | None, key_file: Path) -> str:
+    """``--name``, else ``IPX_WITNESS_NAME``, else the name saved beside the key file
+    (``<key file>.name``), else ``<this host's name>/witness``, saved there: the name is part
+    of the witness's verifier key, so it must not change when the host is renamed."""
+    from ipx.atomic_files import write_new_file
+
+    if name or os.environ.get("IPX_WITNESS_NAME"):
+        return name or os.environ["IPX_WITNESS_NAME"]
+    saved = key_file.with_name(key_file.name + ".name")
+    if not saved.exists():
+        chosen = f"{socket.getfqdn() or 'localhost'}/witness"
+        with contextlib.suppress(FileExistsError):
+            write_new_file(saved, chosen.encode() + b"\n", mode=0o644)
+    return saved.read_text(encoding="utf-8").strip()
 
 
 def _instance_file(name: str) -> Path:
@@ -80,7 +91,8 @@ def _own_log() -> tuple[str, ...]:
 @click.option(
     "--name",
     help="the witness's name (its key name), e.g. bank.example/witness; default "
-    "IPX_WITNESS_NAME, else <host name>/witness",
+    "IPX_WITNESS_NAME, else the name saved beside the key file, else <host name>/witness "
+    "(then saved there)",
 )
 @click.option(
     "--key-file",
@@ -101,7 +113,8 @@ def _own_log() -> tuple[str, ...]:
     help=(
         "a log it witnesses: the log's verifier key (origin = key name; only signatures under"
         " that name count), or ORIGIN=KEY (KEY a verifier key, or base64 of the raw key); "
-        "default this instance's own log (its signing key and the keys it retired)"
+        "default this instance's own log (its signing key and the keys it retired, read at "
+        "start: restart the witness after `ipx signing rotate`)"
     ),
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -117,8 +130,8 @@ def witness_serve(
     """Serve POST /add-checkpoint; prints its verifier key and address once listening."""
     from ipx.ledger import witness as w
 
-    name = name or _default_name()
     key_file = key_file or _instance_file("witness.key")
+    name = _witness_name(name, key_file)
     state_file = state_file or _instance_file("witness-state.json")
     try:
         known = w.log_keys(logs or _own_log())
@@ -146,7 +159,7 @@ def witness_key(name: str | None, key_file: Path | None) -> None:
     from ipx.ledger import cosignature
     from ipx.ledger import witness as w
 
-    name = name or _default_name()
     key_file = key_file or _instance_file("witness.key")
+    name = _witness_name(name, key_file)
     public = w.load_or_create_key(key_file).public_key().public_bytes_raw()
     click.echo(cosignature.Witness(name, public).verifier_key)

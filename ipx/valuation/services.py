@@ -223,12 +223,9 @@ def result_json(result: ValuationResult) -> dict:
 
 
 def valuation_json(row: Valuation) -> dict:
-    answer = {"id": row.id, "asset_id": row.asset_id, **row.result, "created_at": row.created_at}
-    collateral = answer.get("collateral")
-    if collateral is not None and "currency" not in collateral:  # stored before it was said
-        value = answer.get("value")
-        answer["collateral"] = {"currency": value and value["currency"], **collateral}
-    return answer
+    # The stored result as it is (its digest is logged): one stored before the collateral
+    # carried its currency has none there (the value's currency is beside the value).
+    return {"id": row.id, "asset_id": row.asset_id, **row.result, "created_at": row.created_at}
 
 
 def _money(value: Decimal | None) -> str | None:

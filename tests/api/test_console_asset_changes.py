@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.console_helpers import form_fields, logged_in, page_text
+from tests.console_helpers import csrf_token, form_fields, logged_in, page_text
 from tests.registry_helpers import event_types, row_counts
 
 API = "/api/v1"
@@ -89,6 +89,49 @@ def test_a_bank_or_an_owner_sees_no_form_and_may_not_send_one(app, client, regis
     user = logged_in(client, app, "owner", owner)
     html = page_text(user.get(f"/console/assets/{asset['id']}?lang=en"))
     assert f"/console/assets/{asset['id']}/changes" not in html
-    refused = user.post(f"/console/assets/{asset['id']}/changes", data={"change-status": "lapsed"})
-    assert refused.status_code in (400, 403)
+    token = csrf_token(html)  # the session's: the role, not the CSRF check, refuses
+    refused = user.post(
+        f"/console/assets/{asset['id']}/changes",
+        data={"csrf_token": token, "change-status": "lapsed"},
+    )
+    assert refused.status_code == 403
     assert _asset(client, registry, asset["id"])["status"] == "granted"
+
+
+def test_a_form_shown_before_another_change_cannot_undo_it(app, client, registry):
+    asset = registry.asset([registry.party()])
+    clerk = logged_in(client, app, "clerk")
+    _, action, hidden = _page(clerk, asset["id"])  # shown while the right is granted
+    lapsed = client.patch(
+        f"{API}/assets/{asset['id']}", json={"status": "lapsed"}, headers=registry.clerk
+    )
+    assert lapsed.status_code == 200
+    before = event_types(app)
+    paid = (registry.today + timedelta(days=400)).isoformat()
+    sent = clerk.post(
+        action, data={**hidden, "change-status": "granted", "change-fees_paid_until": paid}
+    )
+    assert sent.status_code == 409
+    html = page_text(sent)
+    assert "The asset changed since this form was shown" in html
+    assert re.search(r'<option selected value="lapsed">|<option value="lapsed" selected', html)
+    assert event_types(app) == before
+    assert _asset(client, registry, asset["id"])["status"] == "lapsed"
+
+
+def test_an_empty_date_leaves_the_fees_paid_as_they_are(app, client, registry):
+    asset = registry.asset([registry.party()])
+    clerk = logged_in(client, app, "clerk")
+    _, action, hidden = _page(clerk, asset["id"])
+    sent = clerk.post(
+        action,
+        data={
+            **hidden,
+            "change-status": "granted",
+            "change-fees_paid_until": "",
+            "change-invalidation_pending": "y",
+        },
+    )
+    assert sent.status_code == 302, page_text(sent)
+    now = _asset(client, registry, asset["id"])
+    assert (now["fees_paid_until"], now["invalidation_pending"]) == (asset["fees_paid_until"], True)

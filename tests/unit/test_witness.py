@@ -476,3 +476,25 @@ def test_witness_serve_with_no_log_and_no_signing_key_is_a_usage_error(tmp_path,
     service, result = _run_serve(monkeypatch, tmp_path)
     assert service is None and result.exit_code == 2
     assert "no --log given" in result.output and "missing.key" in result.output
+
+
+def test_the_default_name_is_saved_beside_the_key_so_a_renamed_host_keeps_it(tmp_path, monkeypatch):
+    import socket
+
+    from click.testing import CliRunner
+
+    from ipx import config
+    from ipx.cli import main
+
+    monkeypatch.delenv("IPX_WITNESS_NAME", raising=False)
+    monkeypatch.setattr(config, "instance_path", lambda: tmp_path / "instance")
+    monkeypatch.setattr(socket, "getfqdn", lambda: "court-1.example")
+    first = CliRunner().invoke(main, ["witness", "key"])
+    monkeypatch.setattr(socket, "getfqdn", lambda: "court-2.example")  # the host renamed
+    again = CliRunner().invoke(main, ["witness", "key"])
+    assert first.exit_code == again.exit_code == 0, first.output
+    assert first.output == again.output and first.output.startswith("court-1.example/witness+")
+    saved = tmp_path / "instance" / "witness.key.name"
+    assert saved.read_text() == "court-1.example/witness\n"
+    named = CliRunner().invoke(main, ["witness", "key", "--name", "court.example/w"])
+    assert named.output.startswith("court.example/w+")

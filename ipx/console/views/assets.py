@@ -16,6 +16,7 @@ from ipx.console.action_forms import (
     LiftForm,
     TransferForm,
     TransferRequestForm,
+    stamp,
 )
 from ipx.console.csv_export import csv_response
 from ipx.console.form_once import once
@@ -164,6 +165,9 @@ def change(asset_id: int):
     fields that differ from the asset's facts; none: nothing is recorded)."""
     current = reads.read(reads.asset_facts, asset_id)
     form = AssetChangeForm(prefix="change")
+    if form.is_submitted() and form.shown.data != stamp(current):
+        stale = _("The asset changed since this form was shown: here it is now; change it again.")
+        return asset_page(asset_id, {"change": AssetChangeForm.of(current)}, [stale], 409)
     if form.validate_on_submit() and not form.changes(current):
         flash(_("Nothing changed: the asset's facts are as the form gave them."))
         return redirect(url_for("console.asset_page", asset_id=asset_id))
