@@ -345,3 +345,33 @@ class SupportApplyForm(FlaskForm):
         return {
             name: getattr(self, name).data for name in names if getattr(self, name).data is not None
         }
+
+
+LTV = [Optional(), NumberRange(min=Decimal("0.0001"), max=Decimal("1"))]
+
+
+class RevalueForm(FlaskForm):
+    ltv_threshold = DecimalField(
+        _l("Loan-to-value threshold (a share of the collateral value; empty: the largest loan)"),
+        places=4,
+        validators=LTV,
+    )
+    submit = SubmitField(_l("Revalue my collateral now"))
+
+
+class ScheduleForm(FlaskForm):
+    day_of_month = IntegerField(
+        _l("Day of each month (1-28, China date)"),
+        validators=[InputRequired(REQUIRED), NumberRange(min=1, max=28)],
+    )
+    ltv_threshold = DecimalField(
+        _l("Loan-to-value threshold (a share of the collateral value; empty: the largest loan)"),
+        places=4,
+        validators=LTV,
+    )
+    enabled = BooleanField(_l("Revalue on this schedule"), default=True)
+    submit = SubmitField(_l("Save the schedule"))
+
+
+class DeleteScheduleForm(FlaskForm):
+    submit = SubmitField(_l("Delete the schedule (the operator's default applies)"))

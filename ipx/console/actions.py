@@ -22,6 +22,8 @@ from ipx.console import form_once
 from ipx.console.field_messages import show_refusal
 from ipx.console.session import console_principal
 from ipx.errors import Conflict, RegistrationRefused, ValidationFailed
+from ipx.notify.portfolio import RevaluePortfolio
+from ipx.notify.schedules import DeleteRevaluationSchedule, SetRevaluationSchedule
 from ipx.registry import commands
 from ipx.support import commands as support_commands
 from ipx.valuation.handlers import ValueAssets
@@ -63,6 +65,9 @@ COMMANDS: dict[str, type] = {
         if isinstance(kind, type) and is_dataclass(kind)
     },
     "ValueAssets": ValueAssets,
+    "RevaluePortfolio": RevaluePortfolio,
+    "SetRevaluationSchedule": SetRevaluationSchedule,
+    "DeleteRevaluationSchedule": DeleteRevaluationSchedule,
     **{
         n: kind
         for n, kind in vars(support_commands).items()

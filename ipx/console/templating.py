@@ -49,6 +49,7 @@ NAVIGATION = (
     ),
     (_l("Model risk"), "staff", ("console.model_backtest", "console.model_monitoring")),
     (_l("Support programmes"), "reader", ("console.support_overview", "console.support_programme")),
+    (_l("Collateral"), "bank", ("console.portfolio_page",)),
     (_l("Public search"), "anyone", ("console.public",)),
     (_l("API documentation"), "anyone", ("api_docs.docs",)),
 )
@@ -82,6 +83,8 @@ def navigation() -> list[tuple[str, str, bool]]:
         if audience == "reader" and (principal is None or principal.role not in READER_ROLES):
             continue
         if audience == "staff" and (principal is None or principal.role not in STAFF_ROLES):
+            continue
+        if audience == "bank" and (principal is None or principal.role != "bank"):
             continue
         shown.append((url_for(endpoints[0]), words, request.endpoint in endpoints))
     return shown

@@ -176,6 +176,37 @@ def _revalue(uow, principal, pledge: Pledge, valuer, asset_source, command) -> d
     return answer
 
 
+def overview(uow: UnitOfWork, principal: Principal) -> list[dict]:
+    """The bank's encumbering pledges with what its own latest valuations say of them: the
+    collateral value and the largest loan (summed over the pledge's assets when every one has
+    a money value, in one currency: a value needs the valuation's economics), the coverage of
+    the secured amount, and the oldest of those valuations' times (None: some asset has no
+    valuation of the bank's yet)."""
+    answer = []
+    for pledge in _pledges_of(uow, principal.party_id):
+        asset_ids = [a.asset_id for a in pledge.assets if a.active]
+        latest = [_latest(uow, principal, asset_id) for asset_id in asset_ids]
+        rows = [row for row in latest if row is not None]
+        every = len(rows) == len(latest)
+        currencies = _currencies(rows)
+        whole = every and len(currencies) == 1  # (a value needs economics; one currency)
+        value = _sum(_collateral(r, "collateral_value") for r in rows) if whole else None
+        comparable = whole and currencies == {pledge.currency}
+        answer.append(
+            {
+                "pledge": pledge,
+                "currency": next(iter(currencies)) if whole else None,
+                "collateral_value": value,
+                "max_loan": _sum(_collateral(r, "max_loan") for r in rows) if whole else None,
+                "coverage": (value / pledge.secured_amount).quantize(RATIO)
+                if comparable and value is not None
+                else None,
+                "valued_at": min(r.created_at for r in rows) if every and rows else None,
+            }
+        )
+    return answer
+
+
 def _latest(uow: UnitOfWork, principal: Principal, asset_id: int) -> Valuation | None:
     """The bank's own latest valuation of the asset: another party's valuation (its value and
     economics) is confidential to that party."""

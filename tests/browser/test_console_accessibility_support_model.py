@@ -51,3 +51,19 @@ def test_no_support_or_model_page_has_a_serious_accessibility_violation(
         if violations := blocking_violations(page):
             found[name] = violations
     assert found == {}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_banks_collateral_page_has_no_serious_accessibility_violation(
+    page: Page, live_server, app, registry, client, keys, language
+):
+    from tests.api.test_console_portfolio import _bank_with_pledges
+
+    bank, *_ = _bank_with_pledges(client, registry, keys)
+    log_in(page, live_server, console_user(app, "bank", bank))
+    page.goto(f"{live_server}/console/?lang={language}")
+    response = page.goto(live_server + "/console/portfolio")
+    assert response is not None and response.status == 200
+    assert (page.locator("html").get_attribute("lang") or "").startswith(language)
+    assert page.locator("main form").count() == 2  # revalue now; the schedule
+    assert blocking_violations(page) == []

@@ -24,6 +24,7 @@ def console_blueprint() -> Blueprint:
         model_risk,
         parties,
         pledges,
+        portfolio,
         public,
         support,
         transactions,
@@ -53,6 +54,7 @@ def console_blueprint() -> Blueprint:
         valuations,
         model_risk,
         support,
+        portfolio,
     )
     pages = (auth, dashboard, public, *records)
     for module in (*pages, errors, templating):
