@@ -42,6 +42,7 @@ from ipx.console.labels import (
     TRANSFER_KIND,
 )
 from ipx.console.registry_forms import REQUIRED, IdsField, choices_of
+from ipx.notify.events import EVENT_TYPES
 from ipx.registry.model import Ground
 
 
@@ -375,3 +376,29 @@ class ScheduleForm(FlaskForm):
 
 class DeleteScheduleForm(FlaskForm):
     submit = SubmitField(_l("Delete the schedule (the operator's default applies)"))
+
+
+class SubscriptionForm(FlaskForm):
+    """A webhook subscription: the URL called and the event types sent to it (a clerk names
+    the party it is for; a bank or an owner subscribes for its own)."""
+
+    url = StringField(
+        _l("URL to call (https, a public address)"),
+        validators=[DataRequired(REQUIRED), Length(max=2000), no_nul],
+        render_kw={"spellcheck": "false", "autocomplete": "off", "inputmode": "url"},
+    )
+    events = MultiCheckboxField(
+        _l("Events to send"),
+        choices=[SelectChoice(kind, kind) for kind in EVENT_TYPES],
+        validators=[DataRequired(_l("Choose at least one event."))],
+    )
+    party_id = IntegerField(
+        _l("For party (id; clerks)"), validators=[Optional(), NumberRange(min=1)]
+    )
+    submit = SubmitField(_l("Subscribe"))
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only its button (and its tokens): test, delete, redeliver."""
+
+    submit = SubmitField()

@@ -22,6 +22,12 @@ from ipx.console import form_once
 from ipx.console.field_messages import show_refusal
 from ipx.console.session import console_principal
 from ipx.errors import Conflict, RegistrationRefused, ValidationFailed
+from ipx.notify.commands import (
+    CreateSubscription,
+    DeleteSubscription,
+    Redeliver,
+    TestSubscription,
+)
 from ipx.notify.portfolio import RevaluePortfolio
 from ipx.notify.schedules import DeleteRevaluationSchedule, SetRevaluationSchedule
 from ipx.registry import commands
@@ -56,6 +62,7 @@ CONFLICT_MESSAGES = {
     ),
     "budget-exhausted": _l("The programme's remaining budget does not cover this approval."),
     "firm-cap-reached": _l("The approval would take the firm past its yearly cap."),
+    "delivery-in-flight": _l("A worker is sending this delivery now: try again in a moment."),
 }
 #: Command types by name, for templates asking whether to show an action.
 COMMANDS: dict[str, type] = {
@@ -66,6 +73,10 @@ COMMANDS: dict[str, type] = {
     },
     "ValueAssets": ValueAssets,
     "RevaluePortfolio": RevaluePortfolio,
+    "CreateSubscription": CreateSubscription,
+    "DeleteSubscription": DeleteSubscription,
+    "TestSubscription": TestSubscription,
+    "Redeliver": Redeliver,
     "SetRevaluationSchedule": SetRevaluationSchedule,
     "DeleteRevaluationSchedule": DeleteRevaluationSchedule,
     **{

@@ -50,6 +50,11 @@ NAVIGATION = (
     (_l("Model risk"), "staff", ("console.model_backtest", "console.model_monitoring")),
     (_l("Support programmes"), "reader", ("console.support_overview", "console.support_programme")),
     (_l("Collateral"), "bank", ("console.portfolio_page",)),
+    (
+        _l("Notifications"),
+        "reader",
+        ("console.subscription_list", "console.subscription_page", "console.subscribe"),
+    ),
     (_l("Public search"), "anyone", ("console.public",)),
     (_l("API documentation"), "anyone", ("api_docs.docs",)),
 )

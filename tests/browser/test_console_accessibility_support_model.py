@@ -54,7 +54,7 @@ def test_no_support_or_model_page_has_a_serious_accessibility_violation(
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_the_banks_collateral_page_has_no_serious_accessibility_violation(
+def test_the_banks_collateral_and_notification_pages_have_no_serious_violation(
     page: Page, live_server, app, registry, client, keys, language
 ):
     from tests.api.test_console_portfolio import _bank_with_pledges
@@ -67,3 +67,13 @@ def test_the_banks_collateral_page_has_no_serious_accessibility_violation(
     assert (page.locator("html").get_attribute("lang") or "").startswith(language)
     assert page.locator("main form").count() == 2  # revalue now; the schedule
     assert blocking_violations(page) == []
+    app.config["WEBHOOK_ALLOW_LOOPBACK"] = True
+    subscription = client.post(
+        "/api/v1/subscriptions",
+        json={"url": "http://127.0.0.1:9/hook", "events": ["pledge.registered"]},
+        headers=keys.header("bank", bank),
+    ).get_json()
+    for path in ("/console/subscriptions", f"/console/subscriptions/{subscription['id']}"):
+        response = page.goto(live_server + path)
+        assert response is not None and response.status == 200, path
+        assert blocking_violations(page) == [], path

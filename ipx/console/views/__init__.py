@@ -26,6 +26,7 @@ def console_blueprint() -> Blueprint:
         pledges,
         portfolio,
         public,
+        subscriptions,
         support,
         transactions,
         transfer_requests,
@@ -55,6 +56,7 @@ def console_blueprint() -> Blueprint:
         model_risk,
         support,
         portfolio,
+        subscriptions,
     )
     pages = (auth, dashboard, public, *records)
     for module in (*pages, errors, templating):
