@@ -4,7 +4,8 @@ force and schedules by).
 
 Plain Python: the console's ``| when`` filter and the valuation report's PDF both write times
 this way, and the report must not need a request (or Flask-Babel's locale and zone) to do so.
-The API's JSON keeps its ISO 8601 UTC timestamps.
+The API's JSON keeps its ISO 8601 UTC timestamps (``utc_text``, which the exports and the
+command line write too).
 """
 
 from __future__ import annotations
@@ -48,3 +49,11 @@ def _utc_offset(offset: timedelta | None) -> str:
     sign = "-" if minutes < 0 else "+"
     hours, rest = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def utc_text(moment: datetime) -> str:
+    """``moment`` as the API writes times: ISO 8601 in UTC with ``Z`` (the ``Timestamp``
+    field of ``ipx.web.fields``, the console's CSV exports, the command line's JSON)."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime names no moment; the records hold UTC")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

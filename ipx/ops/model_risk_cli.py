@@ -9,10 +9,14 @@ from datetime import date, datetime
 
 import click
 
+from ipx.china_time import utc_text
+
 
 def _json(report: dict) -> str:
     def iso(value):
-        if isinstance(value, date | datetime):
+        if isinstance(value, datetime):  # (a datetime is a date: first)
+            return utc_text(value)
+        if isinstance(value, date):
             return value.isoformat()
         raise TypeError(type(value).__name__)
 

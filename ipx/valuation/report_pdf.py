@@ -33,7 +33,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from ipx.china_time import china_minutes_with_zone
+from ipx.china_time import china_minutes_with_zone, utc_text
 from ipx.errors import ServiceUnavailable
 from ipx.rights import PATENT_COUNTS
 from ipx.valuation.model import ECONOMICS_DEFAULTS
@@ -356,7 +356,7 @@ class _Story:
                 (w["result_digest"], anchor.result_digest),
                 (w["checkpoint"], f"{w['tree_size']} {anchor.tree_size}"),
                 (w["root_hash"], anchor.root_hash),
-                (w["signed_at"], anchor.signed_at.isoformat()),
+                (w["signed_at"], utc_text(anchor.signed_at)),
             ]
         )
         self.text(w["verify"].format(i=anchor.index), self.small)

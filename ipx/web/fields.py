@@ -6,13 +6,14 @@ import base64
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from ipx.china_time import utc_text
 from ipx.errors import ValidationFailed
 
 # ASCII digits only: re's \d (and Decimal) would also take full-width or Arabic-Indic digits.
@@ -85,13 +86,6 @@ class Timestamp(fields.DateTime):
 
     def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs) -> Any:
         return None if value is None else utc_text(value)
-
-
-def utc_text(moment: datetime) -> str:
-    """``moment`` as the API writes times: ISO 8601 in UTC with ``Z`` (``Timestamp``)."""
-    if moment.tzinfo is None:
-        raise ValueError("a naive datetime names no moment; the records hold UTC")
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class StrictBool(fields.Boolean):

@@ -75,6 +75,9 @@ def test_disposals_page_and_export_and_banks_see_only_their_own(
     assert pledges[1] in next_page(clerk, page)
     exported = rows_of(clerk.get("/console/disposals?format=csv&status=sold"))
     assert [r["pledge"] for r in exported] == pledges
+    # Times as the API writes them: UTC with Z.
+    stamps = [r[k] for r in exported for k in ("opened_at", "bids_open_at", "closed_at")]
+    assert stamps and all(stamp.endswith("Z") for stamp in stamps), stamps
     assert rows_of(clerk.get("/console/disposals?format=csv&status=open")) == []
     bank = logged_in(app.test_client(), app, "bank", second.bank)
     assert [r["pledge"] for r in rows_of(bank.get("/console/disposals?format=csv"))] == [pledges[1]]
@@ -101,5 +104,6 @@ def test_valuations_page_and_export(app, client, registry, keys, monkeypatch):
     assert [int(r["id"]) for r in exported] == list(reversed(made))
     assert {r["asset_id"] for r in exported} == {str(asset["id"])}
     assert all(r["grade"] and r["model_version"] for r in exported)
+    assert all(r["created_at"].endswith("Z") for r in exported)
     stranger = logged_in(app.test_client(), app, "bank", registry.party("岭南银行"))
     assert rows_of(stranger.get("/console/valuations?format=csv")) == []

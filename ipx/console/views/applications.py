@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ipx.auth import Role
+from ipx.china_time import utc_text
 from ipx.console import actions, reads
 from ipx.console.action_forms import CorrectionForm, RefuseForm, RegisterForm
 from ipx.console.csv_export import csv_response
@@ -239,7 +240,7 @@ def _csv(export: dict):
             a.debt_start,
             a.debt_end,
             " ".join(str(i) for i in a.asset_ids),
-            a.created_at.isoformat(),
+            utc_text(a.created_at),
         )
         for a in export["items"]
     )

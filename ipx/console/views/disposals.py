@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ipx.auth import Role
+from ipx.china_time import utc_text
 from ipx.console import actions, disposal_reads, reads
 from ipx.console.action_forms import BidForm, CloseForm
 from ipx.console.csv_export import csv_response
@@ -124,9 +125,9 @@ def _csv(export: dict):
             d.reserve_price,
             d.costs,
             d.currency,
-            d.opened_at.isoformat(),
-            d.bids_open_at.isoformat(),
-            d.closed_at.isoformat() if d.closed_at else None,
+            utc_text(d.opened_at),
+            utc_text(d.bids_open_at),
+            utc_text(d.closed_at) if d.closed_at else None,
             d.price,
             " ".join(str(a) for a in d.asset_ids),
         )

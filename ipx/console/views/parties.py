@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ipx.auth import Role
+from ipx.china_time import utc_text
 from ipx.console import actions, reads
 from ipx.console.csv_export import csv_response
 from ipx.console.form_once import once
@@ -92,7 +93,7 @@ def new_party():
 
 def _csv(export: dict):
     rows = (
-        (p.id, label(p.kind, "party_kind"), p.name, p.credit_code, p.created_at.isoformat())
+        (p.id, label(p.kind, "party_kind"), p.name, p.credit_code, utc_text(p.created_at))
         for p in export["items"]
     )
     return csv_response("parties.csv", ("id", "kind", "name", "credit_code", "created_at"), rows)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ipx.auth import Role
+from ipx.china_time import utc_text
 from ipx.console import actions, reads
 from ipx.console.action_forms import CancelForm, PledgeChangeForm, RevokeForm
 from ipx.console.csv_export import csv_response
@@ -146,7 +147,7 @@ def _csv(export: dict):
             p.currency,
             p.debt_start.isoformat(),
             p.debt_end.isoformat(),
-            p.registered_at.isoformat(),
+            utc_text(p.registered_at),
             " ".join(str(a) for a in p.asset_ids),
         )
         for p in export["items"]

@@ -8,6 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ipx import valuation_reports
 from ipx.auth import Role
+from ipx.china_time import utc_text
 from ipx.console import actions, charts, i18n, reads
 from ipx.console.action_forms import ValuationRequestForm
 from ipx.console.csv_export import csv_response
@@ -114,7 +115,7 @@ def _csv(export: dict):
             value.get("p50"),
             value.get("p90"),
             v.currency,
-            v.created_at.isoformat(),
+            utc_text(v.created_at),
         )
 
     return csv_response("valuations.csv", CSV_HEADER, (row(v) for v in export["items"]))
