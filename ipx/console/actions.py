@@ -63,6 +63,9 @@ CONFLICT_MESSAGES = {
     "budget-exhausted": _l("The programme's remaining budget does not cover this approval."),
     "firm-cap-reached": _l("The approval would take the firm past its yearly cap."),
     "delivery-in-flight": _l("A worker is sending this delivery now: try again in a moment."),
+    "asset-changed": _l("The asset changed meanwhile: open its page again and change it then."),
+    "support-ineligible": _l("The application is not eligible under this programme:"),
+    "duplicate-application": _l("A loan of this application is already claimed in this programme."),
 }
 #: Command types by name, for templates asking whether to show an action.
 COMMANDS: dict[str, type] = {
@@ -118,7 +121,8 @@ def attempt(command: object, form: FlaskForm | None = None) -> Outcome:
         outcome = Outcome(refusal=refusal)
     except Conflict as conflict:
         words = CONFLICT_MESSAGES.get(conflict.code, _l("That conflicts with the record's state."))
-        outcome = Outcome(problems=[str(words)])
+        grounds = [f"{g['code']}: {g['message']}" for g in conflict.extra.get("grounds") or []]
+        outcome = Outcome(problems=[str(words), *grounds])
     except BaseException:
         _abandon()
         raise

@@ -71,6 +71,34 @@ REGISTRY_MESSAGES = [
         _l("Assets %(ids)s are not (or no longer) under this pledge."),
     ),
     (r"Unknown party (?P<id>\d+)\.", _l("No party with id %(id)s.")),
+    # webhook subscriptions (``ipx.notify.urls``, ``ipx.notify.subscriptions``)
+    (r"Not a valid URL: .*", _l("Not a valid URL.")),
+    (r"Only http and https URLs are called\.", _l("Only http and https URLs are called.")),
+    (r"The URL names no host\.", _l("The URL names no host.")),
+    (r"Credentials in the URL are not accepted\.", _l("Credentials in the URL are not accepted.")),
+    (r"The host (?P<host>\S+) does not resolve\.", _l("The host %(host)s does not resolve.")),
+    (
+        r"The host resolves to (?P<address>\S+), which is not a public address\.",
+        _l("The host resolves to %(address)s, which is not a public address."),
+    ),
+    (r"Name the party the subscription is for\.", _l("Name the party it is for.")),
+    # support applications (``ipx.support.applications``)
+    (r"A pledge is cited twice\.", _l("A pledge is cited twice.")),
+    (r"A fee subsidy concerns exactly one loan\.", _l("A fee subsidy concerns exactly one loan.")),
+    (
+        r"An interest claim concerns one loan: its outstanding principal\.",
+        _l("An interest claim concerns one loan: give its outstanding principal."),
+    ),
+    (
+        r"The loans of one application share their pledgor and pledgee\.",
+        _l("The loans of one application share their pledgor and pledgee."),
+    ),
+    (r"This programme subsidises a fee\.", _l("This programme subsidises a fee: give it.")),
+    (
+        r"An interest claim gives the loan's\.",
+        _l("An interest claim gives the outstanding principal."),
+    ),
+    (r"The period ends before it starts\.", _l("The period ends before it starts.")),
     (r"a \w+ needs an explicit expiry date", _l("A trademark or copyright needs its expiry date.")),
     (
         r"a [\w ]+ filed on (?P<filed>\S+) expires on (?P<statutory>\S+), not \S+",

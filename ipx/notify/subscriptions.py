@@ -183,20 +183,23 @@ def list_deliveries(
     status: str | None,
     after: int | None,
     limit: int,
+    newest_first: bool = False,
 ) -> list[dict]:
-    """The subscription's delivery log, oldest first."""
+    """The subscription's delivery log, oldest first (``newest_first``: the latest first, as
+    the console shows it)."""
     visible_subscription(uow, principal, subscription_id)
+    order = Delivery.id.desc() if newest_first else Delivery.id
     stmt = (
         select(Delivery, OutboxEvent.type)
         .join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
         .where(Delivery.subscription_id == subscription_id)
-        .order_by(Delivery.id)
+        .order_by(order)
         .limit(limit + 1)
     )
     if status:
         stmt = stmt.where(Delivery.status == status)
     if after:
-        stmt = stmt.where(Delivery.id > after)
+        stmt = stmt.where(Delivery.id < after if newest_first else Delivery.id > after)
     return [delivery_view(d, kind) for d, kind in uow.session.execute(stmt)]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -52,10 +52,12 @@ class CreateAsset:
 @dataclass(frozen=True)
 class UpdateAsset:
     """Only the fields present in ``changes`` change (status, fees_paid_until,
-    invalidation_pending)."""
+    invalidation_pending); with ``unchanged_since``, only if the asset's last change is that
+    one (a form shown before another change must not undo it: 409 ``asset-changed``)."""
 
     asset_id: int
     changes: Mapping[str, Any]
+    unchanged_since: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,20 @@ def get_programme(uow: UnitOfWork, principal: Principal, programme_id: int) -> S
 
 
 def list_programmes(
-    uow: UnitOfWork, principal: Principal, *, after: int | None, limit: int
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    after: int | None,
+    limit: int | None,
+    current: bool = False,
 ) -> list[SupportProgramme]:
-    stmt = select(SupportProgramme).order_by(SupportProgramme.id).limit(limit + 1)
+    """Programme versions in id order (``limit + 1`` at most; ``current``: only the versions
+    that take applications, the newest of each programme)."""
+    stmt = select(SupportProgramme).order_by(SupportProgramme.id)
+    if limit is not None:
+        stmt = stmt.limit(limit + 1)
+    if current:
+        stmt = stmt.where(SupportProgramme.superseded.is_(False))
     if after:
         stmt = stmt.where(SupportProgramme.id > after)
     return list(uow.session.execute(stmt).scalars())

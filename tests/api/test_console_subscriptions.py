@@ -43,7 +43,12 @@ def test_a_bank_subscribes_and_sees_the_secret_once(loopback, client, registry, 
     [subscription] = listed["items"]
     assert (subscription["url"], subscription["events"]) == (URL, ["pledge.registered"])
     again = user.post(PAGE, data=body)  # the same form sent twice: one subscription
-    assert again.status_code == 303 and secret.group(1) not in page_text(again)
+    assert again.status_code == 303
+    assert again.headers["Location"].endswith(f"/console/subscriptions/{listed['items'][0]['id']}")
+    followed = page_text(user.get(again.headers["Location"] + "?lang=en"))
+    assert "already sent" in followed and secret.group(1) not in followed
+    cookies = " ".join(made.headers.getlist("Set-Cookie") + again.headers.getlist("Set-Cookie"))
+    assert secret.group(1) not in cookies  # not carried in the session either
     assert (
         len(
             client.get(f"{API}/subscriptions", headers=keys.header("bank", bank)).get_json()[
@@ -108,3 +113,38 @@ def test_another_partys_subscription_is_not_found(loopback, client, registry):
     tokens = form_fields(listed, PAGE)  # the owner's own session's tokens, sent elsewhere
     assert other.post(f"{page}/delete", data=tokens).status_code == 404
     assert URL in page_text(first.get(page))  # still there
+
+
+def test_a_clerk_subscribes_for_a_party_and_a_banks_party_id_is_its_own(
+    loopback, client, registry, keys
+):
+    bank, other = registry.party(), registry.party()
+    clerk = logged_in(client, loopback, "clerk")
+    assert _subscribe(clerk, party_id=str(bank)).status_code == 201
+    theirs = client.get(f"{API}/subscriptions", headers=keys.header("bank", bank)).get_json()
+    assert [s["party_id"] for s in theirs["items"]] == [bank]
+    banker = logged_in(loopback.test_client(), loopback, "bank", other)
+    assert _subscribe(banker, party_id=str(bank)).status_code == 201  # (the field is not shown)
+    own = client.get(f"{API}/subscriptions", headers=keys.header("bank", other)).get_json()
+    assert [s["party_id"] for s in own["items"]] == [other]
+
+
+def test_the_delivery_log_shows_the_latest_first(loopback, client, registry, keys):
+    bank = registry.party()
+    user = logged_in(client, loopback, "bank", bank)
+    assert _subscribe(user).status_code == 201
+    api = keys.header("bank", bank)
+    [subscription] = client.get(f"{API}/subscriptions", headers=api).get_json()["items"]
+    for _ in range(2):
+        sent = client.post(f"{API}/subscriptions/{subscription['id']}/test", headers=api)
+        assert sent.status_code == 202
+    ids = [
+        d["id"]
+        for d in client.get(
+            f"{API}/subscriptions/{subscription['id']}/deliveries", headers=api
+        ).get_json()["items"]
+    ]
+    html = page_text(user.get(f"{PAGE}/{subscription['id']}?lang=en"))
+    shown = [int(i) for i in re.findall(r"/deliveries/(\d+)/redeliver", html)]
+    assert shown == sorted(ids, reverse=True) and len(shown) == 2
+    assert html.count('id="csrf_token"') <= 1  # the buttons' tokens carry no ids

@@ -195,3 +195,38 @@ def test_the_apply_form_puts_each_message_next_to_its_field(app, client, registr
     error = re.search(r'id="outstanding_principal-error">([^<]+)<', html)
     assert error is not None, html
     assert row_counts(app) == before
+
+
+def test_an_owner_is_offered_only_the_programmes_owners_apply_to(app, client, registry, keys):
+    cast = scene(registry, keys)
+    interest = programme(client, cast.headers["admin"])
+    fees = programme(
+        client,
+        cast.headers["admin"],
+        name="评估费补贴",
+        kind="evaluation_fee",
+        rate_bp=None,
+        share="50.00",
+    )
+    owner = logged_in(client, app, "owner", cast.owner)
+    html, _ = _apply_form(owner)
+    assert f'<option value="{fees["id"]}"' in html
+    assert f'<option value="{interest["id"]}"' not in html
+
+
+def test_a_pledge_id_the_user_may_not_claim_is_a_message_on_the_form(app, client, registry, keys):
+    cast = scene(registry, keys)
+    prog = programme(client, cast.headers["admin"])
+    bank = logged_in(client, app, "bank", cast.bank)
+    _, hidden = _apply_form(bank)
+    sent = bank.post(
+        "/console/support/apply",
+        data={
+            **hidden,
+            "programme_id": prog["id"],
+            "pledge_ids": "999999",
+            "outstanding_principal": "1.00",
+        },
+    )
+    assert sent.status_code == 422
+    assert "No pledge you may claim has one of these ids." in page_text(sent)

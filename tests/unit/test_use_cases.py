@@ -8,7 +8,7 @@ against SQLite and PostgreSQL.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -152,6 +152,20 @@ def test_a_change_that_changes_nothing_records_nothing():
     assets.update_asset(uow, CLERK, c.UpdateAsset(asset.id, {"fees_paid_until": date(2027, 5, 10)}))
     assert uow.events[-1].type == "asset.changed"
     assert uow.events[-1].data == {"fees_paid_until": "2027-05-10"}
+
+
+def test_a_change_asked_for_before_another_is_refused_and_changes_nothing():
+    uow = FakeUnitOfWork()
+    asset = assets.create_asset(uow, CLERK, _invention([_organization(uow).id]))
+    seen = asset.updated_at
+    uow.now = seen + timedelta(minutes=5)  # a later transaction
+    assets.update_asset(uow, CLERK, c.UpdateAsset(asset.id, {"status": "lapsed"}, seen))
+    before = len(uow.events)
+    stale = c.UpdateAsset(asset.id, {"status": "granted"}, seen)  # shown before the lapse
+    with pytest.raises(Conflict) as refused:
+        assets.update_asset(uow, CLERK, stale)
+    assert refused.value.code == "asset-changed"
+    assert (asset.status, len(uow.events)) == ("lapsed", before)
 
 
 class _FakeRunner(UseCases):

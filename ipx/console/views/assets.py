@@ -175,7 +175,7 @@ def change(asset_id: int):
         asset_id,
         "change",
         lambda prefix: form,
-        lambda form: UpdateAsset(asset_id, form.changes(current)),
+        lambda form: UpdateAsset(asset_id, form.changes(current), current.updated_at),
         _("The change is recorded."),
     )
 

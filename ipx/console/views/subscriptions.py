@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from ipx.auth import Role
 from ipx.console import actions, reads
 from ipx.console.action_forms import ButtonForm, SubscriptionForm
+from ipx.console.field_messages import registry_message
 from ipx.console.form_once import once
-from ipx.console.session import login_required
+from ipx.console.session import console_principal, login_required
 from ipx.errors import ValidationFailed
 from ipx.notify import subscriptions
 from ipx.notify.commands import (
@@ -68,14 +69,20 @@ def subscribe():
     try:  # the host resolved here, before the transaction (as the API does)
         check_url(url, allow_loopback=current_app.config["WEBHOOK_ALLOW_LOOPBACK"])
     except ValidationFailed as refused:
-        form.url.errors = [*form.url.errors, *refused.extra["errors"]["url"]]
+        words = [registry_message(str(m)) for m in refused.extra["errors"]["url"]]
+        form.url.errors = [*form.url.errors, *words]
         return subscription_list(form, status=422)
-    command = CreateSubscription(url, list(form.events.data), None, form.party_id.data)
+    who = console_principal()
+    party_id = form.party_id.data if who is not None and who.sees_all() else None  # (shown so)
+    command = CreateSubscription(url, list(form.events.data), None, party_id)
     outcome = actions.attempt(command, form)
     if not outcome.ok:
         return subscription_list(form, outcome.problems, 422)
     page = render_template("console/subscription_created.html", made=outcome.result)
-    return page, 201, {"Cache-Control": "no-store"}
+    # The page the form led to (where the same form sent again goes); the secret is on this
+    # answer only, never cached.
+    made = url_for("console.subscription_page", subscription_id=outcome.result["id"])
+    return page, 201, {"Cache-Control": "no-store", "Location": made}
 
 
 @login_required(*READERS)
@@ -88,12 +95,12 @@ def subscription_page(subscription_id: int):
         status=request.args.get("status") or None,
         after=None,
         limit=LIST_LIMIT,
+        newest_first=True,
     )
     return render_template(
         "console/subscription.html",
         subscription=subscription,
-        deliveries=list(reversed(deliveries[:LIST_LIMIT])),
-        button=ButtonForm(formdata=None),
+        deliveries=deliveries[:LIST_LIMIT],
     )
 
 

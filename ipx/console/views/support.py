@@ -4,7 +4,7 @@ report with the budget used over time (a picture with its table)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ipx.auth import Role, may
@@ -18,13 +18,16 @@ from ipx.console.action_forms import (
 from ipx.console.csv_export import csv_response
 from ipx.console.form_once import once
 from ipx.console.session import console_principal, login_required
+from ipx.errors import NotFound
 from ipx.support import reads as support_reads
+from ipx.support.applications import OWNER_KINDS
 from ipx.support.commands import (
     ApproveSupportApplication,
     PaySupportApplication,
     RefuseSupportApplication,
     SubmitSupportApplication,
 )
+from ipx.support.model import ProgrammeKind
 from ipx.support.routes import FACTS
 
 EVERYONE = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
@@ -70,31 +73,31 @@ def apply():
     """Apply for support: a bank for its loans, an owner for its fees, a clerk for either; the
     service computes the amount from the registry's facts, shown on the application's page."""
     form = SupportApplyForm()
-    current = reads.read(support_reads.list_programmes, after=None, limit=LIST_LIMIT)
+    who = console_principal()
+    current = reads.read(support_reads.list_programmes, after=None, limit=None, current=True)
     form.programme_id.choices = [
         (p.id, f"{p.name} ({p.kind}, {p.period_start:%Y-%m-%d} – {p.period_end:%Y-%m-%d})")
-        for p in current[:LIST_LIMIT]
-        if not p.superseded
+        for p in current
+        if who is None or who.role is not Role.OWNER or ProgrammeKind(p.kind) in OWNER_KINDS
     ]
     if request.method == "GET" and request.args.get("programme_id", "").isdigit():
         form.programme_id.data = int(request.args["programme_id"])
     if not form.is_submitted():
         return render_template("console/support_apply.html", form=form, problems=[])
-    return actions.submit(
-        form,
-        lambda form: SubmitSupportApplication(
-            form.programme_id.data,
-            form.pledge_ids.ids or [],
-            form.claim(),
-            form.digests(),
-        ),
-        lambda problems: (
-            render_template("console/support_apply.html", form=form, problems=problems),
-            422,
-        ),
-        _("The application is submitted."),
-        lambda made: url_for("console.support_application", application_id=made.id),
+    again = render_template  # the form again, with its messages, answered 422
+    if not form.validate_on_submit():
+        return again("console/support_apply.html", form=form, problems=[]), 422
+    command = SubmitSupportApplication(
+        form.programme_id.data, form.pledge_ids.ids or [], form.claim(), form.digests()
     )
+    try:
+        outcome = actions.attempt(command, form)
+    except NotFound:  # a loan the user may not claim (or none) is no message's business
+        outcome = actions.Outcome(problems=[_("No pledge you may claim has one of these ids.")])
+    if not outcome.ok:
+        return again("console/support_apply.html", form=form, problems=outcome.problems), 422
+    flash(_("The application is submitted."))
+    return redirect(url_for("console.support_application", application_id=outcome.result.id))
 
 
 @login_required(Role.CLERK)

@@ -122,6 +122,8 @@ def _features(features: Mapping[str, int] | None) -> dict | None:
 def update_asset(uow: UnitOfWork, principal: Principal, command: UpdateAsset) -> Asset:
     """Record a change of legal status, fees paid or the invalidation-pending flag."""
     asset = _locked_asset(uow, command.asset_id)
+    if command.unchanged_since is not None and asset.updated_at != command.unchanged_since:
+        raise Conflict("The asset changed since the change was asked for.", code="asset-changed")
     changes = command.changes
     applied = {}
     for field in ("status", "fees_paid_until", "invalidation_pending"):
