@@ -34,16 +34,19 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ipx.console.forms import money, no_nul
 from ipx.console.labels import (
+    ASSET_KIND,
     CLOSING_REASON,
     FREEZE_KIND,
     LEGAL_STATUS,
     PROCEEDS,
+    PROGRAMME_KIND,
     SUPPORT_REFUSAL,
     TRANSFER_KIND,
 )
 from ipx.console.registry_forms import REQUIRED, IdsField, choices_of
 from ipx.notify.events import EVENT_TYPES
 from ipx.registry.model import Ground
+from ipx.support.commands import CreateProgramme
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -402,3 +405,63 @@ class ButtonForm(FlaskForm):
     """A form that is only its button (and its tokens): test, delete, redeliver."""
 
     submit = SubmitField()
+
+
+class ProgrammeForm(FlaskForm):
+    """An admin's support programme for a year: its kind, rate or share, caps, budget and who
+    is eligible (``POST /support-programmes``)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=300), no_nul])
+    kind = SelectField(_l("Kind"), choices=choices_of(PROGRAMME_KIND))
+    period_start = DateField(_l("Period from"), validators=[InputRequired(REQUIRED)])
+    period_end = DateField(
+        _l("Period to (the same calendar year)"), validators=[InputRequired(REQUIRED)]
+    )
+    rate_bp = IntegerField(
+        _l("Rate, basis points a year (interest and first-loan subsidies)"),
+        validators=[Optional(), NumberRange(min=1, max=10_000)],
+    )
+    share = DecimalField(
+        _l("Share, percent (fee subsidies, risk compensation)"),
+        places=2,
+        validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("100"))],
+    )
+    cap_per_loan = DecimalField(
+        _l("Cap per loan"), places=2, validators=[InputRequired(REQUIRED), money]
+    )
+    cap_per_firm_year = DecimalField(
+        _l("Cap per firm and year"), places=2, validators=[InputRequired(REQUIRED), money]
+    )
+    budget = DecimalField(_l("Budget"), places=2, validators=[InputRequired(REQUIRED), money])
+    currency = StringField(
+        _l("Currency (ISO 4217)"),
+        default="CNY",
+        validators=[DataRequired(REQUIRED), Length(min=3, max=3), no_nul],
+    )
+    sme_only = BooleanField(_l("Small and medium firms only"))
+    first_loan_only = BooleanField(_l("A firm's first IP pledge loan only"))
+    asset_kinds = MultiCheckboxField(
+        _l("Rights eligible (none chosen: every kind)"), choices=choices_of(ASSET_KIND)
+    )
+    applications_open = DateField(_l("Applications from (optional)"), validators=[Optional()])
+    applications_close = DateField(_l("Applications until (optional)"), validators=[Optional()])
+    submit = SubmitField(_l("Define the programme"))
+
+    def command(self) -> CreateProgramme:
+        return CreateProgramme(
+            name=self.name.data.strip(),
+            kind=self.kind.data,
+            period_start=self.period_start.data,
+            period_end=self.period_end.data,
+            cap_per_loan=self.cap_per_loan.data,
+            cap_per_firm_year=self.cap_per_firm_year.data,
+            budget=self.budget.data,
+            currency=self.currency.data.strip().upper(),
+            rate_bp=self.rate_bp.data,
+            share=self.share.data,
+            sme_only=bool(self.sme_only.data),
+            first_loan_only=bool(self.first_loan_only.data),
+            asset_kinds=list(self.asset_kinds.data or []),
+            applications_open=self.applications_open.data,
+            applications_close=self.applications_close.data,
+        )

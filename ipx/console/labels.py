@@ -39,6 +39,13 @@ TRANSFER_KIND = {
     "assignment": _l("Assignment (the holders change)"),
     "licence": _l("Licence"),
 }
+PROGRAMME_KIND = {
+    "interest_subsidy": _l("Interest subsidy (a rate on the outstanding principal)"),
+    "first_loan": _l("First-loan subsidy (a rate, or a share of the guarantee fee)"),
+    "evaluation_fee": _l("Evaluation fee subsidy (a share of the fee)"),
+    "guarantee_fee": _l("Guarantee fee subsidy (a share of the fee)"),
+    "risk_compensation": _l("Risk compensation (a share of the unpaid principal)"),
+}
 SUPPORT_STATUS = {
     "submitted": _l("Submitted: awaits the clerk's decision"),
     "approved": _l("Approved: awaits payment"),
@@ -152,6 +159,7 @@ LABELS = {
     "transfer_kind": TRANSFER_KIND,
     "freeze_kind": FREEZE_KIND,
     "support_status": SUPPORT_STATUS,
+    "programme_kind": PROGRAMME_KIND,
     "support_refusal": SUPPORT_REFUSAL,
     "transfer_request_status": TRANSFER_REQUEST_STATUS,
     "proceeds": PROCEEDS,

@@ -77,3 +77,15 @@ def test_the_banks_collateral_and_notification_pages_have_no_serious_violation(
         response = page.goto(live_server + path)
         assert response is not None and response.status == 200, path
         assert blocking_violations(page) == [], path
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_admins_programme_form_has_no_serious_accessibility_violation(
+    page: Page, live_server, app, language
+):
+    log_in(page, live_server, console_user(app, "admin"))
+    page.goto(f"{live_server}/console/?lang={language}")
+    response = page.goto(live_server + "/console/support/new")
+    assert response is not None and response.status == 200
+    assert (page.locator("html").get_attribute("lang") or "").startswith(language)
+    assert blocking_violations(page) == []

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ipx.auth import Role, may
 from ipx.console import actions, reads, support_charts
 from ipx.console.action_forms import (
+    ProgrammeForm,
     SupportApplyForm,
     SupportApproveForm,
     SupportPayForm,
@@ -39,6 +40,7 @@ def register(blp: Blueprint) -> None:
     blp.add_url_rule("/support", view_func=support_overview)
     blp.add_url_rule("/support/<int:programme_id>", view_func=support_programme)
     blp.add_url_rule("/support/apply", view_func=apply, methods=["GET", "POST"])
+    blp.add_url_rule("/support/new", view_func=new_programme, methods=["GET", "POST"])
     page = "/support/applications/<int:application_id>"
     blp.add_url_rule(page, view_func=support_application)
     for name, view in (("approve", approve), ("refuse", refuse), ("pay", pay)):
@@ -65,6 +67,25 @@ def support_application(
         problems=list(problems),
     )
     return page, status
+
+
+@login_required(Role.ADMIN)
+@once
+def new_programme():
+    """Define a support programme (admins); its report is then the programme's page."""
+    form = ProgrammeForm()
+    if not form.is_submitted():
+        return render_template("console/programme_form.html", form=form, problems=[])
+    return actions.submit(
+        form,
+        lambda form: form.command(),
+        lambda problems: (
+            render_template("console/programme_form.html", form=form, problems=problems),
+            422,
+        ),
+        _("The programme is defined."),
+        url_for("console.support_overview"),
+    )
 
 
 @login_required(Role.BANK, Role.OWNER, Role.CLERK)
