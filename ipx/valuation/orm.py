@@ -27,4 +27,8 @@ class Valuation(Base):
     result: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_valuations_asset_id_created_at", "asset_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_valuations_asset_id_created_at", "asset_id", "created_at"),
+        # A party's own latest valuation of an asset (revaluations, the bank's collateral page).
+        Index("ix_valuations_party_asset_created_at", "party_id", "asset_id", "created_at"),
+    )
