@@ -148,3 +148,20 @@ def test_the_delivery_log_shows_the_latest_first(loopback, client, registry, key
     shown = [int(i) for i in re.findall(r"/deliveries/(\d+)/redeliver", html)]
     assert shown == sorted(ids, reverse=True) and len(shown) == 2
     assert html.count('id="csrf_token"') <= 1  # the buttons' tokens carry no ids
+
+
+def test_the_list_comes_in_pages(loopback, client, registry, monkeypatch):
+    from ipx.console import reads
+
+    bank = registry.party()
+    user = logged_in(client, loopback, "bank", bank)
+    for path in ("/one", "/two"):
+        assert _subscribe(user, url=URL + path).status_code == 201
+    monkeypatch.setattr(reads, "PAGE_SIZE", 1)
+    first = page_text(user.get(PAGE + "?lang=en"))
+    assert URL + "/one" in first and URL + "/two" not in first
+    found = re.search(r'href="([^"]*)" rel="next"', first)
+    assert found is not None
+    second = page_text(user.get(found.group(1).replace("&amp;", "&")))
+    assert URL + "/two" in second and URL + "/one" not in second
+    assert 'rel="next"' not in second

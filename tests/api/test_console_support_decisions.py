@@ -230,3 +230,23 @@ def test_a_pledge_id_the_user_may_not_claim_is_a_message_on_the_form(app, client
     )
     assert sent.status_code == 422
     assert "No pledge you may claim has one of these ids." in page_text(sent)
+
+
+def test_the_applications_come_in_pages(app, client, registry, keys, monkeypatch):
+    from ipx.console import reads
+
+    cast = scene(registry, keys)
+    mark_sme(client, cast.headers["clerk"], cast.owner)
+    pledges = [registry.pledge(cast.owner, cast.bank, [registry.asset([cast.owner])["id"]])]
+    pledges.append(registry.pledge(cast.owner, cast.bank, [cast.asset["id"]]))
+    prog = programme(client, cast.headers["admin"])
+    made = [apply(client, cast.headers["bank"], prog["id"], [p["id"]])["id"] for p in pledges]
+    monkeypatch.setattr(reads, "PAGE_SIZE", 1)
+    clerk = logged_in(client, app, "clerk")
+    first = page_text(clerk.get("/console/support?lang=en"))
+    link = f"/console/support/applications/{made[0]}"
+    assert link in first and f"/console/support/applications/{made[1]}" not in first
+    found = re.search(r'href="([^"]*)" rel="next"', first)
+    assert found is not None
+    second = page_text(clerk.get(found.group(1).replace("&amp;", "&")))
+    assert f"/console/support/applications/{made[1]}" in second and link not in second

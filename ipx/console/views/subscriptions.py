@@ -4,6 +4,8 @@ form), each subscription's delivery log with a test event, redelivery and deleti
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from flask import Blueprint, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -22,6 +24,8 @@ from ipx.notify.commands import (
     TestSubscription,
 )
 from ipx.notify.urls import check_url
+from ipx.web import fields as pages
+from ipx.web.fields import decode_cursor
 
 SUBSCRIBERS = (Role.BANK, Role.OWNER, Role.CLERK)
 READERS = (*SUBSCRIBERS, Role.AUDITOR)
@@ -46,12 +50,16 @@ def register(blp: Blueprint) -> None:
 @login_required(*READERS)
 def subscription_list(form: SubscriptionForm | None = None, problems=(), status: int = 200):
     """The user's subscriptions (a clerk's and an auditor's: all), and the form to add one."""
+    limit = reads.PAGE_SIZE
     items = reads.read(
-        subscriptions.list_subscriptions, party_id=None, after=None, limit=LIST_LIMIT
+        subscriptions.list_subscriptions,
+        party_id=None,
+        after=decode_cursor(request.args.get("cursor")),
+        limit=limit,
     )
     page = render_template(
         "console/subscriptions.html",
-        items=items[:LIST_LIMIT],
+        **pages.page(items, limit, itemgetter("id")),
         form=form or SubscriptionForm(formdata=None),
         problems=list(problems),
     )

@@ -30,6 +30,7 @@ from ipx.support.commands import (
 )
 from ipx.support.model import ProgrammeKind
 from ipx.support.routes import FACTS
+from ipx.web.fields import decode_cursor, page
 
 EVERYONE = (Role.CLERK, Role.AUDITOR, Role.BANK, Role.OWNER)
 REPORTERS = (Role.CLERK, Role.AUDITOR)
@@ -179,14 +180,20 @@ def _decide(application_id: int, name: str, form_class, command_of, done: str):
 def support_overview():
     """The programmes (every version) and the applications the user may see."""
     programmes = reads.read(support_reads.list_programmes, after=None, limit=LIST_LIMIT)
+    limit = reads.PAGE_SIZE  # the applications, a page at a time
     applications = reads.read(
-        support_reads.list_applications, filters={}, after=None, limit=LIST_LIMIT
+        support_reads.list_applications,
+        filters={},
+        after=decode_cursor(request.args.get("cursor")),
+        limit=limit,
     )
     who = console_principal()
+    listed = page(applications, limit)
     return render_template(
         "console/support.html",
         programmes=programmes[:LIST_LIMIT],
-        applications=applications[:LIST_LIMIT],
+        applications=listed["items"],
+        next_cursor=listed["next_cursor"],
         may_report=may(who, frozenset(REPORTERS)),
     )
 
