@@ -465,3 +465,33 @@ class ProgrammeForm(FlaskForm):
             applications_open=self.applications_open.data,
             applications_close=self.applications_close.data,
         )
+
+
+class ProgrammeChangeForm(FlaskForm):
+    """An admin's change of a programme's budget, caps or end (``PATCH
+    /support-programmes/{id}``), shown with its terms as they are; with applications filed,
+    the change makes a new version and the undecided applications are computed again."""
+
+    budget = DecimalField(_l("Budget"), places=2, validators=[InputRequired(REQUIRED), money])
+    cap_per_loan = DecimalField(
+        _l("Cap per loan"), places=2, validators=[InputRequired(REQUIRED), money]
+    )
+    cap_per_firm_year = DecimalField(
+        _l("Cap per firm and year"), places=2, validators=[InputRequired(REQUIRED), money]
+    )
+    period_end = DateField(
+        _l("Period to (the same calendar year)"), validators=[InputRequired(REQUIRED)]
+    )
+    applications_close = DateField(_l("Applications until (optional)"), validators=[Optional()])
+    submit = SubmitField(_l("Change the terms"))
+
+    FIELDS = ("budget", "cap_per_loan", "cap_per_firm_year", "period_end", "applications_close")
+
+    @classmethod
+    def of(cls, programme) -> ProgrammeChangeForm:
+        data = {name: getattr(programme, name) for name in cls.FIELDS}
+        return cls(formdata=None, prefix="terms", data=data)
+
+    def changes(self, programme) -> dict:
+        sent = {name: getattr(self, name).data for name in self.FIELDS}
+        return {name: value for name, value in sent.items() if value != getattr(programme, name)}

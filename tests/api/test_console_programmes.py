@@ -71,3 +71,54 @@ def test_only_an_admin_has_the_form(app, client):
     clerk = logged_in(client, app, "clerk")
     assert clerk.get(FORM).status_code == 403
     assert FORM not in page_text(clerk.get("/console/support?lang=en"))
+
+
+def _terms_form(admin, programme_id: int) -> tuple[str, str, dict]:
+    path = f"/console/support/{programme_id}"
+    html = page_text(admin.get(path + "?lang=en"))
+    return html, f"{path}/terms", form_fields(html, f"{path}/terms")
+
+
+def test_an_admin_changes_the_terms_in_place_then_as_a_new_version(app, client, registry, keys):
+    from tests.api.test_support_flow import apply, mark_sme, programme
+    from tests.registry_helpers import scene
+
+    cast = scene(registry, keys)
+    prog = programme(client, cast.headers["admin"])
+    admin = logged_in(client, app, "admin")
+    html, action, hidden = _terms_form(admin, prog["id"])
+    assert 'value="1000000.00"' in html  # shown with the terms as they are
+    base = {
+        "terms-budget": "1000000.00",
+        "terms-cap_per_loan": "300000.00",
+        "terms-cap_per_firm_year": "500000.00",
+        "terms-period_end": prog["period_end"],
+    }
+    same = admin.post(action, data={**hidden, **base})
+    assert same.status_code == 302
+    assert "Nothing changed" in page_text(admin.get(same.headers["Location"]))
+    _, action, hidden = _terms_form(admin, prog["id"])
+    grown = admin.post(action, data={**hidden, **base, "terms-budget": "2000000.00"})
+    assert grown.status_code == 302, page_text(grown)
+    assert grown.headers["Location"].endswith(f"/console/support/{prog['id']}")  # in place
+    mark_sme(client, cast.headers["clerk"], cast.owner)
+    pledge = registry.pledge(cast.owner, cast.bank, [cast.asset["id"]])
+    apply(client, cast.headers["bank"], prog["id"], [pledge["id"]])
+    _, action, hidden = _terms_form(admin, prog["id"])
+    versioned = admin.post(action, data={**hidden, **base, "terms-budget": "3000000.00"})
+    assert versioned.status_code == 302, page_text(versioned)
+    new_id = int(versioned.headers["Location"].rsplit("/", 1)[1])
+    assert new_id != prog["id"]
+    listed = client.get(f"{API}/support-programmes", headers=keys.header("clerk")).get_json()
+    versions = {p["id"]: (p["version"], p["budget"], p["superseded"]) for p in listed["items"]}
+    assert versions[prog["id"]] == (1, "2000000.00", True)
+    assert versions[new_id] == (2, "3000000.00", False)
+
+
+def test_a_clerk_sees_the_report_without_the_terms_form(app, client, keys):
+    from tests.api.test_support_flow import programme
+
+    prog = programme(client, keys.header("admin"))
+    clerk = logged_in(client, app, "clerk")
+    html = page_text(clerk.get(f"/console/support/{prog['id']}?lang=en"))
+    assert f"/console/support/{prog['id']}/terms" not in html

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ipx.auth import Role, may
 from ipx.console import actions, reads, support_charts
 from ipx.console.action_forms import (
+    ProgrammeChangeForm,
     ProgrammeForm,
     SupportApplyForm,
     SupportApproveForm,
@@ -24,6 +25,7 @@ from ipx.support import reads as support_reads
 from ipx.support.applications import OWNER_KINDS
 from ipx.support.commands import (
     ApproveSupportApplication,
+    ChangeProgramme,
     PaySupportApplication,
     RefuseSupportApplication,
     SubmitSupportApplication,
@@ -42,6 +44,9 @@ def register(blp: Blueprint) -> None:
     blp.add_url_rule("/support/<int:programme_id>", view_func=support_programme)
     blp.add_url_rule("/support/apply", view_func=apply, methods=["GET", "POST"])
     blp.add_url_rule("/support/new", view_func=new_programme, methods=["GET", "POST"])
+    blp.add_url_rule(
+        "/support/<int:programme_id>/terms", view_func=change_programme, methods=["POST"]
+    )
     page = "/support/applications/<int:application_id>"
     blp.add_url_rule(page, view_func=support_application)
     for name, view in (("approve", approve), ("refuse", refuse), ("pay", pay)):
@@ -199,8 +204,9 @@ def support_overview():
 
 
 @login_required(*REPORTERS)
-def support_programme(programme_id: int):
-    """A programme's report: budget, reserved, paid, remaining, by bank and by firm."""
+def support_programme(programme_id: int, form=None, problems=(), status: int = 200):
+    """A programme's report: budget, reserved, paid, remaining, by bank and by firm; and an
+    admin's form to change its budget, caps or end."""
     report = reads.read(support_reads.report, programme_id, facts=current_app.extensions[FACTS])
     if request.args.get("format") == "csv":
         return csv_response(
@@ -211,6 +217,32 @@ def support_programme(programme_id: int):
     picture = support_charts.budget_chart(
         report["used_over_time"], report["budget"], report["period_start"], report["period_end"]
     )
-    return render_template(
-        "console/support_programme.html", report=report, picture=picture, chart=support_charts
+    if form is None and actions.may("ChangeProgramme"):
+        form = ProgrammeChangeForm.of(reads.read(support_reads.get_programme, programme_id))
+    page = render_template(
+        "console/support_programme.html",
+        report=report,
+        picture=picture,
+        chart=support_charts,
+        form=form,
+        problems=list(problems),
+    )
+    return page, status
+
+
+@login_required(Role.ADMIN)
+@once
+def change_programme(programme_id: int):
+    """Change the programme's terms (only what differs; nothing when nothing differs)."""
+    current = reads.read(support_reads.get_programme, programme_id)
+    form = ProgrammeChangeForm(prefix="terms")
+    if form.validate_on_submit() and not form.changes(current):
+        flash(_("Nothing changed: the terms are as the form gave them."))
+        return redirect(url_for("console.support_programme", programme_id=programme_id))
+    return actions.submit(
+        form,
+        lambda form: ChangeProgramme(programme_id, form.changes(current)),
+        lambda problems: support_programme(programme_id, form, problems, 422),
+        _("The terms are changed."),
+        lambda made: url_for("console.support_programme", programme_id=made.id),
     )
