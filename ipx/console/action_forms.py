@@ -32,7 +32,14 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ipx.console.forms import money, no_nul
+from ipx.console.forms import (
+    currency_code,
+    ltv_share,
+    money,
+    no_nul,
+    percent,
+    positive_money,
+)
 from ipx.console.labels import (
     ASSET_KIND,
     CLOSING_REASON,
@@ -351,7 +358,7 @@ class SupportApplyForm(FlaskForm):
         }
 
 
-LTV = [Optional(), NumberRange(min=Decimal("0.0001"), max=Decimal("1"))]
+LTV = [Optional(), ltv_share]
 
 
 class RevalueForm(FlaskForm):
@@ -424,7 +431,7 @@ class ProgrammeForm(FlaskForm):
     share = DecimalField(
         _l("Share, percent (fee subsidies, risk compensation)"),
         places=2,
-        validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("100"))],
+        validators=[Optional(), percent],
     )
     cap_per_loan = DecimalField(
         _l("Cap per loan"), places=2, validators=[InputRequired(REQUIRED), money]
@@ -432,11 +439,14 @@ class ProgrammeForm(FlaskForm):
     cap_per_firm_year = DecimalField(
         _l("Cap per firm and year"), places=2, validators=[InputRequired(REQUIRED), money]
     )
-    budget = DecimalField(_l("Budget"), places=2, validators=[InputRequired(REQUIRED), money])
+    budget = DecimalField(
+        _l("Budget"), places=2, validators=[InputRequired(REQUIRED), positive_money]
+    )
     currency = StringField(
         _l("Currency (ISO 4217)"),
         default="CNY",
-        validators=[DataRequired(REQUIRED), Length(min=3, max=3), no_nul],
+        filters=[lambda text: text.strip() if isinstance(text, str) else text],
+        validators=[DataRequired(REQUIRED), currency_code],
     )
     sme_only = BooleanField(_l("Small and medium firms only"))
     first_loan_only = BooleanField(_l("A firm's first IP pledge loan only"))
@@ -456,7 +466,7 @@ class ProgrammeForm(FlaskForm):
             cap_per_loan=self.cap_per_loan.data,
             cap_per_firm_year=self.cap_per_firm_year.data,
             budget=self.budget.data,
-            currency=self.currency.data.strip().upper(),
+            currency=self.currency.data.upper(),
             rate_bp=self.rate_bp.data,
             share=self.share.data,
             sme_only=bool(self.sme_only.data),
@@ -472,7 +482,9 @@ class ProgrammeChangeForm(FlaskForm):
     /support-programmes/{id}``), shown with its terms as they are; with applications filed,
     the change makes a new version and the undecided applications are computed again."""
 
-    budget = DecimalField(_l("Budget"), places=2, validators=[InputRequired(REQUIRED), money])
+    budget = DecimalField(
+        _l("Budget"), places=2, validators=[InputRequired(REQUIRED), positive_money]
+    )
     cap_per_loan = DecimalField(
         _l("Cap per loan"), places=2, validators=[InputRequired(REQUIRED), money]
     )

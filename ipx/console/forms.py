@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 
 def no_nul(form, field) -> None:
@@ -27,7 +28,40 @@ def money(form, field) -> None:
     if amount is None:
         return
     if not amount.is_finite() or not 0 <= amount <= MAX_AMOUNT or amount != round(amount, 2):
-        raise ValidationError(_l("Give an amount such as 1250000.00 (at most 2 decimals)."))
+        # StopValidation: the validators after this one (NumberRange) may not be handed a
+        # signalling NaN, which ``math.isnan`` raises on (a 500).
+        raise StopValidation(_l("Give an amount such as 1250000.00 (at most 2 decimals)."))
+
+
+def positive_money(form, field) -> None:
+    """``money``, and more than zero (a budget)."""
+    money(form, field)
+    if field.data is not None and field.data <= 0:
+        raise ValidationError(_l("Give an amount greater than zero."))
+
+
+def percent(form, field) -> None:
+    """A share in percent as the API takes it: finite, at most 2 decimals, in (0, 100]."""
+    share = field.data
+    if share is None:
+        return
+    if not share.is_finite() or not 0 < share <= 100 or share != round(share, 2):
+        raise StopValidation(_l("Give a percentage above 0 and at most 100 (2 decimals)."))
+
+
+def ltv_share(form, field) -> None:
+    """A loan-to-value threshold as the API takes it: a share in (0, 1], at most 4 decimals."""
+    share = field.data
+    if share is None:
+        return
+    if not share.is_finite() or not 0 < share <= 1 or share != round(share, 4):
+        raise StopValidation(_l("Give a share above 0 and at most 1, such as 0.5."))
+
+
+def currency_code(form, field) -> None:
+    """An ISO 4217 code: three ASCII letters (written in capitals)."""
+    if not re.fullmatch(r"[A-Za-z]{3}", field.data or ""):
+        raise ValidationError(_l("Give a currency code of three letters, such as CNY."))
 
 
 class LoginForm(FlaskForm):

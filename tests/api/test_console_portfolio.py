@@ -52,9 +52,10 @@ def test_a_bad_threshold_comes_back_with_its_message(app, client, registry, keys
     user = logged_in(client, app, "bank", bank)
     hidden = form_fields(page_text(user.get(PAGE)), f"{PAGE}/revalue")
     before = row_counts(app)
-    sent = user.post(f"{PAGE}/revalue", data={**hidden, "revalue-ltv_threshold": "1.5"})
-    assert sent.status_code == 422
-    assert page_text(sent).count('class="field-error"') == 1
+    for bad in ("1.5", "0", "0.12345", "sNaN"):
+        sent = user.post(f"{PAGE}/revalue", data={**hidden, "revalue-ltv_threshold": bad})
+        assert sent.status_code == 422, bad
+        assert page_text(sent).count('class="field-error"') == 1, bad
     assert row_counts(app) == before
 
 

@@ -64,6 +64,7 @@ def test_bad_terms_come_back_and_define_nothing(app, client):
     year = date.today().year  # a period over two years: the use case's own refusal
     sent = admin.post(FORM, data={**hidden, **_terms(period_end=f"{year + 1}-06-30")})
     assert sent.status_code == 422
+    assert "The period lies within one calendar year." in page_text(sent)
     assert row_counts(app) == before
 
 
@@ -122,3 +123,41 @@ def test_a_clerk_sees_the_report_without_the_terms_form(app, client, keys):
     clerk = logged_in(client, app, "clerk")
     html = page_text(clerk.get(f"/console/support/{prog['id']}?lang=en"))
     assert f"/console/support/{prog['id']}/terms" not in html
+
+
+def test_a_fee_programme_takes_its_share_in_percent(app, client, keys):
+    admin = logged_in(client, app, "admin")
+    hidden = form_fields(page_text(admin.get(FORM + "?lang=en")), FORM)
+    terms = _terms(kind="guarantee_fee", rate_bp="", share="50", currency=" CNY ")
+    sent = admin.post(FORM, data={**hidden, **terms})
+    assert sent.status_code == 302, page_text(sent)
+    [made] = client.get(f"{API}/support-programmes", headers=keys.header("clerk")).get_json()[
+        "items"
+    ]
+    assert (made["kind"], made["share"], made["rate_bp"], made["currency"]) == (
+        "guarantee_fee",
+        "50.00",
+        None,
+        "CNY",
+    )
+
+
+def test_terms_the_api_refuses_are_refused_on_the_form_too(app, client):
+    admin = logged_in(client, app, "admin")
+    hidden = form_fields(page_text(admin.get(FORM + "?lang=en")), FORM)
+    before = row_counts(app)
+    fee = {"kind": "guarantee_fee", "rate_bp": ""}
+    for bad in (
+        {**fee, "share": "12.345"},
+        {**fee, "share": "sNaN"},
+        {**fee, "share": "101"},
+        {"currency": "1$a"},
+        {"currency": " cn "},
+        {"currency": "ßab"},
+        {"budget": "0"},
+        {"budget": "sNaN"},
+    ):
+        sent = admin.post(FORM, data={**hidden, **_terms(**bad)})
+        assert sent.status_code == 422, bad
+        assert page_text(sent).count('class="field-error"') == 1, bad
+    assert row_counts(app) == before

@@ -274,3 +274,20 @@ def test_a_co_holder_who_is_not_the_pledgor_is_offered_the_ask(app, registry, ca
     shared = registry.asset([cast.owner, co_holder])
     registry.pledge(cast.owner, cast.bank, [shared["id"]], co_owner_consent_ids=[co_holder])
     assert ASK_FORM in english(user(app, "owner", co_holder), f"{ASSETS}/{shared['id']}")
+
+
+def test_a_signalling_nan_amount_is_a_field_message_not_an_error_page(app, registry, cast):
+    """WTForms' NumberRange raises on Decimal("sNaN"); the money check before it stops the
+    chain, so the form comes back with its message."""
+    owner, bank = user(app, "owner", cast.owner), user(app, "bank", cast.bank)
+    request = ask(owner, cast.asset["id"], cast.buyer)
+    before = row_counts(app)
+    answer = submit_form(
+        bank,
+        request,
+        f"{request}/consent",
+        {"consent-proceeds": "early_repayment", "consent-proceeds_amount": "sNaN"},
+    )
+    assert answer.status_code == 422
+    assert page_text(answer).count('class="field-error"') == 1
+    assert row_counts(app) == before
