@@ -389,3 +389,14 @@ def make_identity_number(area: str, birth: date, sequence: int) -> str:
         raise ValueError("area must be 6 digits and sequence 0-999")
     first17 = f"{area}{birth:%Y%m%d}{sequence:03d}"
     return first17 + _identity_check(first17)
+
+
+#: A pledge's registration number (``IPX-P-2026-000001``): the public query's number search
+#: takes it too.
+REGISTRATION_NUMBER = re.compile(r"IPX-P-\d{4}-\d{6}")
+
+
+def registration_number(text: str) -> str | None:
+    """``text`` as a pledge's registration number, if it is one (any case, spaces around)."""
+    number = text.strip().upper()
+    return number if REGISTRATION_NUMBER.fullmatch(number) else None

@@ -12,6 +12,7 @@ from ipx.registry.model import (
     LegalStatus,
     PartyKind,
 )
+from ipx.registry.numbers import registration_number
 from ipx.web.fields import MAX_PAGE, Currency, Id, Money, StrictBool, Text, Timestamp
 from ipx.web.problems import Problem
 
@@ -329,6 +330,10 @@ class PublicQuery(Schema):
             raise ValidationError("Give exactly one of number or pledgor.", "_query")
         if data.get("proof") and "number" not in data:
             raise ValidationError("A certificate (proof=1) is for a number.", "proof")
+        if data.get("proof") and registration_number(data["number"]):
+            raise ValidationError(
+                "A certificate (proof=1) is for an asset's number, not a pledge's.", "proof"
+            )
 
 
 class EncumbranceOut(Schema):

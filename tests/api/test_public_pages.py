@@ -197,3 +197,21 @@ def test_the_console_page_pages_as_the_api_does(client, pledgor, monkeypatch):
     assert pages == 3 and shown == whole
     bad = client.get(url + "&cursor=nonsense")
     assert 400 <= bad.status_code < 500
+
+
+def test_a_pledges_registration_number_finds_its_assets(client, pledgor):
+    middle = pledgor["pledges"][1]  # on three assets
+    for typed in (middle["registration_number"], f"  {middle['registration_number'].lower()} "):
+        body = _page(client, f"number={quote(typed)}")
+        found = [(i["registration_number"], i["asset_number"]) for i in body["items"]]
+        assert len(found) == 3 and {r for r, _ in found} == {middle["registration_number"]}
+    one = _page(client, f"number={middle['registration_number']}", limit=2)
+    two = _page(
+        client, f"number={middle['registration_number']}", limit=2, cursor=one["next_cursor"]
+    )
+    assert len(one["items"]) == 2 and len(two["items"]) == 1 and two["next_cursor"] is None
+    refused = client.get(f"{URL}?number={middle['registration_number']}&proof=1")
+    assert set(assert_problem(refused, 422, "validation-failed")["errors"]) == {"proof"}
+    html = page_text(client.get(f"/console/public?lang=en&number={middle['registration_number']}"))
+    assert "3 pledges found" in html
+    assert _page(client, "number=IPX-P-1999-000001")["items"] == []

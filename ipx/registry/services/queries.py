@@ -8,7 +8,12 @@ from sqlalchemy.orm import aliased
 from ipx.auth import Principal
 from ipx.ledger.disclosure import named_parties, open_entry
 from ipx.ledger.tables import LedgerEntry, LedgerRef
-from ipx.registry.numbers import InvalidNumber, normalise_asset_number, parse_patent_number
+from ipx.registry.numbers import (
+    InvalidNumber,
+    normalise_asset_number,
+    parse_patent_number,
+    registration_number,
+)
 from ipx.registry.orm import Asset, Party, Pledge, PledgeAsset
 from ipx.registry.services.assets import get_asset
 from ipx.registry.services.pledges import get_pledge
@@ -44,18 +49,21 @@ def public_encumbrances(
     the registry's hottest read).
     """
     params: dict[str, object] = {"limit": limit + 1}
-    if number is not None:
+    criterion = "number" if number is not None else "pledgor"
+    if number is not None and (registered := registration_number(number)) is not None:
+        criterion, params["registration"] = "registration", registered
+    elif number is not None:
         params["numbers"] = _number_spellings(number)
     else:
         text = (pledgor or "").strip()
         params.update(name=_name_pattern(text), credit_code=text.upper())
     if after is not None:
         params.update(after_pledge=after[0], after_asset=after[1])
-    stmt = _PUBLIC_QUERIES[number is not None, after is not None]
+    stmt = _PUBLIC_QUERIES[criterion, after is not None]
     return [dict(row._mapping) for row in uow.session.execute(stmt, params)]
 
 
-def _public_query(by_number: bool, paged: bool):
+def _public_query(criterion: str, paged: bool):
     pledgor_party, pledgee_party = aliased(Party), aliased(Party)
     stmt = (
         select(
@@ -80,8 +88,10 @@ def _public_query(by_number: bool, paged: bool):
         .order_by(Pledge.registered_at.desc(), Pledge.id.desc(), Asset.id)
         .limit(bindparam("limit"))
     )
-    if by_number:
+    if criterion == "number":
         stmt = stmt.where(Asset.number.in_(bindparam("numbers", expanding=True)))
+    elif criterion == "registration":  # every asset of the pledge so registered
+        stmt = stmt.where(Pledge.registration_number == bindparam("registration"))
     else:
         stmt = stmt.where(
             pledgor_party.name.ilike(bindparam("name"), escape="\\")
@@ -99,10 +109,10 @@ def _public_query(by_number: bool, paged: bool):
     return stmt
 
 
-#: The public query's statements by (by number, after a cursor).
+#: The public query's statements by (what is searched, after a cursor).
 _PUBLIC_QUERIES = {
-    (by_number, paged): _public_query(by_number, paged)
-    for by_number in (True, False)
+    (criterion, paged): _public_query(criterion, paged)
+    for criterion in ("number", "registration", "pledgor")
     for paged in (True, False)
 }
 

@@ -513,7 +513,8 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "GET /public/encumbrances": Operation(
         "searchEncumbrances",
-        "Is this asset encumbered? No key needed. Search by asset `number` (any spelling) or "
+        "Is this asset encumbered? No key needed. Search by asset `number` (any spelling; a "
+        "pledge's registration number, `IPX-P-2026-000001`, finds that pledge's assets) or "
         "by `pledgor` (a name, case-insensitively on a part of at least 2 characters, or a "
         "credit code). The answer holds only the public notice's fields, cancelled pledges "
         "included, and names the checkpoint of the log it was read against. With `proof=1` "
