@@ -17,6 +17,7 @@ from ipx.ledger.schemas import ReceiptOut
 from ipx.receipts import receipt_of_entry, registration_entry
 from ipx.registry.disposal import disposals
 from ipx.registry.model import ENCUMBERING
+from ipx.registry.routes.public import public_cursor, public_page
 from ipx.registry.services import (
     applications,
     assets,
@@ -28,7 +29,7 @@ from ipx.registry.services import (
 )
 from ipx.uow import UnitOfWork
 from ipx.valuation import services as valuations
-from ipx.web.fields import cursor_scope, decode_cursor, decode_key_cursor, key_page, page
+from ipx.web.fields import decode_cursor, page
 
 PAGE_SIZE = 50
 #: The public search's page: the API's most, so that a printed search result is one page.
@@ -51,17 +52,11 @@ def dashboard(uow: UnitOfWork, who: Principal) -> dict:
 def public_search(uow: UnitOfWork, who: Principal | None, *, number, pledgor, cursor) -> dict:
     """A page of the public encumbrance answer (as the API's, 200 items at most) and the
     checkpoint it was read at."""
-    # The API's cursors and the console's are of the same pages, so each takes the other's.
-    scope = cursor_scope(number, pledgor)
-    after = decode_key_cursor(queries.PUBLIC_CURSOR, cursor, 2, scope=scope)
-    limit = PUBLIC_PAGE_SIZE
-    rows = queries.public_encumbrances(
-        uow, number=number, pledgor=pledgor, limit=limit, after=after
+    after, scope = public_cursor(number, pledgor, cursor)
+    found = public_page(
+        uow, number=number, pledgor=pledgor, limit=PUBLIC_PAGE_SIZE, after=after, scope=scope
     )
-    return {
-        "checkpoint": held_checkpoint(uow.session).reference(),
-        **key_page(rows, limit, queries.PUBLIC_CURSOR, queries.PUBLIC_KEY, scope=scope),
-    }
+    return {"checkpoint": held_checkpoint(uow.session).reference(), **found}
 
 
 def asset_list(uow: UnitOfWork, who: Principal, *, number, cursor, limit=None) -> dict:

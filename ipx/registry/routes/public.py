@@ -38,12 +38,12 @@ class Encumbrances(MethodView):
         """Pledges on an asset number, or by a pledgor's name or credit code (cancelled too)."""
         # From the read replica when there is one: the answer says which checkpoint it shows.
         number, pledgor = query.get("number"), query.get("pledgor")
-        scope = cursor_scope(number, pledgor)
+        after, scope = public_cursor(number, pledgor, query["cursor"])  # (a bad one: 422 now)
         search = {
             "number": number,
             "pledgor": pledgor,
             "limit": query["limit"],
-            "after": decode_key_cursor(queries.PUBLIC_CURSOR, query["cursor"], 2, scope=scope),
+            "after": after,
             "scope": scope,
         }
         if query["proof"]:  # a search certificate: from the primary, which signs checkpoints
@@ -64,7 +64,7 @@ def _certified(uow: UnitOfWork, _who: Principal | None, *, number: str, **search
     )
     return {
         "checkpoint": {"tree_size": certificate["tree_size"], "root_hash": _root(certificate)},
-        **_page(uow, number=number, **search),
+        **public_page(uow, number=number, **search),
         "certificate": certificate,
     }
 
@@ -77,10 +77,20 @@ def _answer(uow: UnitOfWork, _who: Principal | None, **search: Any) -> dict:
     """A page of the public notice's fields, stamped with the checkpoint they were read
     against (one the database they were read from holds)."""
     checkpoint = held_checkpoint(uow.session).reference()
-    return {"checkpoint": checkpoint, **_page(uow, **search)}
+    return {"checkpoint": checkpoint, **public_page(uow, **search)}
 
 
-def _page(uow: UnitOfWork, *, limit: int, scope: int, **search: Any) -> dict:
+def public_cursor(
+    number: str | None, pledgor: str | None, cursor: str | None
+) -> tuple[tuple[int, ...] | None, int]:
+    """Where a page of the query starts (None: the first page) and the query's scope, which
+    its cursors carry: the API and the console's public search read the same pages, so each
+    takes the other's cursors (422 for a cursor of another query)."""
+    scope = cursor_scope(number, pledgor)
+    return decode_key_cursor(queries.PUBLIC_CURSOR, cursor, 2, scope=scope), scope
+
+
+def public_page(uow: UnitOfWork, *, limit: int, scope: int, **search: Any) -> dict:
     """``{items, next_cursor}``: a page of the query (its cursor good for this query only)."""
     rows = queries.public_encumbrances(uow, limit=limit, **search)
     return key_page(rows, limit, queries.PUBLIC_CURSOR, queries.PUBLIC_KEY, scope=scope)
