@@ -127,7 +127,8 @@ def _pledges_of(uow: UnitOfWork, party_id: int | None) -> list[Pledge]:
 
 def _revalue(uow, principal, pledge: Pledge, valuer, asset_source, command) -> dict:
     asset_ids = [a.asset_id for a in pledge.assets if a.active]
-    latest = {asset_id: _latest(uow, principal, asset_id) for asset_id in asset_ids}
+    newest = _latest_of(uow, principal, asset_ids)
+    latest = {asset_id: newest.get(asset_id) for asset_id in asset_ids}
     items = [_item(asset_id, latest[asset_id], pledge) for asset_id in asset_ids]
     rows = services.create_valuations(uow, valuer, principal, items, asset_source)
     # The answer is in the new values' currency; amounts in two currencies are not added up,
@@ -210,8 +211,9 @@ def overview(uow: UnitOfWork, principal: Principal) -> list[dict]:
 
 
 def _latest_of(uow: UnitOfWork, principal: Principal, asset_ids: list[int]) -> dict[int, Valuation]:
-    """The bank's own latest valuation of each asset that has one, in one query (as ``_latest``
-    finds each: the newest by time, then id)."""
+    """The bank's own latest valuation of each asset that has one (the newest by time, then
+    id), in one query: another party's valuation (its value and economics) is confidential to
+    that party."""
     if not asset_ids:
         return {}
     ranked = (
@@ -234,17 +236,6 @@ def _latest_of(uow: UnitOfWork, principal: Principal, asset_ids: list[int]) -> d
         select(Valuation).join(ranked, ranked.c.id == Valuation.id).where(ranked.c.rank == 1)
     ).scalars()
     return {row.asset_id: row for row in rows if row.asset_id is not None}
-
-
-def _latest(uow: UnitOfWork, principal: Principal, asset_id: int) -> Valuation | None:
-    """The bank's own latest valuation of the asset: another party's valuation (its value and
-    economics) is confidential to that party."""
-    return uow.session.execute(
-        select(Valuation)
-        .where(Valuation.asset_id == asset_id, Valuation.party_id == principal.party_id)
-        .order_by(Valuation.created_at.desc(), Valuation.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
 
 
 def _item(asset_id: int, latest: Valuation | None, pledge: Pledge) -> dict:

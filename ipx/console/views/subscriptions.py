@@ -131,22 +131,18 @@ def redeliver(subscription_id: int, delivery_id: int):
 @once
 def delete(subscription_id: int):
     """Delete the subscription and its delivery log: nothing more is sent to it."""
-    return actions.submit(
-        ButtonForm(),
-        lambda _form: DeleteSubscription(subscription_id),
-        lambda problems: _problems(subscription_id, problems),
-        _("The subscription is deleted."),
-        url_for("console.subscription_list"),
-    )
+    command, done = DeleteSubscription(subscription_id), _("The subscription is deleted.")
+    return _act(subscription_id, command, done, url_for("console.subscription_list"))
 
 
-def _act(subscription_id: int, command, done: str):
+def _act(subscription_id: int, command, done: str, then: str | None = None):
+    """A button's command; then the subscription's page (or ``then``), or its refusal there."""
     return actions.submit(
         ButtonForm(),
         lambda _form: command,
         lambda problems: _problems(subscription_id, problems),
         done,
-        url_for("console.subscription_page", subscription_id=subscription_id),
+        then or url_for("console.subscription_page", subscription_id=subscription_id),
     )
 
 
