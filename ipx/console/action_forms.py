@@ -54,6 +54,7 @@ from ipx.console.registry_forms import REQUIRED, IdsField, choices_of
 from ipx.notify.events import EVENT_TYPES
 from ipx.registry.model import Ground
 from ipx.support.commands import CreateProgramme
+from ipx.support.schemas import DIGEST_PATTERN
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -305,7 +306,7 @@ class SupportPayForm(FlaskForm):
     submit = SubmitField(_l("Record the payment"))
 
 
-SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+SHA256_HEX = re.compile(DIGEST_PATTERN)
 
 
 class SupportApplyForm(FlaskForm):

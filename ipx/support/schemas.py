@@ -22,8 +22,10 @@ from ipx.web.problems import Problem
 
 KINDS = [k.value for k in ProgrammeKind]
 SHARE_DOC = {"description": 'A percentage (of the fee or of the loss), e.g. "50.00".'}
+#: A document's SHA-256, as an application cites it (the console's form checks the same).
+DIGEST_PATTERN = r"^[0-9a-f]{64}$"
 DIGEST = fields.String(
-    validate=validate.Regexp(r"^[0-9a-f]{64}$", error="A SHA-256 digest in lowercase hex."),
+    validate=validate.Regexp(DIGEST_PATTERN, error="A SHA-256 digest in lowercase hex."),
     metadata={"description": "SHA-256 of an invoice or contract (the file is not stored)."},
 )
 

@@ -109,11 +109,16 @@ def apply():
     ]
     if request.method == "GET" and request.args.get("programme_id", "").isdigit():
         form.programme_id.data = int(request.args["programme_id"])
+
+    def shown(problems: list[str], status: int = 422):
+        """The form (again, with its messages: 422)."""
+        page = render_template("console/support_apply.html", form=form, problems=problems)
+        return page, status
+
     if not form.is_submitted():
-        return render_template("console/support_apply.html", form=form, problems=[])
-    again = render_template  # the form again, with its messages, answered 422
+        return shown([], 200)
     if not form.validate_on_submit():
-        return again("console/support_apply.html", form=form, problems=[]), 422
+        return shown([])
     command = SubmitSupportApplication(
         form.programme_id.data, form.pledge_ids.ids or [], form.claim(), form.digests()
     )
@@ -122,7 +127,7 @@ def apply():
     except NotFound:  # a loan the user may not claim (or none) is no message's business
         outcome = actions.Outcome(problems=[_("No pledge you may claim has one of these ids.")])
     if not outcome.ok:
-        return again("console/support_apply.html", form=form, problems=outcome.problems), 422
+        return shown(outcome.problems)
     flash(_("The application is submitted."))
     return redirect(url_for("console.support_application", application_id=outcome.result.id))
 
