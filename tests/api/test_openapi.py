@@ -153,8 +153,9 @@ def test_the_client_refuses_answers_the_document_does_not_allow(app):
     with app.test_request_context(f"{API_PREFIX}/parties/7") as context:
         request = context.request
 
-    def answer(status: int, body: dict, mimetype: str = "application/problem+json"):
-        response = app.response_class(json.dumps(body), status=status, mimetype=mimetype)
+    def answer(status: int, body, mimetype: str = "application/problem+json", headers=None):
+        text = body if isinstance(body, str) else json.dumps(body)
+        response = app.response_class(text, status=status, mimetype=mimetype, headers=headers)
         response.request = request
         return response
 
@@ -168,6 +169,18 @@ def test_the_client_refuses_answers_the_document_does_not_allow(app):
         contract.check(answer(404, problem, mimetype="application/json"))
     with pytest.raises(ContractViolation, match="does not allow"):
         contract.check(answer(200, {"id": "seven"}, mimetype="application/json"))
+    with pytest.raises(ContractViolation, match="not JSON"):
+        contract.check(answer(404, "{", mimetype="application/problem+json"))
+    # the headers a response declares: Retry-After is an integer, WWW-Authenticate a string
+    busy = {**problem, "status": 503}
+    contract.check(answer(503, busy, headers={"Retry-After": "5"}))
+    contract.check(answer(503, busy))  # (not required)
+    with pytest.raises(ContractViolation, match="Retry-After"):
+        contract.check(answer(503, busy, headers={"Retry-After": "soon"}))
+    contract.check(answer(401, {**problem, "status": 401}, headers={"WWW-Authenticate": "Bearer"}))
+    # a member the problem schema of a 404 does not have
+    with pytest.raises(ContractViolation, match="errors"):
+        contract.check(answer(404, {**problem, "errors": ["name"]}))
 
 
 PUBLIC = {
