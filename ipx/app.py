@@ -8,6 +8,8 @@ and the ledger's blueprint gets the pledge receipt (``ipx.receipts``) here.
 from __future__ import annotations
 
 import functools
+import importlib
+import pkgutil
 
 from flask import Flask
 
@@ -39,6 +41,23 @@ from ipx.web import health, limits, observability, scrape
 from ipx.web.api import IpxApi, api_settings, install_converters
 from ipx.web.errors import register_error_handlers
 from ipx.web.http import BoundedRequest, check_request_body
+
+#: The packages ``create_app`` imports modules of as it wires the console and the API document
+#: (each imported when first needed, so that a command which builds no app imports none).
+DEFERRED_PACKAGES = ("ipx.console", "ipx.web.examples")
+
+
+def import_app_modules() -> None:
+    """Import, ahead of ``create_app``, every module of ``DEFERRED_PACKAGES``, and with them the
+    libraries they use (WTForms, Babel, the console's templates' extensions): ``ipx serve``'s
+    arbiter does, once, so its workers fork with them loaded and only build their app. (The
+    test of this function checks that ``create_app`` then imports no module of the project.)"""
+    import jinja2.ext  # noqa: F401  (the console's i18n extension)
+
+    for name in DEFERRED_PACKAGES:
+        package = importlib.import_module(name)
+        for module in pkgutil.walk_packages(package.__path__, f"{name}."):
+            importlib.import_module(module.name)
 
 
 def create_app(config: dict | None = None) -> Flask:

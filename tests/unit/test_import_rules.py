@@ -90,3 +90,28 @@ def test_the_offline_verifier_loads_neither_flask_nor_sqlalchemy():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     assert {"flask", "sqlalchemy", "werkzeug", "marshmallow"}.isdisjoint(json.loads(loaded))
+
+
+def test_after_import_app_modules_building_an_app_imports_no_module_of_the_project(tmp_path):
+    # What ``ipx serve``'s arbiter imports before it forks: a worker's create_app then imports
+    # nothing of the project (a module missed would be imported again by every worker).
+    code = (
+        "import json, sys\n"
+        "from ipx.app import create_app, import_app_modules\n"
+        "import_app_modules()\n"
+        "before = set(sys.modules)\n"
+        f"folder = {str(tmp_path)!r}\n"
+        "create_app({'DATABASE_URL': f'sqlite:///{folder}/ipx.sqlite3',\n"
+        "            'SIGNING_KEY_FILE': f'{folder}/s.key', 'DIGEST_KEY_FILE': f'{folder}/d.key',\n"
+        "            'SESSION_KEY_FILE': f'{folder}/k.key'})\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    imported = json.loads(loaded)
+    assert [name for name in imported if name.split(".")[0] == "ipx"] == []
+    # and none of the libraries the console's modules use
+    assert {"wtforms", "flask_wtf", "babel", "flask_babel"}.isdisjoint(
+        name.split(".")[0] for name in imported
+    )
