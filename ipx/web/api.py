@@ -270,11 +270,15 @@ def _method_not_allowed(error):
     return problem_response(problem_from_http_exception(error), {"Allow": allow} if allow else None)
 
 
-#: The documents this process has built, by what they were built from (the blueprints and the
-#: app's configuration): an app made again with the same settings (a worker, each test) serves
-#: the same text without building it again, which costs more than the rest of ``create_app``.
+#: The documents this process has built, by what they were built from (``IpxApi.document``):
+#: another app of the same routes and document settings (a worker, each test) serves the same
+#: text without building it again, which costs more than the rest of ``create_app``.
 _DOCUMENTS: dict[str, str] = {}
 _DOCUMENTS_LOCK = threading.Lock()
+#: The settings flask-smorest reads for the document (its prefixed ones and ``ETAG_DISABLED``,
+#: which drops the ETag headers from it); the other settings (the database, the key files, the
+#: limits) change no word of it.
+_DOCUMENT_SETTINGS = ("API_", "OPENAPI_", "ETAG_DISABLED")
 
 
 class IpxApi(Api):
@@ -302,12 +306,19 @@ class IpxApi(Api):
         self._registered.append((blp, name, parameters))
 
     def document(self) -> str:
-        """The OpenAPI document as served (JSON text)."""
-        config = self._app.config
+        """The OpenAPI document as served (JSON text), built once per process for what it is
+        built from: the blueprints, the app's routes (a route added outside a blueprint
+        included) and the document's settings (``_DOCUMENT_SETTINGS``)."""
+        rules = self._app.url_map.iter_rules()
         key = repr(
             (
                 [(blp.import_name, name) for blp, name, _ in self._registered],
-                sorted((k, repr(v)) for k, v in config.items()),
+                sorted((r.rule, r.endpoint, sorted(r.methods or ())) for r in rules),
+                sorted(
+                    (k, repr(v))
+                    for k, v in self._app.config.items()
+                    if k.startswith(_DOCUMENT_SETTINGS)
+                ),
             )
         )
         with _DOCUMENTS_LOCK:

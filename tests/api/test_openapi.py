@@ -250,3 +250,28 @@ def test_a_method_the_document_does_not_list_answers_405_with_allow(client, cler
     assert response.mimetype == "application/problem+json"
     assert listed <= {m.strip() for m in response.headers["Allow"].split(",")}
     assert "DELETE" not in response.headers["Allow"]
+
+
+def test_apps_of_other_settings_serve_the_document_they_would_build(tmp_path, backend):
+    # The process builds a document once per routes and document settings (``IpxApi.document``):
+    # an app of another database, other key files and other limits serves, from that cache, the
+    # text it would build itself; another title is another document.
+    from ipx import create_app
+    from ipx.web.api import IpxApi
+    from tests.registry_helpers import app_settings
+
+    def served(**settings) -> tuple[str, str]:
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        folder.mkdir()
+        app = create_app({**app_settings(f"sqlite:///{folder}/ipx.sqlite3", folder), **settings})
+        text = app.test_client().get(f"{API_PREFIX}/openapi.json").get_data(as_text=True)
+        api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+        assert isinstance(api, IpxApi)
+        return text, json.dumps(api.document_dict(), indent=2, ensure_ascii=False)
+
+    first, _ = served()
+    other, rebuilt = served(CHECKPOINT_EVERY_SECONDS=60, RATELIMIT_ENABLED=False)
+    assert other == first == rebuilt
+    titled, rebuilt = served(API_TITLE="another registry")
+    assert titled == rebuilt != first
+    assert json.loads(titled)["info"]["title"] == "another registry"
