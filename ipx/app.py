@@ -51,7 +51,9 @@ def import_app_modules() -> None:
     """Import, ahead of ``create_app``, every module of ``DEFERRED_PACKAGES``, and with them the
     libraries they use (WTForms, Babel, the console's templates' extensions): ``ipx serve``'s
     arbiter does, once, so its workers fork with them loaded and only build their app. (The
-    test of this function checks that ``create_app`` then imports no module of the project.)"""
+    test of this function checks that ``create_app`` then imports no module of the project.
+    A worker that preloads the valuation model still imports the model's modules and LightGBM
+    itself, after the fork: none of them is imported before it, so no OpenMP runtime either.)"""
     import jinja2.ext  # noqa: F401  (the console's i18n extension)
 
     for name in DEFERRED_PACKAGES:

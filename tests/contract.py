@@ -2,11 +2,12 @@
 
 ``ContractClient`` is the Flask test client of the API tests. After each request it finds the
 operation the request addressed in ``/api/v1/openapi.json`` (the document of the same app) and
-fails the test unless the answer's status is listed for that operation, its content type is
-documented for that status, its body matches the schema, the headers the document declares
-for it match theirs, and every field the document declares ``date-time`` is written in UTC
-with ``Z``, as DESIGN's conventions say (not ``+00:00``). Hand-built bodies are checked like
-any other: they pass through the same client.
+fails the test unless the answer's status is listed for that operation (``default`` stands
+for a server error only), its content type is documented for that status (a status documented
+without content has no body), its body is JSON and matches the schema, the headers the
+document declares for it match their schemas, and every field the document declares
+``date-time`` is written in UTC with ``Z``, as DESIGN's conventions say (not ``+00:00``).
+Hand-built bodies are checked like any other: they pass through the same client.
 
 The schemas are checked by ``openapi-schema-validator``'s OpenAPI 3.0 validator for answers
 (``OAS30ReadValidator``: ``nullable``, ``readOnly`` and ``writeOnly`` as OpenAPI 3.0 means them,
@@ -28,6 +29,7 @@ import hashlib
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 from flask.testing import FlaskClient
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
@@ -107,17 +109,13 @@ class Contract:
 
     def _answer(self, template: str, method: str, status: str, mimetype: str) -> _Answer:
         """What the document says of an answer of ``status`` and ``mimetype`` to the operation:
-        the validators of its body and headers."""
-        pointer = ["paths", template, method, "responses"]
+        the validators of its body and headers. (``check`` has let the status through: listed,
+        or ``default`` for a server error.)"""
         responses = self._document["paths"][template][method]["responses"]
-        for listed in (status, f"{status[0]}XX", "default"):
-            if listed in responses:
-                pointer.append(listed)
-                break
-        declared = responses[pointer[-1]]
-        while "$ref" in declared:  # a response of the components
-            pointer = declared["$ref"].removeprefix("#/").split("/")
-            declared = self._resolve(pointer)
+        listed = status if status in responses else "default"
+        where, declared = self._follow(
+            "#" + _pointer("paths", template, method, "responses", listed)
+        )
         content = declared.get("content")
         media_type = None
         if content is not None:
@@ -128,32 +126,36 @@ class Contract:
         schema = None if media_type is None else content[media_type].get("schema")
         body = None
         if schema is not None:
-            body = self._validator([*pointer, "content", media_type, "schema"])
+            body = self._validator(where + _pointer("content", media_type, "schema"))
         headers = {}
-        for name, header in declared.get("headers", {}).items():
+        for name in declared.get("headers", {}):
             if name.lower() == "content-type":  # (OpenAPI: ignored where declared)
                 continue
-            where = [*pointer, "headers", name]
-            while "$ref" in header:  # a header of the components
-                where = header["$ref"].removeprefix("#/").split("/")
-                header = self._resolve(where)
-            kind = header.get("schema", {}).get("type")
-            validator = self._validator([*where, "schema"]) if "schema" in header else None
+            at, header = self._follow(where + _pointer("headers", name))
+            if "content" in header:
+                raise ContractViolation(f"header {name}: a header by content is not checked")
+            kind, validator = None, None
+            if "schema" in header:
+                kind = self._follow(at + _pointer("schema"))[1].get("type")
+                validator = self._validator(at + _pointer("schema"))
             headers[name] = (bool(header.get("required")), kind, validator)
         documented = sorted(content) if content is not None else None
         return _Answer(schema, body, headers, documented, media_type)
 
-    def _resolve(self, pointer: list[str]) -> Any:
-        node: Any = self._document
-        for part in pointer:
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        return node
+    def _follow(self, fragment: str) -> tuple[str, Any]:
+        """The object at ``fragment`` of the document (a JSON pointer, as a ``$ref`` writes
+        one), its references followed, and the fragment where it was found; resolved by
+        ``referencing`` as the validators resolve theirs."""
+        resolved = self._registry.resolver().lookup(f"{DOCUMENT_URI}{fragment}")
+        while isinstance(resolved.contents, dict) and "$ref" in resolved.contents:
+            fragment = resolved.contents["$ref"]
+            resolved = self._registry.resolver().lookup(f"{DOCUMENT_URI}{fragment}")
+        return fragment, resolved.contents
 
-    def _validator(self, pointer: list[str]) -> OAS30ReadValidator:
-        """A validator of the schema at ``pointer`` (its parts, unescaped) in the document."""
-        escaped = "/".join(part.replace("~", "~0").replace("/", "~1") for part in pointer)
+    def _validator(self, fragment: str) -> OAS30ReadValidator:
+        """A validator of the schema at ``fragment`` of the document."""
         return OAS30ReadValidator(
-            {"$ref": f"{DOCUMENT_URI}#/{escaped}"},
+            {"$ref": f"{DOCUMENT_URI}{fragment}"},
             registry=self._registry,
             format_checker=oas30_format_checker,
         )
@@ -200,13 +202,14 @@ class _Answer:
                 problems.append("the document declares no content for this status")
         elif self.media_type is None:
             problems.append(f"content type not documented (it has {', '.join(self.documented)})")
-        elif self.body is not None:
+        else:  # (only JSON answers are checked: ``ContractClient.open``)
             try:
                 body = json.loads(data)
             except ValueError as exc:
                 problems.append(f"the body is not JSON: {exc}")
             else:
-                problems += [_error_text(e) for e in self.body.iter_errors(body)]
+                if self.body is not None:
+                    problems += [_error_text(e) for e in self.body.iter_errors(body)]
         for name, (required, kind, validator) in self.headers.items():
             value = response.headers.get(name)
             if value is None:
@@ -222,6 +225,13 @@ class _Answer:
                 continue
             problems += [f"header {name}: {_error_text(e)}" for e in validator.iter_errors(typed)]
         return problems
+
+
+def _pointer(*parts: str) -> str:
+    """The JSON pointer of ``parts`` as a URI fragment writes it (``~`` and ``/`` escaped, then
+    percent-encoded: ``referencing`` decodes a fragment before it follows it, as RFC 6901
+    says), to append to a fragment: ``"#" + _pointer("paths", ...)``."""
+    return "".join("/" + quote(p.replace("~", "~0").replace("/", "~1"), safe="~") for p in parts)
 
 
 def _header_value(value: str, kind: str | None):

@@ -307,12 +307,13 @@ class IpxApi(Api):
 
     def document(self) -> str:
         """The OpenAPI document as served (JSON text), built once per process for what it is
-        built from: the blueprints, the app's routes (a route added outside a blueprint
-        included) and the document's settings (``_DOCUMENT_SETTINGS``)."""
+        built from: the blueprints (with their names and parameters), the app's routes (more
+        than the document reads: every route, not only the blueprints') and the document's
+        settings (``_DOCUMENT_SETTINGS``)."""
         rules = self._app.url_map.iter_rules()
         key = repr(
             (
-                [(blp.import_name, name) for blp, name, _ in self._registered],
+                [(blp.import_name, name, parameters) for blp, name, parameters in self._registered],
                 sorted((r.rule, r.endpoint, sorted(r.methods or ())) for r in rules),
                 sorted(
                     (k, repr(v))

@@ -178,6 +178,19 @@ def test_the_client_refuses_answers_the_document_does_not_allow(app):
     with pytest.raises(ContractViolation, match="Retry-After"):
         contract.check(answer(503, busy, headers={"Retry-After": "soon"}))
     contract.check(answer(401, {**problem, "status": 401}, headers={"WWW-Authenticate": "Bearer"}))
+    # ``default`` answers for a server error only, as a problem
+    contract.check(answer(500, {**problem, "status": 500}))
+    with pytest.raises(ContractViolation, match="does not list"):
+        contract.check(answer(418, {**problem, "status": 418}))
+    with pytest.raises(ContractViolation, match="does not allow"):
+        contract.check(answer(500, {"error": "boom"}))
+    # a status documented without content has no body
+    with app.test_request_context(f"{API_PREFIX}/ledger/tile/0/000") as context:
+        tile = context.request
+    unchanged = app.response_class("{}", status=304, mimetype="application/json")
+    unchanged.request = tile
+    with pytest.raises(ContractViolation, match="no content"):
+        contract.check(unchanged)
     # a member the problem schema of a 404 does not have
     with pytest.raises(ContractViolation, match="errors"):
         contract.check(answer(404, {**problem, "errors": ["name"]}))
@@ -250,28 +263,3 @@ def test_a_method_the_document_does_not_list_answers_405_with_allow(client, cler
     assert response.mimetype == "application/problem+json"
     assert listed <= {m.strip() for m in response.headers["Allow"].split(",")}
     assert "DELETE" not in response.headers["Allow"]
-
-
-def test_apps_of_other_settings_serve_the_document_they_would_build(tmp_path, backend):
-    # The process builds a document once per routes and document settings (``IpxApi.document``):
-    # an app of another database, other key files and other limits serves, from that cache, the
-    # text it would build itself; another title is another document.
-    from ipx import create_app
-    from ipx.web.api import IpxApi
-    from tests.registry_helpers import app_settings
-
-    def served(**settings) -> tuple[str, str]:
-        folder = tmp_path / str(len(list(tmp_path.iterdir())))
-        folder.mkdir()
-        app = create_app({**app_settings(f"sqlite:///{folder}/ipx.sqlite3", folder), **settings})
-        text = app.test_client().get(f"{API_PREFIX}/openapi.json").get_data(as_text=True)
-        api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
-        assert isinstance(api, IpxApi)
-        return text, json.dumps(api.document_dict(), indent=2, ensure_ascii=False)
-
-    first, _ = served()
-    other, rebuilt = served(CHECKPOINT_EVERY_SECONDS=60, RATELIMIT_ENABLED=False)
-    assert other == first == rebuilt
-    titled, rebuilt = served(API_TITLE="another registry")
-    assert titled == rebuilt != first
-    assert json.loads(titled)["info"]["title"] == "another registry"
