@@ -34,9 +34,12 @@ OFF = {"", "0", "off", "none"}
 def init_app(app: Flask) -> Limiter:
     """The limiter and its 429 answers; limits go on the views once every blueprint is
     registered (``apply_limits``)."""
-    app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    redis = app.config.get("REDIS_URL")
+    app.config["RATELIMIT_STORAGE_URI"] = redis or "memory://"
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "ipx")
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # Counting in memory while Redis is unreachable; with no Redis the counts are in memory
+    # already, and a second store (with its own expiry thread) would never be used.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = bool(redis)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)  # Retry-After on 429s only
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))

@@ -204,6 +204,9 @@ def test_while_redis_is_unreachable_each_process_counts_in_memory(app):
 
     settings = {**app.config, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
     cut_off = create_app({**settings, "RATE_LIMIT_PUBLIC": "3 per minute"})
+    # the fallback store exists only beside Redis (without it the counts are in memory already)
+    assert cut_off.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+    assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is False
     client = _client(cut_off)
     assert [client.get(PUBLIC).status_code for _ in range(4)] == [200, 200, 200, 429]
     database(cut_off).dispose()
