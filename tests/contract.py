@@ -95,17 +95,16 @@ class Contract:
         answer = self._answers.get(key)
         if answer is None:
             answer = self._answers[key] = self._answer(*key)
-        problems = answer.problems(response)
+        problems, body = answer.judge(response)
         if problems:
             raise ContractViolation(
                 f"{where}, which the document does not allow: {'; '.join(problems)}"
             )
-        if answer.schema is not None:
-            body = response.get_json(silent=True)
-            if offset := next(self._offset_times(answer.schema, body, 0), None):
-                raise ContractViolation(
-                    f"{where} with a date-time not in UTC with Z (DESIGN): {offset}"
-                )
+        schema = answer.schema
+        if schema is not None and (offset := next(self._offset_times(schema, body, 0), None)):
+            raise ContractViolation(
+                f"{where} with a date-time not in UTC with Z (DESIGN): {offset}"
+            )
 
     def _answer(self, template: str, method: str, status: str, mimetype: str) -> _Answer:
         """What the document says of an answer of ``status`` and ``mimetype`` to the operation:
@@ -124,9 +123,9 @@ class Contract:
                 (name for name in (mimetype, f"{major}/*", "*/*") if name in content), None
             )
         schema = None if media_type is None else content[media_type].get("schema")
-        body = None
+        body_validator = None
         if schema is not None:
-            body = self._validator(where + _pointer("content", media_type, "schema"))
+            body_validator = self._validator(where + _pointer("content", media_type, "schema"))
         headers = {}
         for name in declared.get("headers", {}):
             if name.lower() == "content-type":  # (OpenAPI: ignored where declared)
@@ -140,7 +139,7 @@ class Contract:
                 validator = self._validator(at + _pointer("schema"))
             headers[name] = (bool(header.get("required")), kind, validator)
         documented = sorted(content) if content is not None else None
-        return _Answer(schema, body, headers, documented, media_type)
+        return _Answer(schema, body_validator, headers, documented, media_type)
 
     def _follow(self, fragment: str) -> tuple[str, Any]:
         """The object at ``fragment`` of the document (a JSON pointer, as a ``$ref`` writes
@@ -189,13 +188,14 @@ class _Answer:
     its validator, each declared header's (required, type, validator), the content types
     documented (None: the response declares no content) and the one this answer matched."""
 
-    def __init__(self, schema, body, headers, documented, media_type) -> None:
-        self.schema, self.body, self.headers = schema, body, headers
+    def __init__(self, schema, validator, headers, documented, media_type) -> None:
+        self.schema, self.validator, self.headers = schema, validator, headers
         self.documented, self.media_type = documented, media_type
 
-    def problems(self, response) -> list[str]:
-        """What in ``response`` the document does not allow (empty: nothing)."""
-        problems = []
+    def judge(self, response) -> tuple[list[str], Any]:
+        """What in ``response`` the document does not allow (empty: nothing), and its body as
+        parsed (None: no JSON body)."""
+        problems, body = [], None
         data = response.get_data()
         if self.documented is None:
             if data:
@@ -208,8 +208,8 @@ class _Answer:
             except ValueError as exc:
                 problems.append(f"the body is not JSON: {exc}")
             else:
-                if self.body is not None:
-                    problems += [_error_text(e) for e in self.body.iter_errors(body)]
+                if self.validator is not None:
+                    problems += [_error_text(e) for e in self.validator.iter_errors(body)]
         for name, (required, kind, validator) in self.headers.items():
             value = response.headers.get(name)
             if value is None:
@@ -224,7 +224,7 @@ class _Answer:
                 problems.append(f"header {name}: {value!r} is not of type {kind}")
                 continue
             problems += [f"header {name}: {_error_text(e)}" for e in validator.iter_errors(typed)]
-        return problems
+        return problems, body
 
 
 def _pointer(*parts: str) -> str:
