@@ -29,6 +29,17 @@ def _subscribe(user, **data):
     return user.post(PAGE, data=body)
 
 
+def _subscribed_bank(loopback, client, registry, keys):
+    """A bank logged in to the console with one subscription made there: (its console client,
+    its API key's headers, the subscription as the API lists it)."""
+    bank = registry.party()
+    user = logged_in(client, loopback, "bank", bank)
+    assert _subscribe(user).status_code == 201
+    api = keys.header("bank", bank)
+    [subscription] = client.get(f"{API}/subscriptions", headers=api).get_json()["items"]
+    return user, api, subscription
+
+
 def test_a_bank_subscribes_and_sees_the_secret_once(loopback, client, registry, keys):
     bank = registry.party()
     user = logged_in(client, loopback, "bank", bank)
@@ -75,11 +86,7 @@ def test_bad_input_comes_back_next_to_its_field(app, client, registry):
 
 
 def test_test_event_redelivery_and_deletion(loopback, client, registry, keys):
-    bank = registry.party()
-    user = logged_in(client, loopback, "bank", bank)
-    assert _subscribe(user).status_code == 201
-    api = keys.header("bank", bank)
-    [subscription] = client.get(f"{API}/subscriptions", headers=api).get_json()["items"]
+    user, api, subscription = _subscribed_bank(loopback, client, registry, keys)
     page = f"{PAGE}/{subscription['id']}"
     hidden = form_fields(page_text(user.get(page + "?lang=en")), f"{page}/test")
     tested = user.post(f"{page}/test", data=hidden)
@@ -130,11 +137,7 @@ def test_a_clerk_subscribes_for_a_party_and_a_banks_party_id_is_its_own(
 
 
 def test_the_delivery_log_shows_the_latest_first(loopback, client, registry, keys):
-    bank = registry.party()
-    user = logged_in(client, loopback, "bank", bank)
-    assert _subscribe(user).status_code == 201
-    api = keys.header("bank", bank)
-    [subscription] = client.get(f"{API}/subscriptions", headers=api).get_json()["items"]
+    user, api, subscription = _subscribed_bank(loopback, client, registry, keys)
     for _ in range(2):
         sent = client.post(f"{API}/subscriptions/{subscription['id']}/test", headers=api)
         assert sent.status_code == 202
