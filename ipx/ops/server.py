@@ -73,8 +73,8 @@ def run(host: str, port: int, workers: int, *, threads: int = 4, access_log: boo
         # The app's modules are imported here, once, so that every worker (and every worker
         # the arbiter starts again after one dies) forks with them loaded and only builds its
         # app: an import of them took each worker about 1.4 s of CPU, and of the console's,
-        # which ``create_app`` imports as it wires the console, 0.2 s more (1 s where Python
-        # writes no bytecode). No app, engine or connection is made before the fork (each
+        # which ``create_app`` imports as it wires the console, 0.1-0.2 s more (measured with
+        # no bytecode written). No app, engine or connection is made before the fork (each
         # worker makes its own, ``_Server.load``); the import makes the metrics' label-less
         # counters, whose files are the arbiter's own and stay at 0. As with gunicorn's
         # preload_app, a worker started after a HUP runs the code imported here: restart the
